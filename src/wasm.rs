@@ -6,7 +6,6 @@
 //! cannot fail either (lone surrogates become U+FFFD on the way in).
 //!
 //! The JS shim (`js/`) is the only intended caller; it parses the returned JSON.
-#![allow(unsafe_code)] // the #[wasm_bindgen] expansion contains `unsafe` blocks; no hand-written unsafe here
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
