@@ -1,0 +1,32 @@
+# Shared by scripts/*.sh and scripts/wasm-cargo: where the tools are and which wasm32 route works.
+# Source it; it defines functions and variables only.
+
+FG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FG_WASM_BINDGEN_VERSION="0.2.130"   # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
+FG_CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+# cargo-installed CLIs (wasm-bindgen) live in ~/.cargo/bin so they survive fresh clones on a machine.
+case ":$PATH:" in *":$FG_CARGO_BIN:"*) ;; *) export PATH="$FG_CARGO_BIN:$PATH" ;; esac
+
+# The Debian packages that give a wasm32 standard library built from source (toolchain.md).
+FG_DEBIAN_WASM_PACKAGES="rustc-web cargo-web rust-web-src rust-web-clippy lld-19"
+
+# Prints "rustup" when the usual wasm32-unknown-unknown target is installed for the default
+# toolchain, "debian" when Debian's rustc-web route is installed, else nothing (setup needed).
+fg_wasm_route() {
+    local sysroot
+    if command -v rustc >/dev/null 2>&1 && sysroot="$(rustc --print sysroot 2>/dev/null)" \
+        && [ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib" ]; then
+        echo rustup
+    elif [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] && [ -x /usr/bin/cargo-clippy ] \
+        && [ -d /usr/lib/rustlib/src/rust/library ] && command -v wasm-ld-19 >/dev/null 2>&1; then
+        echo debian
+    fi
+}
+
+# "wasm-bindgen 0.2.130" -> 0 when the pinned CLI (and its test runner) are on PATH.
+fg_have_wasm_bindgen() {
+    command -v wasm-bindgen-test-runner >/dev/null 2>&1 || return 1
+    [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $FG_WASM_BINDGEN_VERSION" ]
+}
+
+fg_say() { printf '[setup] %s\n' "$*"; }
