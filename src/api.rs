@@ -1,0 +1,241 @@
+//! The contract's entry points (SPEC §2), each with a `*_json` twin taking and returning JSON
+//! strings, so that `cargo test` covers the whole contract and the wasm layer only binds.
+//! Nothing here panics or fails outside the tagged result.
+
+use crate::decision::{Decision, Entry};
+use crate::error::{codes, decode, error_json, ErrorItem};
+use crate::limits::MAX_REQUEST_BYTES;
+use crate::policy::{self, CompiledPolicy, Policy};
+use crate::request::Request;
+use crate::time::Timestamp;
+use serde::Deserialize;
+
+/// Options for `compilePolicy`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Key for signing per-user state (an Actions secret, an env var): at least 16 bytes.
+    pub state_key: Option<String>,
+}
+
+/// Minimum state key length in bytes.
+pub const MIN_STATE_KEY: usize = 16;
+
+/// A compiled policy ready to decide: compile once, decide many times.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    policy: CompiledPolicy,
+    options: EngineOptions,
+}
+
+impl Engine {
+    /// Compiles a policy document with options.
+    pub fn compile(policy_json: &str, options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
+        if let Some(key) = &options.state_key {
+            if key.len() < MIN_STATE_KEY {
+                return Err(vec![ErrorItem::new(
+                    codes::INVALID_OPTION,
+                    "/stateKey",
+                    format!("the state key must be at least {MIN_STATE_KEY} bytes"),
+                )]);
+            }
+        }
+        Ok(Engine {
+            policy: CompiledPolicy::compile(policy_json)?,
+            options,
+        })
+    }
+
+    /// An engine on the embedded default policy.
+    pub fn with_default_policy(options: EngineOptions) -> Engine {
+        let policy = match CompiledPolicy::from_policy(Policy::default()) {
+            Ok(p) => p,
+            // The default policy is checked by tests; this arm cannot be reached in practice.
+            Err(_) => return Engine::fallback(options),
+        };
+        Engine { policy, options }
+    }
+
+    fn fallback(options: EngineOptions) -> Engine {
+        let policy = CompiledPolicy::compile(r#"{"id":"factorgate-fallback","version":1}"#)
+            .unwrap_or_else(|_| Engine::fallback_policy());
+        Engine { policy, options }
+    }
+
+    fn fallback_policy() -> CompiledPolicy {
+        // Defaults only: this is what `Policy::default()` compiles to; kept total for clippy.
+        let mut p = Policy::default();
+        p.exceptions.items.clear();
+        CompiledPolicy::from_policy(p).unwrap_or_else(|_| Engine::fallback_policy())
+    }
+
+    /// The compiled policy.
+    pub fn policy(&self) -> &CompiledPolicy {
+        &self.policy
+    }
+
+    /// The state key, if one was given.
+    pub fn state_key(&self) -> Option<&[u8]> {
+        self.options.state_key.as_deref().map(str::as_bytes)
+    }
+
+    /// Decides a login.
+    pub fn decide_login(&self, req: &Request, now: Timestamp) -> Decision {
+        crate::login::decide(&self.policy, req, now)
+    }
+
+    /// Assesses a factor change; `Err` when the request has no change.
+    pub fn assess_factor_change(
+        &self,
+        req: &Request,
+        now: Timestamp,
+    ) -> Result<Decision, Vec<ErrorItem>> {
+        let errors = req.check(Entry::FactorChange);
+        match (&req.change, errors.is_empty()) {
+            (Some(change), true) => Ok(crate::enrollment::assess(&self.policy, req, change, now)),
+            _ => Err(errors),
+        }
+    }
+
+    /// `decideLogin` on JSON: a decision document or a tagged error.
+    pub fn decide_login_json(&self, request_json: &str, now_ms: f64) -> String {
+        self.run(Entry::Login, request_json, now_ms)
+    }
+
+    /// `assessFactorChange` on JSON.
+    pub fn assess_factor_change_json(&self, request_json: &str, now_ms: f64) -> String {
+        self.run(Entry::FactorChange, request_json, now_ms)
+    }
+
+    /// The fail-mode decision for a request, as JSON (`entry` is `login` or `factorChange`).
+    pub fn fail_mode_json(&self, entry: &str, request_json: &str, now_ms: f64) -> String {
+        let entry = if entry == "factorChange" {
+            Entry::FactorChange
+        } else {
+            Entry::Login
+        };
+        let now = clock(now_ms).unwrap_or(Timestamp(0));
+        to_json(&crate::failmode::decide(
+            &self.policy,
+            entry,
+            request_json,
+            now,
+        ))
+    }
+
+    fn run(&self, entry: Entry, request_json: &str, now_ms: f64) -> String {
+        match self.decide_entry(entry, request_json, now_ms) {
+            Ok(decision) => to_json(&decision),
+            Err(errors) => error_json(&errors),
+        }
+    }
+
+    /// Decodes, checks and decides one request.
+    pub fn decide_entry(
+        &self,
+        entry: Entry,
+        request_json: &str,
+        now_ms: f64,
+    ) -> Result<Decision, Vec<ErrorItem>> {
+        let req = decode_request(request_json)?;
+        let errors = req.check(entry);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let now = match (req.now, clock(now_ms)) {
+            (Some(t), _) | (None, Some(t)) => t,
+            (None, None) => {
+                return Err(vec![ErrorItem::new(
+                    codes::INVALID_VALUE,
+                    "/now",
+                    "no decision time: the request has no `now` and the host clock is unusable",
+                )])
+            }
+        };
+        let decision = match entry {
+            Entry::Login => self.decide_login(&req, now),
+            Entry::FactorChange => self.assess_factor_change(&req, now)?,
+        };
+        Ok(crate::state::attach(self, &req, decision))
+    }
+}
+
+/// Decodes a request document within the size cap.
+pub fn decode_request(request_json: &str) -> Result<Request, Vec<ErrorItem>> {
+    if request_json.len() > MAX_REQUEST_BYTES {
+        return Err(vec![ErrorItem::new(
+            codes::TOO_LARGE,
+            "",
+            format!(
+                "request is {} bytes, at most {MAX_REQUEST_BYTES} allowed",
+                request_json.len()
+            ),
+        )]);
+    }
+    decode::<Request>(request_json).map_err(|e| vec![e])
+}
+
+/// Milliseconds since the epoch from the host, as a timestamp.
+fn clock(now_ms: f64) -> Option<Timestamp> {
+    if (0.0..1.0e15).contains(&now_ms) {
+        Some(Timestamp((now_ms / 1000.0).floor() as i64))
+    } else {
+        None
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        error_json(&[ErrorItem::new(
+            codes::INVALID_VALUE,
+            "",
+            format!("cannot encode the result: {e}"),
+        )])
+    })
+}
+
+/// `compilePolicy` on JSON: an engine, or the tagged error document.
+pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engine, String> {
+    let options = if options_json.trim().is_empty() {
+        EngineOptions::default()
+    } else {
+        decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))?
+    };
+    Engine::compile(policy_json, options).map_err(|e| error_json(&e))
+}
+
+/// `validatePolicy` on JSON: `{"type":"validation","valid":..,"errors":[..]}`, with the policy's
+/// id, version and digest when it is valid.
+pub fn validate_policy_json(policy_json: &str) -> String {
+    match CompiledPolicy::compile(policy_json) {
+        Ok(p) => serde_json::json!({"type": "validation", "valid": true, "errors": [], "policy": p.reference}).to_string(),
+        Err(errors) => serde_json::json!({"type": "validation", "valid": false, "errors": errors}).to_string(),
+    }
+}
+
+/// `defaultPolicy` on JSON: the embedded default policy, every section explicit.
+pub fn default_policy_json() -> String {
+    serde_json::to_string_pretty(&Policy::default()).unwrap_or_default()
+}
+
+/// `reviewExceptions` on JSON.
+pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
+    match crate::exceptions::review(policy_json, now) {
+        Ok(items) => {
+            serde_json::json!({"type": "exceptionReview", "now": now, "items": items}).to_string()
+        }
+        Err(errors) => error_json(&errors),
+    }
+}
+
+/// `version` on JSON.
+pub fn version_json() -> String {
+    serde_json::json!({
+        "type": "version",
+        "crate": env!("CARGO_PKG_VERSION"),
+        "policySchema": policy::SCHEMA_VERSION,
+        "stateVersion": crate::state::STATE_VERSION,
+        "ocsf": "1.8.0",
+    })
+    .to_string()
+}

@@ -1,0 +1,109 @@
+//! What one call knows: the compiled policy, the request, the time, who the user is, and the
+//! reasons collected so far. Built once per call and read by every rule.
+
+use crate::decision::{Reason, ReasonCode};
+use crate::policy::CompiledPolicy;
+use crate::request::{Request, UserKind};
+use crate::time::Timestamp;
+
+/// One call's inputs and the reasons gathered from them.
+pub struct Context<'a> {
+    /// The policy deciding.
+    pub policy: &'a CompiledPolicy,
+    /// The request.
+    pub req: &'a Request,
+    /// Decision time.
+    pub now: Timestamp,
+    /// The user's kind, with the policy's break-glass list applied.
+    pub kind: UserKind,
+    /// Roles of the user that the policy calls privileged.
+    pub privileged_roles: Vec<&'a str>,
+    /// Capabilities of the user that the policy calls sensitive.
+    pub sensitive_capabilities: Vec<&'a str>,
+    /// Reasons so far, at most one per code.
+    pub reasons: Vec<Reason>,
+}
+
+impl<'a> Context<'a> {
+    /// Builds the context for a request.
+    pub fn new(policy: &'a CompiledPolicy, req: &'a Request, now: Timestamp) -> Self {
+        let user = &req.user;
+        let kind = if policy
+            .policy
+            .break_glass
+            .user_ids
+            .iter()
+            .any(|id| id == user.id.as_str())
+        {
+            UserKind::BreakGlass
+        } else {
+            user.kind
+        };
+        let privileged_roles = user
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|r| policy.is_privileged_role(r))
+            .collect();
+        let sensitive_capabilities = user
+            .capabilities
+            .iter()
+            .map(|c| c.as_str())
+            .filter(|c| policy.policy.privileged.capabilities.iter().any(|p| p == c))
+            .collect();
+        Context {
+            policy,
+            req,
+            now: req.now.unwrap_or(now),
+            kind,
+            privileged_roles,
+            sensitive_capabilities,
+            reasons: Vec::new(),
+        }
+    }
+
+    /// Privileged by role, by capability, or as a break-glass account.
+    pub fn is_privileged(&self) -> bool {
+        !self.privileged_roles.is_empty()
+            || !self.sensitive_capabilities.is_empty()
+            || self.kind == UserKind::BreakGlass
+    }
+
+    /// Adds a reason with the policy's weight for its code (once per code).
+    pub fn add(&mut self, code: ReasonCode, detail: impl Into<String>) {
+        let points = self.policy.weight(code);
+        self.add_points(code, points, detail);
+    }
+
+    /// Adds a reason with explicit points (once per code).
+    pub fn add_points(&mut self, code: ReasonCode, points: i32, detail: impl Into<String>) {
+        if !self.has(code) {
+            self.reasons.push(Reason {
+                code,
+                points,
+                detail: detail.into(),
+            });
+        }
+    }
+
+    /// Has this code been given?
+    pub fn has(&self, code: ReasonCode) -> bool {
+        self.reasons.iter().any(|r| r.code == code)
+    }
+
+    /// Seconds since `t` (negative if `t` is in the future).
+    pub fn age(&self, t: Timestamp) -> i64 {
+        t.seconds_until(self.now)
+    }
+}
+
+/// "3 h", "2 days": durations in reason sentences.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7_199 => format!("{} min", s / 60),
+        7_200..=172_799 => format!("{} h", s / 3_600),
+        _ => format!("{} days", s / 86_400),
+    }
+}

@@ -1,0 +1,165 @@
+//! Time-bound exceptions: applied while active (`exceptionApplied`), reported once expired
+//! (`exceptionExpired`), and reviewed in bulk by `reviewExceptions`.
+
+use crate::context::{human_duration, Context};
+use crate::decision::{Entry, ReasonCode};
+use crate::error::ErrorItem;
+use crate::factors::FactorType;
+use crate::policy::{CompiledPolicy, Exception};
+use crate::time::Timestamp;
+use serde::Serialize;
+
+/// What the active exceptions for one call grant together.
+#[derive(Debug, Default, Clone)]
+pub struct Granted {
+    /// Extra factor types the user may use and bind.
+    pub allow_factors: Vec<FactorType>,
+    /// The policy's phishing-resistance requirement is waived.
+    pub waive_phishing_resistant: bool,
+}
+
+/// `exceptionApplied` / `exceptionExpired`: finds the exceptions matching this call and applies
+/// the active ones. Break-glass accounts take no exceptions.
+pub fn apply(ctx: &mut Context, entry: Entry) -> Granted {
+    let mut granted = Granted::default();
+    if ctx.kind == crate::request::UserKind::BreakGlass {
+        return granted;
+    }
+    let app = ctx
+        .req
+        .app
+        .as_ref()
+        .and_then(|a| a.id.as_ref())
+        .map(|a| a.as_str().to_string());
+    let policy = ctx.policy;
+    for x in policy.exceptions() {
+        if !matches(ctx, &x.item, entry, app.as_deref()) {
+            continue;
+        }
+        let item = &x.item;
+        if ctx.now >= x.expires {
+            ctx.add(
+                ReasonCode::ExceptionExpired,
+                format!(
+                    "Exception {} expired {} ago and no longer applies.",
+                    item.id,
+                    human_duration(x.expires.seconds_until(ctx.now))
+                ),
+            );
+        } else if ctx.now >= x.created {
+            granted
+                .allow_factors
+                .extend(item.grant.allow_factors.iter().copied());
+            granted.waive_phishing_resistant |= item.grant.waive_phishing_resistant;
+            ctx.add(
+                ReasonCode::ExceptionApplied,
+                format!(
+                    "Exception {} ({}), approved by {}, applies until {}.",
+                    item.id,
+                    item.reason,
+                    item.approver,
+                    x.expires.to_rfc3339()
+                ),
+            );
+        }
+    }
+    granted
+}
+
+fn matches(ctx: &Context, x: &Exception, entry: Entry, app: Option<&str>) -> bool {
+    let user = &ctx.req.user;
+    let subject = match (&x.subject.user_id, &x.subject.role, x.subject.user_kind) {
+        (Some(id), _, _) => id == user.id.as_str(),
+        (_, Some(role), _) => user.roles.iter().any(|r| r.as_str() == role),
+        (_, _, Some(kind)) => kind == ctx.kind,
+        _ => false,
+    };
+    let scope_app =
+        x.scope.apps.is_empty() || app.is_some_and(|a| x.scope.apps.iter().any(|s| s == a));
+    let scope_entry = x.scope.entries.is_empty() || x.scope.entries.contains(&entry);
+    subject && scope_app && scope_entry
+}
+
+/// Where an exception stands at review time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReviewStatus {
+    /// In force and not ending soon.
+    Active,
+    /// In force, ending within the policy's warning window.
+    ExpiringSoon,
+    /// Over.
+    Expired,
+    /// Granted for a time in the future.
+    NotYetActive,
+    /// Longer than the policy allows (a validation error too).
+    TooLong,
+    /// No expiry: a permanent bypass (a validation error too).
+    NoExpiry,
+}
+
+/// One exception in a review.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    /// Exception id.
+    pub id: String,
+    /// Status.
+    pub status: ReviewStatus,
+    /// Seconds until it ends (negative once ended).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_s: Option<i64>,
+    /// Who approved it.
+    pub approver: String,
+    /// Why it exists.
+    pub reason: String,
+}
+
+/// Reviews every exception of a policy document at `now`. The policy needs to decode, but not
+/// to pass validation: reporting too-long or expiry-less exceptions is the point of a review.
+pub fn review(policy_json: &str, now: &str) -> Result<Vec<ReviewItem>, Vec<ErrorItem>> {
+    let policy = crate::policy::parse(policy_json)?;
+    let Some(now) = Timestamp::parse(now) else {
+        return Err(vec![ErrorItem::new(
+            crate::error::codes::INVALID_TIMESTAMP,
+            "",
+            "now must be an RFC 3339 timestamp",
+        )]);
+    };
+    let x = &policy.exceptions;
+    Ok(x.items
+        .iter()
+        .map(|item| review_one(item, now, x.max_duration_s, x.expiring_soon_s))
+        .collect())
+}
+
+fn review_one(item: &Exception, now: Timestamp, max_s: u64, soon_s: u64) -> ReviewItem {
+    let created = Timestamp::parse(&item.created_at);
+    let expires = item.expires_at.as_deref().and_then(Timestamp::parse);
+    let expires_in_s = expires.map(|e| now.seconds_until(e));
+    let status = match (created, expires, expires_in_s) {
+        (_, None, _) | (_, _, None) => ReviewStatus::NoExpiry,
+        (Some(c), Some(e), _) if c.seconds_until(e).unsigned_abs() > max_s => ReviewStatus::TooLong,
+        (_, _, Some(left)) if left <= 0 => ReviewStatus::Expired,
+        (Some(c), _, _) if now < c => ReviewStatus::NotYetActive,
+        (_, _, Some(left)) if left.unsigned_abs() <= soon_s => ReviewStatus::ExpiringSoon,
+        _ => ReviewStatus::Active,
+    };
+    ReviewItem {
+        id: item.id.clone(),
+        status,
+        expires_in_s,
+        approver: item.approver.clone(),
+        reason: item.reason.clone(),
+    }
+}
+
+/// Keeps only the exceptions of a compiled policy in force at `now` for tests and tools.
+pub fn active_at(policy: &CompiledPolicy, now: Timestamp) -> Vec<&str> {
+    policy
+        .exceptions()
+        .iter()
+        .filter(|x| x.created <= now && now < x.expires)
+        .map(|x| x.item.id.as_str())
+        .collect()
+}

@@ -1,0 +1,118 @@
+//! The policy's fail mode (SPEC §8): the answer when the engine cannot decide, e.g. after a
+//! WebAssembly trap. Closed: step up with the strongest factors the user has (deny if none) and
+//! deny factor changes. Open: allow and alert, for the kinds the policy names (break-glass).
+
+use crate::decision::{Decision, Entry, Outcome, Reason, ReasonCode, Requirement, Risk};
+use crate::factors::FactorType;
+use crate::policy::{CompiledPolicy, FailMode};
+use crate::request::{Level, UserKind};
+use crate::time::Timestamp;
+use serde_json::{json, Value};
+
+/// The fail-mode decision for a request the engine could not decide. The request is read
+/// leniently (it may be the input that broke the engine): only the user's kind and factors.
+pub fn decide(
+    policy: &CompiledPolicy,
+    entry: Entry,
+    request_json: &str,
+    now: Timestamp,
+) -> Decision {
+    let value: Value = if request_json.len() <= crate::limits::MAX_REQUEST_BYTES {
+        serde_json::from_str(request_json).unwrap_or(Value::Null)
+    } else {
+        Value::Null
+    };
+    let user = value.get("user");
+    let user_id = user
+        .and_then(|u| u.get("id"))
+        .and_then(Value::as_str)
+        .map(crate::limits::preview)
+        .unwrap_or_else(|| "unknown".into());
+    let mut kind = user
+        .and_then(|u| u.get("kind"))
+        .and_then(|k| serde_json::from_value::<UserKind>(k.clone()).ok())
+        .unwrap_or_default();
+    if policy.policy.break_glass.user_ids.contains(&user_id) {
+        kind = UserKind::BreakGlass;
+    }
+    let factors: Vec<FactorType> = user
+        .and_then(|u| u.get("factors"))
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .take(crate::limits::MAX_FACTORS)
+                .filter_map(|f| serde_json::from_value::<FactorType>(f.get("type")?.clone()).ok())
+                .filter(|f| f.profile().possession)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mode = policy.policy.fail_mode.for_kind(kind);
+    let (outcome, requirement) = match (mode, entry) {
+        (FailMode::Open, _) => (Outcome::Allow, None),
+        (FailMode::Closed, Entry::FactorChange) => (Outcome::Deny, None),
+        (FailMode::Closed, Entry::Login) => strongest_step_up(&factors),
+    };
+    let mode_name = match mode {
+        FailMode::Open => "open",
+        FailMode::Closed => "closed",
+    };
+    let reason = Reason {
+        code: ReasonCode::EngineFailure,
+        points: 0,
+        detail: format!("The engine could not decide this request; the policy's fail mode for {} accounts ({mode_name}) applies.", kind.as_str()),
+    };
+    let risk = Risk {
+        score: 0,
+        level: Level::Low,
+    };
+    let alert = json!({
+        "class_uid": 2004, "class_name": "Detection Finding", "category_uid": 2, "category_name": "Findings",
+        "activity_id": 1, "activity_name": "Create", "type_uid": 200_401, "type_name": "Detection Finding: Create",
+        "time": now.0.saturating_mul(1000), "severity_id": 4, "severity": "High",
+        "status_id": 1, "status": "New", "is_alert": true,
+        "message": format!("factorgate engine failure: fail {mode_name} for {user_id}"),
+        "metadata": {"version": "1.8.0", "product": {"name": "factorgate", "vendor_name": "factorgate", "version": env!("CARGO_PKG_VERSION")}},
+        "finding_info": {"uid": format!("engine-failure-{}", now.0), "title": "factorgate engine failure", "desc": reason.detail,
+                          "types": ["factorgate/engineFailure"], "analytic": {"name": "factorgate policy", "type_id": 1, "type": "Rule", "uid": policy.reference.digest}},
+        "evidences": [{"user": {"uid": user_id}}],
+        "unmapped": {"factorgate": {"outcome": outcome, "reasons": ["engineFailure"], "policy": policy.reference}},
+    });
+    Decision {
+        kind: "decision",
+        entry,
+        outcome,
+        risk,
+        reasons: vec![reason],
+        requirement,
+        approval: None,
+        enrollment_allowed: (entry == Entry::Login).then_some(false),
+        assurance: None,
+        notify: vec![],
+        alerts: vec![alert],
+        state: None,
+        policy: policy.reference.clone(),
+    }
+}
+
+/// Step up with the strongest factors the user has, fresh now; deny when there are none.
+fn strongest_step_up(factors: &[FactorType]) -> (Outcome, Option<Requirement>) {
+    let Some(best) = factors.iter().max_by_key(|f| f.profile().rank) else {
+        return (Outcome::Deny, None);
+    };
+    let p = best.profile();
+    let mut strongest: Vec<FactorType> = FactorType::ALL
+        .into_iter()
+        .filter(|f| factors.contains(f) && f.profile().rank == p.rank)
+        .collect();
+    strongest.dedup();
+    (
+        Outcome::StepUp,
+        Some(Requirement {
+            min_aal: p.max_aal,
+            phishing_resistant: p.phishing_resistant,
+            hardware_bound: p.hardware_bound,
+            factors: strongest,
+            max_age_s: 0,
+        }),
+    )
+}

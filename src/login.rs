@@ -1,0 +1,409 @@
+//! Step-up at login (SPEC §4.1): what the session must prove, whether it already does, and what
+//! to ask for when it does not.
+
+use crate::alerts;
+use crate::assurance;
+use crate::context::{human_duration, Context};
+use crate::decision::{Decision, Entry, Outcome, ReasonCode, Requirement};
+use crate::exceptions::{self, Granted};
+use crate::factors::FactorType;
+use crate::policy::{CompiledPolicy, RequirementRule, RestrictedUse};
+use crate::request::{Level, Request, Sensitivity, UserKind};
+use crate::risk;
+use crate::signals;
+use crate::time::Timestamp;
+
+/// Decides a login.
+pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp) -> Decision {
+    let mut ctx = Context::new(policy, req, now);
+    signals::collect(&mut ctx);
+    let granted = exceptions::apply(&mut ctx, Entry::Login);
+    let signal_risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
+    let tier = app_tier(&mut ctx);
+    let mut need = base_requirement(&mut ctx, tier, &granted);
+    raise_for_risk(&ctx, &mut need, signal_risk.level);
+    let (outcome, factors) = outcome(&mut ctx, &need, signal_risk.level, &granted);
+    let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
+    let rule = policy.policy.user_kinds.for_kind(ctx.kind);
+    let enrollment_allowed = outcome != Outcome::Deny
+        && signal_risk.level < policy.policy.risk.risky_at
+        && rule.self_service
+        && ctx.kind != UserKind::BreakGlass;
+    let requirement = matches!(outcome, Outcome::StepUp | Outcome::Enroll).then(|| Requirement {
+        factors,
+        ..need.clone()
+    });
+    let mut assurance = shown_assurance(&ctx);
+    assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
+    let mut decision = Decision {
+        kind: "decision",
+        entry: Entry::Login,
+        outcome,
+        risk,
+        reasons: std::mem::take(&mut ctx.reasons),
+        requirement,
+        approval: None,
+        enrollment_allowed: Some(enrollment_allowed),
+        assurance: Some(assurance),
+        notify: vec![],
+        alerts: vec![],
+        state: None,
+        policy: policy.reference.clone(),
+    };
+    decision.alerts = alerts::for_login(&ctx, &decision);
+    decision
+}
+
+/// `appSensitivity`: the application's tier, the higher of the policy's and the host's rating.
+fn app_tier(ctx: &mut Context) -> Sensitivity {
+    let apps = &ctx.policy.policy.apps;
+    let app = ctx.req.app.as_ref();
+    let id = app.and_then(|a| a.id.as_ref()).map(|i| i.as_str());
+    let from_policy = id.and_then(|i| apps.by_id.get(i).copied());
+    let from_host = app.and_then(|a| a.sensitivity);
+    let tier = match (from_policy, from_host) {
+        (Some(p), Some(h)) => p.max(h),
+        (Some(t), None) | (None, Some(t)) => t,
+        (None, None) => apps.default_sensitivity,
+    };
+    let rule = ctx.policy.policy.requirements.for_tier(tier);
+    let name = id.unwrap_or("this application");
+    ctx.add(
+        ReasonCode::AppSensitivity,
+        format!(
+            "{name} is a {}-sensitivity application: it needs {} within {}.",
+            tier.as_str(),
+            describe(rule),
+            human_duration(clamp_i64(rule.max_age_s))
+        ),
+    );
+    tier
+}
+
+fn clamp_i64(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX)
+}
+
+/// "phishing-resistant AAL2".
+pub fn describe(rule: &RequirementRule) -> String {
+    let kind = if rule.hardware_bound {
+        "hardware-bound phishing-resistant "
+    } else if rule.phishing_resistant {
+        "phishing-resistant "
+    } else {
+        ""
+    };
+    format!("{kind}AAL{}", rule.min_aal)
+}
+
+/// The strictest of two rules: each dimension at its strictest.
+pub fn strictest(a: &RequirementRule, b: &RequirementRule) -> RequirementRule {
+    RequirementRule {
+        min_aal: a.min_aal.max(b.min_aal),
+        phishing_resistant: a.phishing_resistant || b.phishing_resistant,
+        hardware_bound: a.hardware_bound || b.hardware_bound,
+        max_age_s: a.max_age_s.min(b.max_age_s),
+    }
+}
+
+/// The policy's requirement for this user at this tier, with the requester's `acr` and
+/// `max_age`, and with active exceptions applied. `requestedAcr` explains a raise by the requester.
+fn base_requirement(ctx: &mut Context, tier: Sensitivity, granted: &Granted) -> Requirement {
+    let p = &ctx.policy.policy;
+    let mut rule = *p.requirements.for_tier(tier);
+    if let Some(floor) = &p.user_kinds.for_kind(ctx.kind).requirement {
+        rule = strictest(&rule, floor);
+    }
+    if ctx.is_privileged() {
+        rule = strictest(&rule, &p.privileged.requirement);
+    }
+    if granted.waive_phishing_resistant && !rule.hardware_bound {
+        rule.phishing_resistant = false;
+    }
+    if let Some(req) = ctx.req.requested.as_ref() {
+        let asked = req.acr.iter().find_map(|v| {
+            assurance::acr_requirement(v.as_str()).map(|r| (v.as_str().to_string(), r))
+        });
+        let before = rule;
+        if let Some((value, acr_rule)) = asked {
+            rule = strictest(&rule, &acr_rule);
+            if rule != before {
+                ctx.add(
+                    ReasonCode::RequestedAcr,
+                    format!(
+                        "The application asked for acr {value:?}: {}.",
+                        describe(&acr_rule)
+                    ),
+                );
+            }
+        }
+        if let Some(max_age) = req.max_age_s {
+            if max_age < rule.max_age_s {
+                rule.max_age_s = max_age;
+                ctx.add(
+                    ReasonCode::RequestedAcr,
+                    format!(
+                        "The application asked for an authentication at most {} old.",
+                        human_duration(clamp_i64(max_age))
+                    ),
+                );
+            }
+        }
+    }
+    Requirement {
+        min_aal: rule.min_aal,
+        phishing_resistant: rule.phishing_resistant,
+        hardware_bound: rule.hardware_bound,
+        factors: vec![],
+        max_age_s: rule.max_age_s,
+    }
+}
+
+/// Risk raises the requirement (never lowers it): medium and high risk floors from the policy.
+/// Phishing resistance at high risk is asked only of users who have such a factor, so that a
+/// risky login steps up with what the user has instead of enrolling something new.
+fn raise_for_risk(ctx: &Context, need: &mut Requirement, level: Level) {
+    let resp = &ctx.policy.policy.risk.login;
+    let mut floor = match level {
+        Level::Low => return,
+        Level::Medium => resp.medium,
+        Level::High | Level::Critical => strictest(&resp.medium, &resp.high),
+    };
+    let has_pr = ctx
+        .req
+        .user
+        .factors
+        .iter()
+        .any(|f| f.kind.profile().phishing_resistant);
+    if !has_pr {
+        floor.phishing_resistant = false;
+        floor.hardware_bound = false;
+    }
+    need.min_aal = need.min_aal.max(floor.min_aal);
+    need.phishing_resistant |= floor.phishing_resistant;
+    need.hardware_bound |= floor.hardware_bound;
+    need.max_age_s = need.max_age_s.min(floor.max_age_s);
+}
+
+/// The outcome and, for step-up or enrollment, the factor types to offer.
+fn outcome(
+    ctx: &mut Context,
+    need: &Requirement,
+    level: Level,
+    granted: &Granted,
+) -> (Outcome, Vec<FactorType>) {
+    let p = &ctx.policy.policy;
+    let rule = p.user_kinds.for_kind(ctx.kind);
+    if !rule.interactive_login {
+        ctx.add(
+            ReasonCode::ServiceAccount,
+            "This kind of account may not sign in interactively.",
+        );
+        return (Outcome::Deny, vec![]);
+    }
+    if level == Level::Critical && p.risk.login.deny_at_critical {
+        return (Outcome::Deny, vec![]);
+    }
+    if ctx.has(ReasonCode::UntrustedIp) && ctx.is_privileged() {
+        return (Outcome::Deny, vec![]);
+    }
+    let session = assurance::session(
+        &ctx.req.session.methods,
+        ctx.now,
+        &p.reauthentication,
+        need.max_age_s,
+    );
+    let mut required = user_factors(ctx, need, granted);
+    if ctx.kind == UserKind::BreakGlass {
+        let keys = &p.break_glass.required_factors;
+        required.retain(|f| keys.contains(f));
+        if required.is_empty() {
+            ctx.add(
+                ReasonCode::NoFactors,
+                "Break-glass account without its hardware key enrolled.",
+            );
+            return (Outcome::Deny, vec![]);
+        }
+    }
+    if assurance::meets(&session, need) && break_glass_key_used(ctx) {
+        return (Outcome::Allow, vec![]);
+    }
+    explain_shortfall(ctx, need);
+    if !required.is_empty() {
+        return (Outcome::StepUp, required);
+    }
+    let risky = level >= p.risk.risky_at && !p.enrollment.offer_on_risky_login;
+    if risky {
+        let strongest = strongest_user_factors(ctx, granted);
+        if strongest.is_empty() {
+            ctx.add(
+                ReasonCode::NoFactors,
+                "No enrolled factor, and enrolling one on a risky sign-in would let an attacker bind their own.",
+            );
+            return (Outcome::Deny, vec![]);
+        }
+        return (Outcome::StepUp, strongest);
+    }
+    let mut allowed = rule.allowed_factors.clone();
+    allowed.extend(granted.allow_factors.iter().copied());
+    let enrollable = pick(
+        allowed.into_iter(),
+        need,
+        p.enrollment.restricted_factors,
+        granted,
+    );
+    if rule.self_service && !enrollable.is_empty() {
+        return (Outcome::Enroll, enrollable);
+    }
+    (Outcome::Deny, vec![])
+}
+
+/// A break-glass login must use one of its hardware keys; others pass.
+fn break_glass_key_used(ctx: &Context) -> bool {
+    if ctx.kind != UserKind::BreakGlass {
+        return true;
+    }
+    let keys = &ctx.policy.policy.break_glass.required_factors;
+    ctx.req
+        .session
+        .methods
+        .iter()
+        .any(|m| keys.contains(&m.kind))
+}
+
+/// `insufficientAal`, `staleAuthentication`, `noFactors`: why the session falls short.
+fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
+    let p = &ctx.policy.policy;
+    let ignoring_age = assurance::session(
+        &ctx.req.session.methods,
+        ctx.now,
+        &p.reauthentication,
+        u64::MAX,
+    );
+    let rule = RequirementRule {
+        min_aal: need.min_aal,
+        phishing_resistant: need.phishing_resistant,
+        hardware_bound: need.hardware_bound,
+        max_age_s: need.max_age_s,
+    };
+    if assurance::meets(&ignoring_age, need) {
+        ctx.add(
+            ReasonCode::StaleAuthentication,
+            format!(
+                "The session reached {} but not within the last {}.",
+                describe(&rule),
+                human_duration(clamp_i64(need.max_age_s))
+            ),
+        );
+    } else {
+        ctx.add(
+            ReasonCode::InsufficientAal,
+            format!(
+                "The session proved AAL{}{}; {} is required.",
+                ignoring_age.aal,
+                if ignoring_age.phishing_resistant {
+                    " (phishing-resistant)"
+                } else {
+                    ""
+                },
+                describe(&rule)
+            ),
+        );
+    }
+    if !ctx
+        .req
+        .user
+        .factors
+        .iter()
+        .any(|f| f.kind.profile().possession)
+    {
+        ctx.add(
+            ReasonCode::NoFactors,
+            "The user has no second factor enrolled.",
+        );
+    }
+}
+
+/// The user's enrolled factor types that can meet `need`, strongest first, restricted ones
+/// (SMS, voice) only where the policy and the user's other factors allow.
+pub fn user_factors(ctx: &Context, need: &Requirement, granted: &Granted) -> Vec<FactorType> {
+    let p = &ctx.policy.policy;
+    pick(
+        ctx.req.user.factors.iter().map(|f| f.kind),
+        need,
+        p.enrollment.restricted_factors,
+        granted,
+    )
+}
+
+/// The user's strongest enrolled factors whatever the requirement (a risky login steps up with
+/// what the user has, and a closed fail mode does the same).
+pub fn strongest_user_factors(ctx: &Context, granted: &Granted) -> Vec<FactorType> {
+    let any = Requirement {
+        min_aal: 1,
+        phishing_resistant: false,
+        hardware_bound: false,
+        factors: vec![],
+        max_age_s: 0,
+    };
+    let all = user_factors(ctx, &any, granted);
+    let best = all.first().map(|f| f.profile().rank).unwrap_or(0);
+    all.into_iter()
+        .filter(|f| f.profile().rank + 30 > best)
+        .collect()
+}
+
+/// Factor types from `candidates` that meet `need`, deduplicated, strongest first, with the
+/// restricted-authenticator rule applied.
+fn pick(
+    candidates: impl Iterator<Item = FactorType>,
+    need: &Requirement,
+    restricted: RestrictedUse,
+    granted: &Granted,
+) -> Vec<FactorType> {
+    let mut out: Vec<FactorType> = Vec::new();
+    for f in candidates {
+        if f.can_meet(need.min_aal, need.phishing_resistant, need.hardware_bound)
+            && !out.contains(&f)
+        {
+            out.push(f);
+        }
+    }
+    let excepted = |f: &FactorType| granted.allow_factors.contains(f);
+    let better_exists = out.iter().any(|f| !f.profile().restricted);
+    out.retain(|f| {
+        !f.profile().restricted
+            || excepted(f)
+            || match restricted {
+                RestrictedUse::Allow => true,
+                RestrictedUse::OnlyIfNothingBetter => !better_exists,
+                RestrictedUse::Never => false,
+            }
+    });
+    out.sort_by_key(|f| std::cmp::Reverse(f.profile().rank));
+    out
+}
+
+/// What the session proved, for the host's claims: within the re-authentication windows and
+/// the requester's `max_age`.
+fn shown_assurance(ctx: &Context) -> crate::decision::Assurance {
+    let max_age = ctx
+        .req
+        .requested
+        .as_ref()
+        .and_then(|r| r.max_age_s)
+        .unwrap_or(u64::MAX);
+    assurance::session(
+        &ctx.req.session.methods,
+        ctx.now,
+        &ctx.policy.policy.reauthentication,
+        max_age,
+    )
+}
+
+fn requested_acr<'a>(ctx: &'a Context) -> impl Iterator<Item = &'a str> {
+    ctx.req
+        .requested
+        .iter()
+        .flat_map(|r| r.acr.iter().map(|v| v.as_str()))
+}

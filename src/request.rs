@@ -1,0 +1,537 @@
+//! The request contract (SPEC §3): what a host tells the engine about a login or a factor change.
+//!
+//! Unknown fields are ignored (hosts add fields over time); unknown *values* of enumerations are
+//! errors, because silently ignoring a factor or user kind the engine does not understand would
+//! make a decision on less than the host sent.
+
+use crate::error::{codes, ErrorItem};
+use crate::factors::FactorType;
+use crate::limits::{
+    BoundedString, BoundedVec, Text, MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT,
+};
+use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::IpAddr;
+
+/// One login or factor-change request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    /// Decision time; defaults to the host clock.
+    pub now: Option<Timestamp>,
+    /// The account being signed in to or changed.
+    pub user: User,
+    /// What is known about the current session.
+    #[serde(default)]
+    pub session: Session,
+    /// The application being signed in to (login).
+    pub app: Option<App>,
+    /// What the relying party asked for (`acr_values`, `max_age`).
+    pub requested: Option<Requested>,
+    /// The factor change being assessed (factor-change entry point only).
+    pub change: Option<Change>,
+    /// Opaque memory returned by the previous decision for this user.
+    pub state: Option<BoundedString<MAX_STATE>>,
+}
+
+/// Kinds of account, each with its own rules in the policy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum UserKind {
+    /// Workforce member (the default when a host does not say).
+    #[default]
+    Employee,
+    /// External worker with workforce access.
+    Contractor,
+    /// Business partner user.
+    Partner,
+    /// Consumer (CIAM) user.
+    Customer,
+    /// Non-human account.
+    Service,
+    /// Emergency access account.
+    BreakGlass,
+}
+
+impl UserKind {
+    /// The camelCase contract name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UserKind::Employee => "employee",
+            UserKind::Contractor => "contractor",
+            UserKind::Partner => "partner",
+            UserKind::Customer => "customer",
+            UserKind::Service => "service",
+            UserKind::BreakGlass => "breakGlass",
+        }
+    }
+}
+
+/// The account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Stable user id at the IdP.
+    pub id: Text,
+    /// Kind of account.
+    #[serde(default)]
+    pub kind: UserKind,
+    /// Role names at the IdP.
+    #[serde(default)]
+    pub roles: BoundedVec<Text, MAX_TAGS>,
+    /// What the account can reach (e.g. `manageSecrets`, `manageIam`).
+    #[serde(default)]
+    pub capabilities: BoundedVec<Text, MAX_TAGS>,
+    /// Account creation time.
+    pub created_at: Option<Timestamp>,
+    /// Previous successful login.
+    pub last_login_at: Option<Timestamp>,
+    /// Last password change or reset.
+    pub password_changed_at: Option<Timestamp>,
+    /// Last account recovery.
+    pub recovered_at: Option<Timestamp>,
+    /// Factors bound to the account.
+    #[serde(default)]
+    pub factors: BoundedVec<Factor, MAX_FACTORS>,
+    /// Flags the host knows.
+    #[serde(default)]
+    pub flags: Flags,
+}
+
+/// A bound factor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Factor {
+    /// Host id of the factor.
+    pub id: Option<Text>,
+    /// Factor type.
+    #[serde(rename = "type")]
+    pub kind: FactorType,
+    /// When it was bound.
+    pub enrolled_at: Option<Timestamp>,
+    /// When it was last used.
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// Host-known flags on the account.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flags {
+    /// The carrier reported a SIM swap or port for the user's number.
+    pub sim_swap: Option<bool>,
+    /// The user reported an MFA prompt or sign-in as not theirs.
+    pub reported_suspicious: Option<bool>,
+}
+
+/// The session.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    /// Client IP address.
+    pub ip: Option<Ip>,
+    /// Coarse geolocation of the IP.
+    pub geo: Option<Geo>,
+    /// Device posture.
+    pub device: Option<Device>,
+    /// Browser user agent.
+    pub user_agent: Option<BoundedString<MAX_USER_AGENT>>,
+    /// Methods that authenticated this session, with their time.
+    #[serde(default)]
+    pub methods: BoundedVec<Method, MAX_FACTORS>,
+    /// The host's own risk detection.
+    pub host_risk: Option<HostRisk>,
+    /// Push prompts the user denied recently.
+    pub pushes: Option<Pushes>,
+}
+
+/// An IP address, parsed at decode time so a bad one is located.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ip(pub IpAddr);
+
+impl<'de> Deserialize<'de> for Ip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Text::deserialize(d)?;
+        s.0.parse::<IpAddr>().map(Ip).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "invalid IP address {:?}",
+                crate::limits::preview(&s.0)
+            ))
+        })
+    }
+}
+
+/// Geolocation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Geo {
+    /// Latitude in degrees.
+    pub lat: Option<f64>,
+    /// Longitude in degrees.
+    pub lon: Option<f64>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<Text>,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+}
+
+/// Device posture.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    /// Opaque device id (never stored raw).
+    pub id: Option<Text>,
+    /// Managed by the organisation (MDM).
+    pub managed: Option<bool>,
+    /// Compliant with device policy.
+    pub compliant: Option<bool>,
+    /// Shared or kiosk device.
+    pub shared: Option<bool>,
+}
+
+/// One authentication method used in this session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Method {
+    /// Which factor type authenticated.
+    #[serde(rename = "type")]
+    pub kind: FactorType,
+    /// When (required: freshness is what step-up is about).
+    pub at: Timestamp,
+}
+
+/// Risk levels, shared by host risk, scores and policy thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Level {
+    /// Nothing notable.
+    Low,
+    /// Worth a second look.
+    Medium,
+    /// Likely an attack.
+    High,
+    /// Act now.
+    Critical,
+}
+
+impl Level {
+    /// The camelCase contract name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+/// The host's risk assessment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostRisk {
+    /// Risk level as the host sees it.
+    pub level: Option<Level>,
+    /// Auth0-style confidence that the login matches the user's history (`low` means it does not).
+    pub confidence: Option<Confidence>,
+    /// Named detections, mapped onto the engine's reason codes where they match.
+    #[serde(default)]
+    pub signals: BoundedVec<Text, MAX_TAGS>,
+}
+
+/// Auth0 Adaptive MFA confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Confidence {
+    /// The login does not match the user's history.
+    Low,
+    /// Partial match.
+    Medium,
+    /// Strong match.
+    High,
+    /// Reserved by Auth0.
+    Neutral,
+}
+
+/// Push prompts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pushes {
+    /// Denied or unanswered pushes in the window.
+    #[serde(default)]
+    pub denied: u32,
+    /// The window the count covers, in seconds.
+    pub window_s: Option<u64>,
+}
+
+/// Application sensitivity tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Sensitivity {
+    /// Public or low-value data.
+    Low,
+    /// Ordinary business application.
+    Medium,
+    /// Sensitive data (payroll, HR, finance).
+    High,
+    /// Control planes, admin consoles, production access.
+    Critical,
+}
+
+impl Sensitivity {
+    /// The camelCase contract name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sensitivity::Low => "low",
+            Sensitivity::Medium => "medium",
+            Sensitivity::High => "high",
+            Sensitivity::Critical => "critical",
+        }
+    }
+}
+
+/// The application.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// Application id (matched against the policy's tiers).
+    pub id: Option<Text>,
+    /// Sensitivity the host asserts; the policy's tier for this id wins when higher.
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// What the relying party requested.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requested {
+    /// `acr_values`, in order of preference.
+    #[serde(default)]
+    pub acr: BoundedVec<Text, MAX_TAGS>,
+    /// `max_age` in seconds.
+    pub max_age_s: Option<u64>,
+}
+
+/// Kinds of factor change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeAction {
+    /// Bind a new factor.
+    Enroll,
+    /// Replace an existing factor with a new one.
+    Replace,
+    /// Remove a factor.
+    Remove,
+    /// Remove every factor.
+    ResetAll,
+    /// Change a recovery method (recovery email, codes, contacts).
+    RecoveryChange,
+    /// Change the phone number: binding a new authenticator (NIST rev 4).
+    PhoneChange,
+}
+
+impl ChangeAction {
+    /// The camelCase contract name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Enroll => "enroll",
+            ChangeAction::Replace => "replace",
+            ChangeAction::Remove => "remove",
+            ChangeAction::ResetAll => "resetAll",
+            ChangeAction::RecoveryChange => "recoveryChange",
+            ChangeAction::PhoneChange => "phoneChange",
+        }
+    }
+
+    /// Does this change bind something new that could later authenticate?
+    pub const fn binds(self) -> bool {
+        matches!(
+            self,
+            ChangeAction::Enroll
+                | ChangeAction::Replace
+                | ChangeAction::PhoneChange
+                | ChangeAction::RecoveryChange
+        )
+    }
+}
+
+/// Who makes a change.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ActorKind {
+    /// The user themself.
+    #[default]
+    #[serde(rename = "self")]
+    SelfService,
+    /// An administrator.
+    Admin,
+    /// The help desk.
+    Helpdesk,
+    /// A managed service provider.
+    Msp,
+    /// An automated process (an API client, a provisioning job).
+    Automation,
+}
+
+impl ActorKind {
+    /// The contract name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::SelfService => "self",
+            ActorKind::Admin => "admin",
+            ActorKind::Helpdesk => "helpdesk",
+            ActorKind::Msp => "msp",
+            ActorKind::Automation => "automation",
+        }
+    }
+}
+
+/// Inline gate or after-the-fact report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Phase {
+    /// Before the change: the decision gates it.
+    #[default]
+    Before,
+    /// After the change: `deny` means revert it.
+    After,
+}
+
+/// A factor named in a change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorRef {
+    /// Host id of the factor.
+    pub id: Option<Text>,
+    /// Factor type.
+    #[serde(rename = "type")]
+    pub kind: FactorType,
+}
+
+/// The actor.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    /// Who.
+    #[serde(default)]
+    pub kind: ActorKind,
+    /// Actor id.
+    pub id: Option<Text>,
+    /// Change ticket reference.
+    pub ticket: Option<Text>,
+}
+
+/// A factor change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// What is being changed.
+    pub action: ChangeAction,
+    /// The new factor (enroll, replace, phoneChange) or the one removed (remove).
+    pub factor: Option<FactorRef>,
+    /// The factor being replaced.
+    pub replaces: Option<FactorRef>,
+    /// Who makes the change.
+    #[serde(default)]
+    pub actor: Actor,
+    /// Inline gate or after the fact.
+    #[serde(default)]
+    pub phase: Phase,
+}
+
+impl Request {
+    /// Checks what types alone cannot: ranges, formats and fields an entry point needs.
+    pub fn check(&self, entry: crate::decision::Entry) -> Vec<ErrorItem> {
+        let mut errors = Vec::new();
+        if self.user.id.0.is_empty() {
+            errors.push(ErrorItem::new(
+                codes::INVALID_VALUE,
+                "/user/id",
+                "user id is empty",
+            ));
+        }
+        if let Some(geo) = &self.session.geo {
+            check_geo(geo, &mut errors);
+        }
+        if entry == crate::decision::Entry::FactorChange {
+            check_change(self.change.as_ref(), &mut errors);
+        }
+        errors
+    }
+}
+
+fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
+    if let Some(lat) = geo.lat {
+        if !(-90.0..=90.0).contains(&lat) {
+            errors.push(ErrorItem::new(
+                codes::INVALID_VALUE,
+                "/session/geo/lat",
+                format!("latitude {lat} is outside -90..90"),
+            ));
+        }
+    }
+    if let Some(lon) = geo.lon {
+        if !(-180.0..=180.0).contains(&lon) {
+            errors.push(ErrorItem::new(
+                codes::INVALID_VALUE,
+                "/session/geo/lon",
+                format!("longitude {lon} is outside -180..180"),
+            ));
+        }
+    }
+    if geo.lat.is_some() != geo.lon.is_some() {
+        errors.push(ErrorItem::new(
+            codes::INVALID_VALUE,
+            "/session/geo",
+            "latitude and longitude come together",
+        ));
+    }
+    if let Some(country) = &geo.country {
+        if !is_country_code(country.as_str()) {
+            errors.push(ErrorItem::new(
+                codes::INVALID_VALUE,
+                "/session/geo/country",
+                format!(
+                    "country {:?} is not an ISO 3166-1 alpha-2 code",
+                    crate::limits::preview(country.as_str())
+                ),
+            ));
+        }
+    }
+}
+
+/// Two ASCII uppercase letters.
+pub fn is_country_code(s: &str) -> bool {
+    s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn check_change(change: Option<&Change>, errors: &mut Vec<ErrorItem>) {
+    let Some(change) = change else {
+        errors.push(ErrorItem::new(
+            codes::INVALID_SHAPE,
+            "/change",
+            "a factor-change request needs a change",
+        ));
+        return;
+    };
+    let needs_factor = matches!(
+        change.action,
+        ChangeAction::Enroll | ChangeAction::Replace | ChangeAction::Remove
+    );
+    if needs_factor && change.factor.is_none() {
+        errors.push(ErrorItem::new(
+            codes::INVALID_SHAPE,
+            "/change/factor",
+            format!("{} needs the factor it concerns", change.action.as_str()),
+        ));
+    }
+    if change.action == ChangeAction::Replace && change.replaces.is_none() {
+        errors.push(ErrorItem::new(
+            codes::INVALID_SHAPE,
+            "/change/replaces",
+            "replace needs the factor being replaced",
+        ));
+    }
+}
