@@ -1,0 +1,146 @@
+// Types of the factorgate npm package (SPEC §2–§4). Copied to pkg/ as index.d.ts (require) and
+// index.d.mts (import). Shapes mirror the Rust contract; fields the engine may add later are
+// allowed by the index signatures on results, and hosts may send extra request fields (ignored).
+
+/** RFC 3339 timestamp, e.g. "2026-11-23T10:00:00Z". */
+export type Timestamp = string;
+
+export type UserKind = 'employee' | 'contractor' | 'partner' | 'customer' | 'service' | 'breakGlass';
+export type FactorType =
+  | 'webauthnRoaming' | 'webauthnPlatform' | 'passkeySynced' | 'piv' | 'totp' | 'hotp' | 'push'
+  | 'sms' | 'voice' | 'email' | 'recoveryCode' | 'password';
+export type Outcome = 'allow' | 'stepUp' | 'enroll' | 'approval' | 'deny';
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+export interface Factor { id?: string; type: FactorType | string; enrolledAt?: Timestamp; lastUsedAt?: Timestamp; [extra: string]: unknown }
+
+export interface User {
+  id: string;
+  kind?: UserKind;
+  roles?: string[];
+  capabilities?: string[];
+  createdAt?: Timestamp;
+  lastLoginAt?: Timestamp;
+  passwordChangedAt?: Timestamp;
+  recoveredAt?: Timestamp;
+  factors?: Factor[];
+  flags?: { simSwap?: boolean; reportedSuspicious?: boolean; [extra: string]: unknown };
+  [extra: string]: unknown;
+}
+
+export interface Session {
+  ip?: string;
+  geo?: { lat?: number; lon?: number; country?: string; asn?: number; [extra: string]: unknown };
+  device?: { id?: string; managed?: boolean; compliant?: boolean; shared?: boolean; [extra: string]: unknown };
+  userAgent?: string;
+  methods?: Array<{ type: FactorType | string; at?: Timestamp; [extra: string]: unknown }>;
+  hostRisk?: { level?: string; confidence?: string; signals?: string[]; [extra: string]: unknown };
+  pushes?: { denied?: number; windowS?: number; [extra: string]: unknown };
+  [extra: string]: unknown;
+}
+
+interface RequestBase {
+  /** Overrides the host clock for this decision. */
+  now?: Timestamp;
+  user: User;
+  session?: Session;
+  /** Opaque memory returned as `state` by the previous decision for this user (SPEC §5). */
+  state?: string;
+  [extra: string]: unknown;
+}
+
+/** SPEC §3, login (step-up) request. */
+export interface LoginRequest extends RequestBase {
+  app?: { id?: string; sensitivity?: string; [extra: string]: unknown };
+  requested?: { acr?: string[]; maxAgeS?: number; [extra: string]: unknown };
+}
+
+export type ChangeAction = 'enroll' | 'replace' | 'remove' | 'resetAll' | 'recoveryChange' | 'phoneChange';
+export type ActorKind = 'self' | 'admin' | 'helpdesk' | 'msp' | 'automation';
+
+/** SPEC §3, factor change (enrollment risk) request. */
+export interface FactorChangeRequest extends RequestBase {
+  change: {
+    action: ChangeAction;
+    factor?: Partial<Factor>;
+    replaces?: Partial<Factor>;
+    actor?: { kind?: ActorKind; id?: string; ticket?: string; [extra: string]: unknown };
+    phase?: 'before' | 'after';
+    [extra: string]: unknown;
+  };
+}
+
+/** One problem: a stable camelCase code, a sentence, and a JSON pointer ("" = the whole input). */
+export interface ErrorItem { code: string; message: string; path: string }
+
+/** Every failure of every call: bad input, invalid policy, freed engine, engine trap. */
+export interface ErrorResult { type: 'error'; errors: ErrorItem[] }
+
+export interface Reason { code: string; points?: number; detail?: string; [extra: string]: unknown }
+
+/** SPEC §4. */
+export interface Decision {
+  type: 'decision';
+  outcome: Outcome;
+  risk: { score: number; level: RiskLevel };
+  reasons: Reason[];
+  requirement?: {
+    minAal?: number;
+    phishingResistant?: boolean;
+    factors?: Array<FactorType | string>;
+    maxAgeS?: number;
+    [extra: string]: unknown;
+  };
+  approval?: { by: string[]; expiresInS?: number; [extra: string]: unknown };
+  enrollmentAllowed?: boolean;
+  notify?: Array<{ channel: string; template: string; [extra: string]: unknown }>;
+  /** OCSF 1.8 events (SPEC §7). */
+  alerts?: Array<{ class_uid: number; [extra: string]: unknown }>;
+  /** New memory for the host to store and pass back as `request.state`. */
+  state?: string;
+  policy?: { id: string; version: number; digest: string };
+  [extra: string]: unknown;
+}
+
+export interface Validation { type: 'validation'; valid: boolean; errors: ErrorItem[]; [extra: string]: unknown }
+
+export interface ExceptionReview { type: string; [extra: string]: unknown }
+
+export interface Version { type: 'version'; crate: string; policySchema: number; [extra: string]: unknown }
+
+/** A policy document (SPEC §6). Its full schema is the policy JSON Schema; unknown fields are errors. */
+export interface PolicyDocument { id?: string; version?: number; [section: string]: unknown }
+
+/** A policy as an object or as JSON text. */
+export type PolicyInput = PolicyDocument | string;
+
+export interface CompileOptions {
+  /** Key for signing the `state` memory (HMAC-SHA256, SPEC §5). */
+  stateKey?: string;
+  [extra: string]: unknown;
+}
+
+export interface CallOptions {
+  /** Host clock for this call (epoch ms or a Date); default Date.now(). A request's `now` wins. */
+  now?: number | Date;
+}
+
+/** A compiled policy. Call `free()` (or use `using`) when done; the GC frees it eventually otherwise. */
+export interface Engine {
+  readonly type: 'engine';
+  decideLogin(request: LoginRequest | string, options?: CallOptions): Decision | ErrorResult;
+  assessFactorChange(request: FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Parses and validates a policy once. Returns an engine, or the policy's errors. Never throws. */
+export function compilePolicy(policy: PolicyInput, options?: CompileOptions | string): Engine | ErrorResult;
+/** Every problem in a policy, each with a JSON pointer path. */
+export function validatePolicy(policy: PolicyInput): Validation | ErrorResult;
+/** The embedded default policy document. */
+export function defaultPolicy(): PolicyDocument;
+/** Exceptions that are active, expiring soon, expired, or longer than the policy allows. */
+export function reviewExceptions(policy: PolicyInput, now?: Timestamp | number | Date): ExceptionReview | ErrorResult;
+/** Crate version and policy schema version. */
+export function version(): Version;

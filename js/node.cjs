@@ -1,0 +1,19 @@
+'use strict';
+// Node entry (require and import): reads the .wasm next to this file once, compiles it
+// synchronously, and exposes one shared runtime for the process. node.mjs re-exports this file, so
+// CommonJS and ES module users share the same instance (no dual-package hazard).
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { createFactorgate, TESTING } = require('./core.cjs');
+
+const api = createFactorgate(readFileSync(join(__dirname, 'factorgate_bg.wasm')));
+
+module.exports = {
+  compilePolicy: api.compilePolicy,
+  validatePolicy: api.validatePolicy,
+  defaultPolicy: api.defaultPolicy,
+  reviewExceptions: api.reviewExceptions,
+  version: api.version,
+};
+// Internal: reached through `factorgate/testing`, not part of the API (non-enumerable).
+Object.defineProperty(module.exports, TESTING, { value: api[TESTING] });

@@ -1,0 +1,5 @@
+// `factorgate/testing` for ES modules: the same handle as testing.cjs.
+import testing from './testing.cjs';
+
+export default testing;
+export const { injectTraps, trapNow, generation, failures, lastFailure, memoryBytes, failMode } = testing;

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// Builds the npm package into pkg/ (git-ignored). Run through `make pkg` (which runs setup first).
+//
+//   1. scripts/wasm-cargo build --release --lib      target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
+//   2. wasm-bindgen --target no-modules               glue + factorgate_bg.wasm in target/pkg-build/
+//   3. the glue, wrapped into a factory               target/pkg-build/bindings.js (see bindingsModule)
+//   4. esbuild js/core.js + bindings.js -> CommonJS   pkg/core.cjs
+//   5. wasm-opt -Oz (npm binaryen)                    pkg/factorgate_bg.wasm
+//   6. hand-written entries and types from js/        pkg/node.{cjs,mjs}, testing.*, *.d.ts
+//   7. package.json (name factorgate, version from Cargo.toml), then a smoke test of require()
+//
+// Options: --skip-cargo (reuse the last cargo build), --no-opt (skip wasm-opt; faster, bigger).
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'pkg');
+const work = join(root, 'target', 'pkg-build');
+const args = new Set(process.argv.slice(2));
+const require = createRequire(import.meta.url);
+const t0 = Date.now();
+
+function step(what) {
+  console.log(`[build-pkg] ${what}`);
+}
+function run(cmd, cmdArgs, opts = {}) {
+  execFileSync(cmd, cmdArgs, { stdio: 'inherit', cwd: root, ...opts });
+}
+
+// --- 1. cargo -------------------------------------------------------------------------------------
+const cargoToml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+const version = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(cargoToml)?.[1];
+const bindgenPin = /^wasm-bindgen\s*=\s*\{[^}]*version\s*=\s*"=([^"]+)"/m.exec(cargoToml)?.[1];
+if (!version || !bindgenPin) throw new Error('cannot read the package version or the wasm-bindgen pin from Cargo.toml');
+if (!args.has('--skip-cargo')) {
+  step('cargo build --release --lib (wasm32-unknown-unknown)');
+  run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib']);
+}
+const rawWasm = join(root, 'target', 'wasm', 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
+
+// --- 2. wasm-bindgen ------------------------------------------------------------------------------
+const cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim();
+if (cliVersion !== `wasm-bindgen ${bindgenPin}`) {
+  throw new Error(`${cliVersion} does not match the crate pin =${bindgenPin}; run scripts/setup.sh`);
+}
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+step(`${cliVersion} --target no-modules`);
+run('wasm-bindgen', [
+  '--target', 'no-modules', '--omit-default-module-path', '--no-typescript',
+  '--out-dir', work, '--out-name', 'factorgate', rawWasm,
+]);
+
+// --- 3. the glue as a factory ---------------------------------------------------------------------
+// Trap recovery (SPEC §8) needs a FRESH instance with its OWN glue state after a trap: the glue
+// keeps `wasm`, cached memory views and a FinalizationRegistry in closure variables, and a
+// finalizer of an object from the dead instance must never free a pointer in the new one.
+//
+// Why the no-modules target: its glue is a single IIFE, `let wasm_bindgen = (function(exports)
+// { ... })(...)`, holding all of that state. Wrapping the file, unchanged, in a function gives
+// `createBindings()`: every call evaluates the IIFE again, so every instance has its own glue.
+// No regex surgery on generated code (which the web target's top-level ES exports would need).
+//
+// The dead instance's finalizers: the factory shadows `FinalizationRegistry` with a wrapper whose
+// callbacks become no-ops once the shim calls `retire()`. Otherwise a WasmEngine of the trapped
+// instance, collected later, would call __wbg_wasmengine_free on an instance in an unknown state,
+// and a second trap inside a finalizer would surface as an uncaught exception in the host.
+//
+// Alternatives rejected, for wasm-bindgen 0.2.130:
+// - `--experimental-reset-state-function` re-instantiates inside one glue and guards finalizers
+//   with an instance id, but `free()` on a stale object still frees its pointer in the NEW
+//   instance, and the flag is experimental.
+// - `import()` of the ES glue with a fresh query string gives fresh state, but is asynchronous:
+//   the call that trapped must be answered synchronously with the fail mode.
+// - wasm-bindgen's `schedule_reinit()` needs code on the Rust side and reuses one glue state.
+// The glue uses no randomness and no globalThis.crypto (checked below), so Node 18 works as is.
+const glue = readFileSync(join(work, 'factorgate.js'), 'utf8');
+const checks = [
+  [/^let wasm_bindgen = \(function\(exports\) \{$/m.test(glue), 'the glue is no longer `let wasm_bindgen = (function(exports) {`'],
+  [!/^\s*(import|export)\b/m.test(glue), 'the glue contains import/export statements'],
+  [!/\bimport\.meta\b|\brequire\(/.test(glue), 'the glue uses import.meta or require()'],
+  [!/\bcrypto\b|getRandomValues/.test(glue), 'the glue uses crypto (Node 18 has no globalThis.crypto)'],
+  [/new FinalizationRegistry\(/.test(glue), 'the glue no longer uses FinalizationRegistry (re-check retire())'],
+];
+for (const [ok, why] of checks) {
+  if (!ok) throw new Error(`unexpected wasm-bindgen glue: ${why}; re-check the factory in scripts/build-pkg.mjs`);
+}
+const bindingsModule = `// Generated by scripts/build-pkg.mjs from ${cliVersion} --target no-modules output. Do not edit.
+// createBindings() evaluates the glue afresh: an independent glue state for one wasm instance.
+export function createBindings() {
+  let retired = false;
+  // Shadows the global for the glue below: finalizers of a retired instance do nothing.
+  const FinalizationRegistry = typeof globalThis.FinalizationRegistry === 'function'
+    ? class {
+        constructor(cleanup) {
+          this.inner = new globalThis.FinalizationRegistry((held) => { if (!retired) cleanup(held); });
+        }
+        register(target, held, token) { this.inner.register(target, held, token); }
+        unregister(token) { return this.inner.unregister(token); }
+      }
+    : undefined;
+
+${glue}
+
+  return { glue: wasm_bindgen, retire() { retired = true; } };
+}
+`;
+writeFileSync(join(work, 'bindings.js'), bindingsModule);
+
+// --- 4. bundle the platform-independent core ----------------------------------------------------
+step('esbuild js/core.js -> pkg/core.cjs');
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+const esbuild = require('esbuild');
+await esbuild.build({
+  entryPoints: [join(root, 'js', 'core.js')],
+  outfile: join(pkg, 'core.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'neutral',
+  target: 'es2022', // Node 18: class static blocks, private methods, Object.hasOwn
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'generated-bindings',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/bindings\.js$/ }, () => ({ path: join(work, 'bindings.js') }));
+    },
+  }],
+});
+
+// --- 5. wasm-opt ----------------------------------------------------------------------------------
+const bgWasm = join(work, 'factorgate_bg.wasm');
+const outWasm = join(pkg, 'factorgate_bg.wasm');
+if (args.has('--no-opt')) {
+  cpSync(bgWasm, outWasm);
+} else {
+  step('wasm-opt -Oz (binaryen from npm)');
+  // Features: what rustc's wasm32-unknown-unknown target emits by default (Rust >= 1.82), all
+  // supported by Node 18. Named explicitly because the target_features section may be stripped.
+  run(process.execPath, [
+    join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-Oz',
+    '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+    '--strip-debug', '--strip-producers', '--strip-target-features',
+    bgWasm, '-o', outWasm,
+  ]);
+}
+
+// --- 6. entries and types -------------------------------------------------------------------------
+for (const [from, to] of [
+  ['node.cjs', 'node.cjs'], ['node.mjs', 'node.mjs'],
+  ['testing.cjs', 'testing.cjs'], ['testing.mjs', 'testing.mjs'],
+  ['index.d.ts', 'index.d.ts'], ['index.d.ts', 'index.d.mts'],
+  ['testing.d.ts', 'testing.d.ts'], ['testing.d.mts', 'testing.d.mts'],
+]) {
+  cpSync(join(root, 'js', from), join(pkg, to));
+}
+
+// --- 7. package.json ------------------------------------------------------------------------------
+// Conditions: `types` first in every branch. Browser, bundler and workerd entries will slot in as
+// conditions before import/require (their entries call createFactorgate from core with a Module).
+const entry = (mjs, cjs, dmts, dts) => ({
+  import: { types: dmts, default: mjs },
+  require: { types: dts, default: cjs },
+});
+const manifest = {
+  name: 'factorgate',
+  version,
+  description: 'Explainable MFA step-up and enrollment-risk decisions, compiled to WebAssembly for IdP hooks',
+  license: 'Apache-2.0',
+  engines: { node: '>=18' },
+  main: './node.cjs',
+  types: './index.d.ts',
+  exports: {
+    '.': entry('./node.mjs', './node.cjs', './index.d.mts', './index.d.ts'),
+    './testing': entry('./testing.mjs', './testing.cjs', './testing.d.mts', './testing.d.ts'),
+    './package.json': './package.json',
+  },
+  files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm'],
+};
+writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+// --- smoke test and sizes -------------------------------------------------------------------------
+const built = createRequire(join(pkg, 'package.json'))('./node.cjs');
+const v = built.version();
+if (v.type !== 'version') throw new Error(`smoke test: version() returned ${JSON.stringify(v)}`);
+const wasmBytes = readFileSync(outWasm);
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(
+  `[build-pkg] pkg/ ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: factorgate ${version}, ` +
+  `factorgate_bg.wasm ${kb(wasmBytes.length)} raw / ${kb(gzipSync(wasmBytes, { level: 9 }).length)} gzip ` +
+  `(before wasm-opt ${kb(statSync(bgWasm).size)}), core.cjs ${kb(statSync(join(pkg, 'core.cjs')).size)}`,
+);
