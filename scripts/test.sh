@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The steps behind `make test` (all) and `make lint` (lint). Stops at the first failing step and
+# always ends with one line: "make <what>: PASS ..." or "make <what>: FAIL ...".
+set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$FG_ROOT"
+
+what="${1:-test}"
+steps=()
+add() { steps+=("$1|$2"); }
+add "setup" "scripts/setup.sh"
+add "cargo fmt --check" "cargo fmt --all -- --check"
+add "clippy (native)" "cargo clippy --all-targets -- -D warnings"
+add "clippy (wasm32)" "scripts/wasm-cargo clippy --all-targets -- -D warnings"
+if [ "$what" = test ]; then
+    add "cargo test (native)" "cargo test"
+    add "wasm-bindgen-test (wasm32 in Node)" "scripts/wasm-cargo test --test wasm_boundary"
+    add "build pkg/" "node scripts/build-pkg.mjs"
+    add "pkg-tests (node --test)" "node --test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
+fi
+
+start=$SECONDS
+n=0
+report=()
+for entry in "${steps[@]}"; do
+    name="${entry%%|*}" cmd="${entry#*|}"
+    n=$((n + 1))
+    printf '\n==> [%d/%d] %s: %s\n' "$n" "${#steps[@]}" "$name" "$cmd"
+    t=$SECONDS
+    bash -c "$cmd"
+    rc=$?
+    report+=("$(printf '%4d s  %s' $((SECONDS - t)) "$name")")
+    if [ $rc -ne 0 ]; then
+        printf '\n'; printf '  %s\n' "${report[@]}"
+        printf 'make %s: FAIL at step %d/%d "%s" (exit %d) after %d s\n' "$what" "$n" "${#steps[@]}" "$name" "$rc" $((SECONDS - start))
+        exit 1
+    fi
+done
+printf '\n'; printf '  %s\n' "${report[@]}"
+printf 'make %s: PASS, all %d steps in %d s\n' "$what" "${#steps[@]}" $((SECONDS - start))
