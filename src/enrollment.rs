@@ -88,22 +88,29 @@ fn change_signals(ctx: &mut Context, change: &Change) {
     let strongest = second_factors.iter().map(|f| f.profile().rank).max();
     let new_kind = change.factor.as_ref().map(|f| f.kind);
     match change.action {
-        ChangeAction::Enroll | ChangeAction::Replace | ChangeAction::PhoneChange => {
+        ChangeAction::Enroll | ChangeAction::Replace => {
             if second_factors.is_empty() && change.action == ChangeAction::Enroll {
                 first_factor(ctx);
             }
-            if let (Some(new), Some(best)) = (new_kind, strongest) {
-                if new.profile().rank < best {
+            // Replacing compares with the factor replaced (like for like is no downgrade);
+            // enrolling compares with the strongest factor the account has.
+            let baseline = match change.action {
+                ChangeAction::Replace => change.replaces.as_ref().map(|r| r.kind.profile().rank),
+                _ => strongest,
+            };
+            if let (Some(new), Some(base)) = (new_kind, baseline) {
+                if new.profile().rank < base {
                     ctx.add(
                         ReasonCode::FactorDowngrade,
                         format!(
-                            "{} is weaker than the account's strongest factor.",
+                            "{} is weaker than the factor it adds to or replaces.",
                             new.as_str()
                         ),
                     );
                 }
             }
         }
+        ChangeAction::PhoneChange => {}
         ChangeAction::Remove | ChangeAction::ResetAll | ChangeAction::RecoveryChange => {}
     }
     let removed = match change.action {
@@ -147,12 +154,6 @@ fn change_signals(ctx: &mut Context, change: &Change) {
                 ReasonCode::ResetAll,
                 "Removes every factor: the account falls back to its password.",
             );
-            if !second_factors.is_empty() {
-                ctx.add(
-                    ReasonCode::LastFactorRemoved,
-                    "Leaves the account with no second factor.",
-                );
-            }
             if second_factors
                 .iter()
                 .any(|f| f.profile().phishing_resistant)
@@ -306,7 +307,7 @@ fn binding_met(ctx: &mut Context, change: &Change, need: &Requirement) -> bool {
     if change.actor.kind != ActorKind::SelfService {
         return true;
     }
-    let methods = &ctx.req.session.methods;
+    let methods = &ctx.proving_methods();
     if change.phase == Phase::After && methods.is_empty() {
         return true;
     }

@@ -22,7 +22,7 @@ pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp) -> Decisio
     let tier = app_tier(&mut ctx);
     let mut need = base_requirement(&mut ctx, tier, &granted);
     raise_for_risk(&ctx, &mut need, signal_risk.level);
-    let (outcome, factors) = outcome(&mut ctx, &need, signal_risk.level, &granted);
+    let (outcome, factors) = outcome(&mut ctx, &mut need, signal_risk.level, &granted);
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let rule = policy.policy.user_kinds.for_kind(ctx.kind);
     let enrollment_allowed = outcome != Outcome::Deny
@@ -188,7 +188,7 @@ fn raise_for_risk(ctx: &Context, need: &mut Requirement, level: Level) {
 /// The outcome and, for step-up or enrollment, the factor types to offer.
 fn outcome(
     ctx: &mut Context,
-    need: &Requirement,
+    need: &mut Requirement,
     level: Level,
     granted: &Granted,
 ) -> (Outcome, Vec<FactorType>) {
@@ -208,7 +208,7 @@ fn outcome(
         return (Outcome::Deny, vec![]);
     }
     let session = assurance::session(
-        &ctx.req.session.methods,
+        &ctx.proving_methods(),
         ctx.now,
         &p.reauthentication,
         need.max_age_s,
@@ -241,6 +241,12 @@ fn outcome(
                 "No enrolled factor, and enrolling one on a risky sign-in would let an attacker bind their own.",
             );
             return (Outcome::Deny, vec![]);
+        }
+        // Step up with what the user has: the requirement says what that proves.
+        if let Some(best) = strongest.first().map(|f| f.profile()) {
+            need.min_aal = need.min_aal.min(best.max_aal);
+            need.phishing_resistant &= best.phishing_resistant;
+            need.hardware_bound &= best.hardware_bound;
         }
         return (Outcome::StepUp, strongest);
     }
@@ -275,7 +281,7 @@ fn break_glass_key_used(ctx: &Context) -> bool {
 fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
     let p = &ctx.policy.policy;
     let ignoring_age = assurance::session(
-        &ctx.req.session.methods,
+        &ctx.proving_methods(),
         ctx.now,
         &p.reauthentication,
         u64::MAX,
@@ -328,12 +334,20 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
 /// (SMS, voice) only where the policy and the user's other factors allow.
 pub fn user_factors(ctx: &Context, need: &Requirement, granted: &Granted) -> Vec<FactorType> {
     let p = &ctx.policy.policy;
-    pick(
+    let mut factors = pick(
         ctx.req.user.factors.iter().map(|f| f.kind),
         need,
         p.enrollment.restricted_factors,
         granted,
-    )
+    );
+    if ctx.has(ReasonCode::SimSwap) {
+        // A swapped SIM receives the codes: step up beyond SMS and voice.
+        factors.retain(|f| !f.profile().restricted);
+    }
+    if ctx.has(ReasonCode::PushFatigue) {
+        factors.retain(|f| *f != FactorType::Push);
+    }
+    factors
 }
 
 /// The user's strongest enrolled factors whatever the requirement (a risky login steps up with

@@ -468,7 +468,7 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
         (RemovesPhishingResistant, 25),
         (LastFactorRemoved, 30),
         (PhoneChange, 10),
-        (ResetAll, 35),
+        (ResetAll, 25),
         (RecoveryChange, 15),
         (DelegatedChange, 10),
         (MissingTicket, 30),
