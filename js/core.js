@@ -66,7 +66,7 @@ function clockOf(options) {
   if (now === undefined) return Date.now();
   const ms = now instanceof Date ? now.getTime() : now;
   if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
-  return errorResult('invalidArgument', 'options.now must be epoch milliseconds or a valid Date');
+  return errorResult('invalidOption', 'options.now must be epoch milliseconds or a valid Date');
 }
 
 // RFC 3339 text for reviewExceptions' `now`; strings are passed on for the Rust side to validate.
@@ -75,7 +75,7 @@ function instantOf(now) {
   if (typeof now === 'string') return now;
   const date = now instanceof Date ? now : typeof now === 'number' ? new Date(now) : null;
   if (date === null || !Number.isFinite(date.getTime())) {
-    return errorResult('invalidArgument', 'now must be an RFC 3339 string, epoch milliseconds or a valid Date');
+    return errorResult('invalidTimestamp', 'now must be an RFC 3339 string, epoch milliseconds or a valid Date');
   }
   return date.toISOString();
 }
@@ -84,7 +84,7 @@ function parseResult(text) {
   try {
     return JSON.parse(text);
   } catch (e) {
-    return errorResult('internal', `the engine returned text that is not JSON (${describe(e)})`);
+    return errorResult('engineFailure', `the engine returned text that is not JSON (${describe(e)})`);
   }
 }
 
@@ -97,7 +97,7 @@ function safely(fn) {
     try {
       return fn.apply(this, args);
     } catch (e) {
-      return errorResult('internal', `factorgate shim failure: ${describe(e)}`);
+      return errorResult('engineFailure', `factorgate shim failure: ${describe(e)}`);
     }
   };
 }
@@ -114,9 +114,10 @@ export function createFactorgate(source) {
   let pendingTestTraps = 0;
   let lastFailure = null;
   let failures = 0;
+  const stats = { suppressedFinalizers: 0 }; // shared by every instance's bindings
 
   function instantiate() {
-    const { glue, retire } = createBindings();
+    const { glue, retire } = createBindings(stats);
     const exports = glue.initSync({ module });
     generation += 1;
     live = { glue, retire, memory: exports.memory, generation };
@@ -157,7 +158,7 @@ export function createFactorgate(source) {
   }
 
   const trappedTwice = (what) =>
-    errorResult('engineTrapped', `the engine trapped in ${what}, and again on a fresh instance: ${describe(lastFailure)}`);
+    errorResult('engineFailure', `the engine trapped in ${what}, and again on a fresh instance: ${describe(lastFailure)}`);
 
   // For calls with no fail mode (compile, validate, ...): retry once on the fresh instance.
   function withRetry(what, fn) {
@@ -269,7 +270,7 @@ export function createFactorgate(source) {
 
   function validatePolicy(policy) {
     const policyJson = toJson(policy, 'policy');
-    if (isError(policyJson)) return policyJson;
+    if (isError(policyJson)) return { type: 'validation', valid: false, errors: policyJson.errors };
     return parseOr(withRetry('validatePolicy', (glue) => glue.validate_policy(policyJson)));
   }
 
@@ -307,10 +308,12 @@ export function createFactorgate(source) {
     lastFailure: () => lastFailure,
     /** Bytes of linear memory of the live instance. */
     memoryBytes: () => current()?.memory.buffer.byteLength ?? 0,
+    /** Finalizers of retired instances' objects that ran and did nothing. */
+    suppressedFinalizers: () => stats.suppressedFinalizers,
     /** The fail-mode decision the engine would answer with for this request, computed directly. */
     failMode: safely((engine, entry, request, options) => {
-      if (!(engine instanceof Engine)) return errorResult('invalidArgument', 'not an engine of this instance');
-      if (!Object.hasOwn(ENTRIES, entry)) return errorResult('invalidArgument', `unknown entry ${String(entry)}`);
+      if (!(engine instanceof Engine)) return errorResult('invalidValue', 'not an engine of this runtime');
+      if (!Object.hasOwn(ENTRIES, entry)) return errorResult('invalidValue', `unknown entry ${String(entry)}`);
       return callFailMode(engine, entry, request, options);
     }),
   });

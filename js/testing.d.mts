@@ -15,6 +15,8 @@ export interface Testing {
   lastFailure(): unknown;
   /** Bytes of linear memory of the live instance. */
   memoryBytes(): number;
+  /** Finalizers of retired instances' objects that ran and did nothing. */
+  suppressedFinalizers(): number;
   /** The fail-mode decision the engine answers with after a trap, computed directly. */
   failMode(engine: Engine, entry: 'login' | 'factorChange', request: unknown, options?: CallOptions): Decision | ErrorResult;
 }
@@ -27,4 +29,5 @@ export declare const generation: Testing['generation'];
 export declare const failures: Testing['failures'];
 export declare const lastFailure: Testing['lastFailure'];
 export declare const memoryBytes: Testing['memoryBytes'];
+export declare const suppressedFinalizers: Testing['suppressedFinalizers'];
 export declare const failMode: Testing['failMode'];

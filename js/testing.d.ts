@@ -15,6 +15,8 @@ interface Testing {
   lastFailure(): unknown;
   /** Bytes of linear memory of the live instance. */
   memoryBytes(): number;
+  /** Finalizers of retired instances' objects that ran and did nothing. */
+  suppressedFinalizers(): number;
   /** The fail-mode decision the engine answers with after a trap, computed directly. */
   failMode(engine: Engine, entry: 'login' | 'factorChange', request: unknown, options?: CallOptions): Decision | ErrorResult;
 }
