@@ -23,8 +23,9 @@ pub mod signals;
 pub mod state;
 pub mod time;
 
+/// The wasm boundary (wasm32 only); public so wasm-bindgen-test can reach it.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use api::{
     compile_policy_json, default_policy_json, review_exceptions_json, validate_policy_json,
