@@ -51,41 +51,148 @@ pub mod codes {
     pub const ENGINE_FAILURE: &str = "engineFailure";
 }
 
-/// Converts a serde_path_to_error path into an RFC 6901 JSON pointer.
-pub fn pointer_from_path(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => {
-                out.push('/');
-                out.push_str(&index.to_string());
-            }
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                out.push('/');
-                out.push_str(&escape_pointer(key));
-            }
-            Segment::Unknown => out.push_str("/?"),
-        }
-    }
-    out
-}
-
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).
 pub fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
 /// Decodes `input` as `T`, turning any serde failure into a located, tagged error.
+///
+/// The path comes from the error's position: serde_json reports where it stopped, and
+/// [`pointer_at`] replays the document's structure up to there. This costs nothing on the success
+/// path and, unlike a path-tracking deserializer wrapper, adds no second copy of every
+/// `Deserialize` impl to the wasm module.
 pub fn decode<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, ErrorItem> {
     let mut de = serde_json::Deserializer::from_str(input);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = pointer_from_path(e.path());
-        classify(e.inner(), path)
-    })?;
+    let located = |e: serde_json::Error| {
+        let path = pointer_at(input, offset_of(input, e.line(), e.column()));
+        classify(&e, path)
+    };
+    let value = T::deserialize(&mut de).map_err(located)?;
     de.end()
         .map_err(|e| ErrorItem::new(codes::INVALID_JSON, "", format!("trailing data: {e}")))?;
     Ok(value)
+}
+
+/// Byte offset of a serde_json (line, column) position (both 1-based; column counts bytes).
+fn offset_of(input: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = input
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column).min(input.len())
+}
+
+/// One open container while replaying a document.
+enum Frame {
+    Object {
+        key: Option<String>,
+        expecting_key: bool,
+    },
+    Array {
+        index: usize,
+        started: bool,
+    },
+}
+
+/// The JSON pointer of the value being read at byte `offset` of `input` (RFC 6901): the path of
+/// open containers, each with its current key or index.
+pub fn pointer_at(input: &str, offset: usize) -> String {
+    let bytes = input.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < offset.min(bytes.len()) {
+        let Some(&b) = bytes.get(i) else { break };
+        if let Some(Frame::Array { started, .. }) = stack.last_mut() {
+            if !b.is_ascii_whitespace() && b != b']' {
+                *started = true;
+            }
+        }
+        match b {
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expecting_key: true,
+            }),
+            b'[' => stack.push(Frame::Array {
+                index: 0,
+                started: false,
+            }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object { expecting_key, .. }) => *expecting_key = true,
+                Some(Frame::Array { index, .. }) => *index += 1,
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { expecting_key, .. }) = stack.last_mut() {
+                    *expecting_key = false;
+                }
+            }
+            b'"' => {
+                let (text, next) = read_string(bytes, i + 1);
+                if let Some(Frame::Object {
+                    key,
+                    expecting_key: true,
+                }) = stack.last_mut()
+                {
+                    *key = Some(text);
+                }
+                i = next;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut out = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(k), .. } => {
+                out.push('/');
+                out.push_str(&escape_pointer(k));
+            }
+            Frame::Array {
+                index,
+                started: true,
+            } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Reads a JSON string body starting after its opening quote; returns its text (escapes other
+/// than `\uXXXX` resolved, which is all a pointer needs) and the index after the closing quote.
+fn read_string(bytes: &[u8], mut i: usize) -> (String, usize) {
+    let mut text = Vec::new();
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => return (String::from_utf8_lossy(&text).into_owned(), i + 1),
+            b'\\' => {
+                let escaped = bytes.get(i + 1).copied().unwrap_or(b'\\');
+                text.push(match escaped {
+                    b'n' => b'\n',
+                    b't' => b'\t',
+                    b'r' => b'\r',
+                    b'b' => 8,
+                    b'f' => 12,
+                    other => other,
+                });
+                i += 2;
+            }
+            _ => {
+                text.push(b);
+                i += 1;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&text).into_owned(), i)
 }
 
 fn classify(e: &serde_json::Error, path: String) -> ErrorItem {
@@ -124,4 +231,42 @@ fn strip_position(message: &str) -> String {
 /// The tagged error document every entry point returns on failure.
 pub fn error_json(errors: &[ErrorItem]) -> String {
     serde_json::json!({ "type": "error", "errors": errors }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_from_positions() {
+        let doc = r#"{"a": {"b/c": [1, {"d": "x"}]}, "e": []}"#;
+        let at = |needle: &str| pointer_at(doc, doc.find(needle).unwrap() + needle.len());
+        assert_eq!(at(r#""x""#), "/a/b~1c/1/d");
+        assert_eq!(at("[1"), "/a/b~1c/0");
+        assert_eq!(at(r#""e": ["#), "/e");
+        assert_eq!(pointer_at(doc, doc.len()), "");
+    }
+
+    #[test]
+    fn decode_errors_carry_paths() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: u8,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            list: Vec<Inner>,
+        }
+        let e = decode::<Outer>("{\"list\": [{\"n\": 1},\n {\"n\": \"two\"}]}").unwrap_err();
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (codes::INVALID_SHAPE, "/list/1/n")
+        );
+        let e = decode::<Outer>(r#"{"list": [{}]}"#).unwrap_err();
+        assert_eq!(e.path, "/list/0");
+        let e = decode::<Outer>(r#"{"list": [{"n": 1}"#).unwrap_err();
+        assert_eq!(e.code, codes::INVALID_JSON);
+    }
 }

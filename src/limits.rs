@@ -13,7 +13,8 @@
 //! | JSON nesting | 128 levels (serde_json's limit) |
 //!
 //! A request over any cap is an `tooLarge`/`limitExceeded` error with the path of the field, never
-//! a slow call. Lists stop being read at the first item over the cap.
+//! a slow call. A list over its cap is skipped to its end (bounded by the document cap) so the
+//! error names the list.
 
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
@@ -108,6 +109,9 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedVec<T
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(N));
                 while let Some(item) = seq.next_element()? {
                     if out.len() == N {
+                        // Skip to the end of the list so the error is located at the list
+                        // itself; the request size cap bounds this walk.
+                        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
                         return Err(serde::de::Error::custom(format!(
                             "too long: more than {N} items"
                         )));

@@ -187,7 +187,10 @@ fn caps_make_oversized_input_an_error_not_a_slow_call() {
         &format!("{{\"user\":{{\"id\":\"a\",\"roles\":{deep}}}}}"),
         NOW_MS,
     ));
-    assert_eq!(out["errors"][0]["path"], "/user/roles/0");
+    assert!(out["errors"][0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("/user/roles"));
     let roles: Vec<String> = (0..65).map(|i| format!("r{i}")).collect();
     let out = parse(&e.decide_login_json(
         &json!({"user": {"id": "a", "roles": roles}}).to_string(),
