@@ -11,7 +11,8 @@
 //
 // Options: --skip-cargo (reuse the last cargo build), --no-opt (skip wasm-opt; faster, bigger).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,19 +141,32 @@ await esbuild.build({
 // --- 5. wasm-opt ----------------------------------------------------------------------------------
 const bgWasm = join(work, 'factorgate_bg.wasm');
 const outWasm = join(pkg, 'factorgate_bg.wasm');
+// Features: what rustc's wasm32-unknown-unknown target emits by default (Rust >= 1.82), all
+// supported by Node 18. Named explicitly because the target_features section may be stripped.
+const wasmOptArgs = [
+  '-Oz',
+  '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+  '--strip-debug', '--strip-producers', '--strip-target-features',
+];
 if (args.has('--no-opt')) {
   cpSync(bgWasm, outWasm);
 } else {
-  step('wasm-opt -Oz (binaryen from npm)');
-  // Features: what rustc's wasm32-unknown-unknown target emits by default (Rust >= 1.82), all
-  // supported by Node 18. Named explicitly because the target_features section may be stripped.
-  run(process.execPath, [
-    join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), '-Oz',
-    '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-    '--strip-debug', '--strip-producers', '--strip-target-features',
-    bgWasm, '-o', outWasm,
-  ]);
+  // wasm-opt under Node takes ~15 s; its output is cached by the hash of its input and arguments.
+  const binaryen = JSON.parse(readFileSync(join(root, 'node_modules', 'binaryen', 'package.json'), 'utf8')).version;
+  const key = createHash('sha256').update(readFileSync(bgWasm)).update(`${binaryen} ${wasmOptArgs.join(' ')}`).digest('hex');
+  const cacheDir = join(root, 'target', 'wasm-opt-cache');
+  const cached = join(cacheDir, `${key}.wasm`);
+  if (existsSync(cached)) {
+    step('wasm-opt -Oz: unchanged input, cached output');
+  } else {
+    step(`wasm-opt -Oz (binaryen ${binaryen} from npm)`);
+    rmSync(cacheDir, { recursive: true, force: true });
+    mkdirSync(cacheDir, { recursive: true });
+    run(process.execPath, [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), ...wasmOptArgs, bgWasm, '-o', `${cached}.tmp`]);
+    renameSync(`${cached}.tmp`, cached);
+  }
+  cpSync(cached, outWasm);
 }
 
 // --- 6. entries and types -------------------------------------------------------------------------
