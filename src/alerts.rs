@@ -28,7 +28,8 @@ pub fn for_login(ctx: &Context, d: &Decision) -> Vec<Value> {
 
 /// Alerts for a factor change: an Account Change event for every change on a privileged account
 /// (whatever the outcome), every change reported after the fact, and every change that is risky
-/// or not allowed; a Detection Finding when risk reaches the policy's level or on deny.
+/// or not allowed; a Detection Finding when risk reaches the policy's level, on deny and on
+/// tampered state.
 pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Value> {
     let p = &ctx.policy.policy;
     let mut out = Vec::new();
@@ -48,7 +49,10 @@ pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Value> {
             ));
         }
     }
-    if d.risk.level >= p.alerts.detection_at || d.outcome == Outcome::Deny {
+    if d.risk.level >= p.alerts.detection_at
+        || d.outcome == Outcome::Deny
+        || has(d, ReasonCode::StateTampered)
+    {
         out.push(detection(ctx, d, Some(change)));
     }
     out

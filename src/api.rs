@@ -7,6 +7,7 @@ use crate::error::{codes, decode, error_json, ErrorItem};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
+use crate::state::{self, StateKey};
 use crate::time::Timestamp;
 use serde::Deserialize;
 
@@ -26,6 +27,8 @@ pub const MIN_STATE_KEY: usize = 16;
 pub struct Engine {
     policy: CompiledPolicy,
     options: EngineOptions,
+    /// Keys derived once from `options.state_key` (SPEC §5); `None` without a key.
+    state_keys: Option<StateKey>,
 }
 
 impl Engine {
@@ -40,10 +43,7 @@ impl Engine {
                 )]);
             }
         }
-        Ok(Engine {
-            policy: CompiledPolicy::compile(policy_json)?,
-            options,
-        })
+        Ok(Engine::new(CompiledPolicy::compile(policy_json)?, options))
     }
 
     /// An engine on the embedded default policy.
@@ -53,13 +53,25 @@ impl Engine {
             // The default policy is checked by tests; this arm cannot be reached in practice.
             Err(_) => return Engine::fallback(options),
         };
-        Engine { policy, options }
+        Engine::new(policy, options)
+    }
+
+    fn new(policy: CompiledPolicy, options: EngineOptions) -> Engine {
+        let state_keys = options
+            .state_key
+            .as_deref()
+            .and_then(|k| StateKey::new(k.as_bytes()));
+        Engine {
+            policy,
+            options,
+            state_keys,
+        }
     }
 
     fn fallback(options: EngineOptions) -> Engine {
         let policy = CompiledPolicy::compile(r#"{"id":"factorgate-fallback","version":1}"#)
             .unwrap_or_else(|_| Engine::fallback_policy());
-        Engine { policy, options }
+        Engine::new(policy, options)
     }
 
     fn fallback_policy() -> CompiledPolicy {
@@ -79,12 +91,16 @@ impl Engine {
         self.options.state_key.as_deref().map(str::as_bytes)
     }
 
-    /// Decides a login.
+    /// Decides a login: reads the request's state, decides, and writes the next state.
     pub fn decide_login(&self, req: &Request, now: Timestamp) -> Decision {
-        crate::login::decide(&self.policy, req, now)
+        let now = req.now.unwrap_or(now);
+        let keys = self.state_keys.as_ref();
+        let memory = state::load(keys, &self.policy, req);
+        let decision = crate::login::decide(&self.policy, req, now, &memory);
+        state::attach(keys, &self.policy, req, now, memory, decision)
     }
 
-    /// Assesses a factor change; `Err` when the request has no change.
+    /// Assesses a factor change with the request's state; `Err` when the request has no change.
     pub fn assess_factor_change(
         &self,
         req: &Request,
@@ -92,7 +108,20 @@ impl Engine {
     ) -> Result<Decision, Vec<ErrorItem>> {
         let errors = req.check(Entry::FactorChange);
         match (&req.change, errors.is_empty()) {
-            (Some(change), true) => Ok(crate::enrollment::assess(&self.policy, req, change, now)),
+            (Some(change), true) => {
+                let now = req.now.unwrap_or(now);
+                let keys = self.state_keys.as_ref();
+                let memory = state::load(keys, &self.policy, req);
+                let decision = crate::enrollment::assess(&self.policy, req, change, now, &memory);
+                Ok(state::attach(
+                    keys,
+                    &self.policy,
+                    req,
+                    now,
+                    memory,
+                    decision,
+                ))
+            }
             _ => Err(errors),
         }
     }
@@ -152,11 +181,10 @@ impl Engine {
                 )])
             }
         };
-        let decision = match entry {
-            Entry::Login => self.decide_login(&req, now),
-            Entry::FactorChange => self.assess_factor_change(&req, now)?,
-        };
-        Ok(crate::state::attach(self, &req, decision))
+        match entry {
+            Entry::Login => Ok(self.decide_login(&req, now)),
+            Entry::FactorChange => self.assess_factor_change(&req, now),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::decision::{Reason, ReasonCode};
 use crate::policy::CompiledPolicy;
 use crate::request::{Request, UserKind};
+use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// One call's inputs and the reasons gathered from them.
@@ -22,11 +23,18 @@ pub struct Context<'a> {
     pub sensitive_capabilities: Vec<&'a str>,
     /// Reasons so far, at most one per code.
     pub reasons: Vec<Reason>,
+    /// The user's verified history (SPEC §5), read before any signal.
+    pub memory: &'a Memory,
 }
 
 impl<'a> Context<'a> {
-    /// Builds the context for a request.
-    pub fn new(policy: &'a CompiledPolicy, req: &'a Request, now: Timestamp) -> Self {
+    /// Builds the context for a request with the user's history.
+    pub fn new(
+        policy: &'a CompiledPolicy,
+        req: &'a Request,
+        now: Timestamp,
+        memory: &'a Memory,
+    ) -> Self {
         let user = &req.user;
         let kind = if policy
             .policy
@@ -59,6 +67,7 @@ impl<'a> Context<'a> {
             privileged_roles,
             sensitive_capabilities,
             reasons: Vec::new(),
+            memory,
         }
     }
 

@@ -12,14 +12,23 @@ use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule};
 use crate::request::{ActorKind, Change, ChangeAction, Phase, Request, UserKind};
 use crate::risk;
 use crate::signals;
+use crate::state::{self, Memory};
 use crate::time::Timestamp;
 
-/// Assesses a factor change. `req.change` must be present (checked by `Request::check`).
-pub fn assess(policy: &CompiledPolicy, req: &Request, change: &Change, now: Timestamp) -> Decision {
-    let mut ctx = Context::new(policy, req, now);
+/// Assesses a factor change, with the user's verified history. `req.change` must be present
+/// (checked by `Request::check`).
+pub fn assess(
+    policy: &CompiledPolicy,
+    req: &Request,
+    change: &Change,
+    now: Timestamp,
+    memory: &Memory,
+) -> Decision {
+    let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::FactorChange);
     change_signals(&mut ctx, change);
+    let persistence = state::persistence(&mut ctx);
     let delegated = delegated_rules(&mut ctx, change);
     let need = binding_requirement(&ctx, change);
     let bound = binding_met(&mut ctx, change, &need);
@@ -37,6 +46,9 @@ pub fn assess(policy: &CompiledPolicy, req: &Request, change: &Change, now: Time
         outcome = outcome.max(Outcome::Approval);
     }
     outcome = outcome.max(delegated);
+    if persistence {
+        outcome = outcome.max(Outcome::Approval);
+    }
     if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) {
         outcome = Outcome::Deny;
     }

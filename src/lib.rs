@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod api;
 pub mod assurance;
+pub mod borders;
 pub mod context;
 pub mod decision;
 pub mod enrollment;
@@ -22,6 +23,7 @@ pub mod risk;
 pub mod signals;
 pub mod state;
 pub mod time;
+pub mod travel;
 
 /// The wasm boundary (wasm32 only); public so wasm-bindgen-test can reach it.
 #[cfg(target_arch = "wasm32")]

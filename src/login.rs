@@ -11,11 +11,12 @@ use crate::policy::{CompiledPolicy, RequirementRule, RestrictedUse};
 use crate::request::{Level, Request, Sensitivity, UserKind};
 use crate::risk;
 use crate::signals;
+use crate::state::Memory;
 use crate::time::Timestamp;
 
-/// Decides a login.
-pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp) -> Decision {
-    let mut ctx = Context::new(policy, req, now);
+/// Decides a login, with the user's verified history.
+pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp, memory: &Memory) -> Decision {
+    let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::Login);
     let signal_risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);

@@ -5,11 +5,14 @@ use crate::context::{human_duration, Context};
 use crate::decision::ReasonCode;
 use crate::request::{Confidence, Level, UserKind};
 
-/// Adds every signal the request carries (shared by login and factor change).
+/// Adds every signal the request and the user's history carry (shared by login and factor
+/// change). History comes before the host's detections so that, for a code both give, the
+/// engine's own sentence (where, when) is the one kept.
 pub fn collect(ctx: &mut Context) {
     who(ctx);
     network(ctx);
     device(ctx);
+    crate::state::signals(ctx);
     host_risk(ctx);
     history(ctx);
     flags(ctx);

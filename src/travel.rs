@@ -1,0 +1,220 @@
+//! Places and impossible travel (SPEC §4.3): coarse grid cells of about 10 km (the only form in
+//! which a place is remembered), great-circle distance, and the rule that judges two sign-ins.
+
+use crate::borders::bordering;
+use crate::policy::Travel;
+
+/// Mean Earth radius (IUGG), km.
+pub const EARTH_RADIUS_KM: f64 = 6_371.008_8;
+
+/// Cells per full circle of latitude at the equator: 0.1° of longitude, about 11 km.
+const EQUATOR_CELLS: f64 = 3_600.0;
+
+/// A place rounded to a grid cell about 11 km on each side, anywhere on Earth: 0.1° of latitude
+/// by a longitude step that widens toward the poles so that cells keep their size. This is the
+/// only form in which the engine remembers where a sign-in came from (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    /// Latitude in tenths of a degree, -900..=900.
+    pub lat: i16,
+    /// Longitude cell index in the latitude row, 0..row_cells(lat).
+    pub lon: u16,
+}
+
+impl Cell {
+    /// The cell containing a position; `None` for coordinates that are not a place on Earth.
+    pub fn from_degrees(lat: f64, lon: f64) -> Option<Cell> {
+        // Ranges exclude NaN and infinities.
+        if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+            return None;
+        }
+        let lat_t = (lat * 10.0).round().clamp(-900.0, 900.0) as i16;
+        let n = row_cells(lat_t);
+        let x = ((lon + 180.0) / 360.0 * f64::from(n)).round() as i64;
+        let lon_i = u16::try_from(x.rem_euclid(i64::from(n))).ok()?;
+        Some(Cell {
+            lat: lat_t,
+            lon: lon_i,
+        })
+    }
+
+    /// Is this a cell `from_degrees` can produce (used when reading remembered state)?
+    pub fn is_valid(self) -> bool {
+        (-900..=900).contains(&self.lat) && self.lon < row_cells(self.lat)
+    }
+
+    /// The cell's centre, in degrees (latitude, longitude).
+    pub fn center(self) -> (f64, f64) {
+        let n = f64::from(row_cells(self.lat));
+        let lon = f64::from(self.lon) * 360.0 / n - 180.0;
+        (f64::from(self.lat) / 10.0, lon)
+    }
+}
+
+/// Longitude cells in the latitude row `lat_t` (tenths of a degree): fewer toward the poles.
+pub fn row_cells(lat_t: i16) -> u16 {
+    let lat = (f64::from(lat_t) / 10.0).to_radians();
+    (EQUATOR_CELLS * lat.cos())
+        .round()
+        .clamp(1.0, EQUATOR_CELLS) as u16
+}
+
+/// Great-circle distance in km between two (latitude, longitude) positions in degrees
+/// (haversine formula).
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
+    let dp = p2 - p1;
+    let dl = (b.1 - a.1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// One end of a journey: where and when a sign-in happened, in its country, and whether it came
+/// through a trusted network of the policy (which suppresses the rule).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct End {
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// (latitude, longitude) in degrees.
+    pub position: (f64, f64),
+    /// ISO 3166-1 alpha-2 code, when known.
+    pub country: Option<[u8; 2]>,
+    /// Came through a trusted, VPN or cloud network of the policy.
+    pub trusted: bool,
+}
+
+/// A journey the rule found impossible.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trip {
+    /// Great-circle distance, km.
+    pub km: f64,
+    /// Elapsed time, seconds (at least one).
+    pub seconds: i64,
+    /// Speed it would take, km/h.
+    pub kmh: f64,
+}
+
+/// Judges the journey between two sign-ins: impossible when it is longer than the policy's
+/// minimum distance and faster than its speed, except between the same or bordering countries
+/// and when either end is a trusted, VPN or cloud network of the policy.
+pub fn judge(rule: &Travel, from: &End, to: &End) -> Option<Trip> {
+    if from.trusted || to.trusted {
+        return None;
+    }
+    if let (Some(a), Some(b)) = (from.country, to.country) {
+        if a == b || bordering(a, b) {
+            return None;
+        }
+    }
+    let km = distance_km(from.position, to.position);
+    if km < rule.min_distance_km {
+        return None;
+    }
+    let seconds = to.at.saturating_sub(from.at).saturating_abs().max(1);
+    let kmh = km / (seconds as f64 / 3_600.0);
+    (kmh > rule.speed_kmh).then_some(Trip { km, seconds, kmh })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OSLO: (f64, f64) = (59.91, 10.75);
+    const SYDNEY: (f64, f64) = (-33.87, 151.21);
+    const NYC: (f64, f64) = (40.71, -74.01);
+    const LONDON: (f64, f64) = (51.51, -0.13);
+
+    fn end(at_h: f64, position: (f64, f64), country: &str) -> End {
+        let b = country.as_bytes();
+        End {
+            at: (at_h * 3600.0) as i64,
+            position,
+            country: Some([b[0], b[1]]),
+            trusted: false,
+        }
+    }
+
+    #[test]
+    fn distances_match_known_routes() {
+        let near = |got: f64, want: f64| (got - want).abs() < want * 0.01;
+        assert!(near(distance_km(NYC, LONDON), 5_570.0));
+        assert!(near(distance_km(OSLO, SYDNEY), 15_950.0));
+        assert_eq!(distance_km(OSLO, OSLO), 0.0);
+        assert!(near(distance_km((0.0, 179.9), (0.0, -179.9)), 22.2));
+    }
+
+    #[test]
+    fn cells_are_about_ten_km_everywhere_and_round_trip() {
+        for lat in [-89.95, -60.0, -33.87, 0.0, 0.04, 45.0, 59.91, 78.2, 90.0] {
+            for lon in [-180.0, -74.01, 0.0, 10.75, 151.21, 179.99, 180.0] {
+                let cell = Cell::from_degrees(lat, lon).unwrap();
+                assert!(cell.is_valid(), "{cell:?}");
+                let back = cell.center();
+                assert!(
+                    distance_km((lat, lon), back) < 8.0,
+                    "{lat},{lon} -> {back:?}"
+                );
+                assert_eq!(Cell::from_degrees(back.0, back.1), Some(cell));
+            }
+        }
+        // Neighbouring cells are about 11 km apart in both directions, at any latitude.
+        for lat in [0.0, 45.0, 70.0] {
+            let a = Cell::from_degrees(lat, 10.0).unwrap();
+            let b = Cell {
+                lon: a.lon + 1,
+                ..a
+            };
+            let d = distance_km(a.center(), b.center());
+            assert!((9.0..13.0).contains(&d), "{lat}: {d}");
+        }
+        assert_eq!(Cell::from_degrees(91.0, 0.0), None);
+        assert_eq!(Cell::from_degrees(f64::NAN, 0.0), None);
+        assert!(!Cell { lat: 0, lon: 3600 }.is_valid());
+    }
+
+    #[test]
+    fn impossible_travel_rule() {
+        let rule = Travel::default();
+        // NYC → London in 2 h: ~2 800 km/h (held-out scenario 5).
+        let trip = judge(&rule, &end(0.0, NYC, "US"), &end(2.0, LONDON, "GB")).unwrap();
+        assert!((2_700.0..2_900.0).contains(&trip.kmh), "{trip:?}");
+        // The same trip over 8 h is a flight.
+        assert_eq!(
+            judge(&rule, &end(0.0, NYC, "US"), &end(8.0, LONDON, "GB")),
+            None
+        );
+        // Bordering countries (scenario 6) and the same country are never flagged.
+        let nice = (43.70, 7.27);
+        let brussels = (50.85, 4.35);
+        assert_eq!(
+            judge(&rule, &end(0.0, nice, "FR"), &end(0.5, brussels, "BE")),
+            None
+        );
+        assert_eq!(
+            judge(
+                &rule,
+                &end(0.0, NYC, "US"),
+                &end(0.5, (34.05, -118.24), "US")
+            ),
+            None
+        );
+        // Under the minimum distance nothing is flagged, however fast.
+        assert_eq!(
+            judge(&rule, &end(0.0, OSLO, "NO"), &end(0.0, (59.0, 10.75), "SE")),
+            None
+        );
+        // A trusted, VPN or cloud network at either end suppresses it (scenario 7).
+        let mut vpn = end(2.0, LONDON, "GB");
+        vpn.trusted = true;
+        assert_eq!(judge(&rule, &end(0.0, NYC, "US"), &vpn), None);
+        assert_eq!(judge(&rule, &vpn, &end(3.0, NYC, "US")), None);
+        // Unknown countries: judged on distance and speed alone; order of the ends is irrelevant.
+        let a = End {
+            country: None,
+            ..end(0.0, OSLO, "NO")
+        };
+        let b = end(2.0, SYDNEY, "AU");
+        assert!(judge(&rule, &a, &b).is_some());
+        assert!(judge(&rule, &b, &a).is_some());
+    }
+}

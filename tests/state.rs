@@ -1,0 +1,829 @@
+//! Memory between calls (SPEC §5) through the JSON twins: state threaded from one decision into
+//! the next request, the history signals it feeds, and the properties the issue asks for —
+//! bounded size for any history, every single-character change detected, and adding a risk
+//! signal never lowering a decision.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use factorgate::{compile_policy_json, default_policy_json, Engine};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+const OPTIONS: &str = r#"{"stateKey":"0123456789abcdef-test-key"}"#;
+/// 2026-11-23T10:00:00Z
+const T0: i64 = 1_795_428_000;
+const OSLO: (f64, f64, &str, u32) = (59.91, 10.75, "NO", 2119);
+const SYDNEY: (f64, f64, &str, u32) = (-33.87, 151.21, "AU", 1221);
+const BERLIN: (f64, f64, &str, u32) = (52.52, 13.40, "DE", 3320);
+
+fn engine() -> Engine {
+    compile_policy_json(&default_policy_json(), OPTIONS).unwrap()
+}
+
+fn rfc3339(t: i64) -> String {
+    factorgate::time::Timestamp(t).to_rfc3339()
+}
+
+/// A calm employee login at `t` from `place` on `device`, with a fresh password + TOTP.
+fn login(t: i64, place: (f64, f64, &str, u32), device: &str) -> Value {
+    json!({
+        "user": {"id": "auth0|alice", "kind": "employee",
+                 "factors": [{"type": "totp"}, {"type": "passkeySynced"}]},
+        "session": {
+            "ip": "198.51.100.7",
+            "geo": {"lat": place.0, "lon": place.1, "country": place.2, "asn": place.3},
+            "device": {"id": device, "managed": true, "compliant": true},
+            "methods": [{"type": "password", "at": rfc3339(t - 120)},
+                        {"type": "totp", "at": rfc3339(t - 60)}]
+        },
+        "app": {"id": "wiki"}
+    })
+}
+
+fn with_state(mut req: Value, state: &Option<String>) -> Value {
+    if let Some(s) = state {
+        req["state"] = json!(s);
+    }
+    req
+}
+
+fn decide(e: &Engine, req: &Value, t: i64) -> Value {
+    serde_json::from_str(&e.decide_login_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
+}
+
+fn change(e: &Engine, req: &Value, t: i64) -> Value {
+    serde_json::from_str(&e.assess_factor_change_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
+}
+
+fn reasons(d: &Value) -> BTreeSet<String> {
+    d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn set(codes: &[&str]) -> BTreeSet<String> {
+    codes.iter().map(|c| c.to_string()).collect()
+}
+
+fn state_of(d: &Value) -> Option<String> {
+    d["state"].as_str().map(String::from)
+}
+
+/// Signs in `n` times, a day apart, from the same place and device; returns the last decision.
+fn calm_days(e: &Engine, n: usize) -> (Value, Option<String>, i64) {
+    let mut state = None;
+    let mut last = Value::Null;
+    let mut t = T0;
+    for _ in 0..n {
+        t += 86_400;
+        last = decide(e, &with_state(login(t, OSLO, "laptop"), &state), t);
+        state = state_of(&last);
+    }
+    (last, state, t)
+}
+
+const NEW_OR_TRAVEL: [&str; 4] = ["newCountry", "newAsn", "newDevice", "impossibleTravel"];
+
+#[test]
+fn the_calm_user_gets_no_novelty_or_travel_reasons_and_the_state_stays_small() {
+    let e = engine();
+    let mut state = None;
+    let mut t = T0;
+    for day in 0..200 {
+        t += 86_400 + (day % 7) * 600;
+        let d = decide(&e, &with_state(login(t, OSLO, "laptop"), &state), t);
+        assert_eq!(d["outcome"], "allow", "day {day}: {d}");
+        let want = if day == 0 {
+            set(&["appSensitivity", "stateMissing"])
+        } else {
+            set(&["appSensitivity"])
+        };
+        assert_eq!(reasons(&d), want, "day {day}");
+        state = state_of(&d);
+        assert!(state.is_some(), "every decision carries state");
+    }
+    let size = state.unwrap().len();
+    println!("encoded state after 200 calm logins: {size} characters");
+    assert!(size <= 2048);
+}
+
+#[test]
+fn no_key_means_no_state_and_no_state_reason() {
+    let e = compile_policy_json(&default_policy_json(), "").unwrap();
+    let d = decide(&e, &login(T0, OSLO, "laptop"), T0);
+    assert!(d.get("state").is_none());
+    assert_eq!(reasons(&d), set(&["appSensitivity"]));
+    // A state sent to an engine without a key is not read at all.
+    let with_key = engine();
+    let s = state_of(&decide(&with_key, &login(T0, OSLO, "laptop"), T0));
+    let d = decide(&e, &with_state(login(T0 + 60, SYDNEY, "x"), &s), T0 + 60);
+    assert_eq!(reasons(&d), set(&["appSensitivity"]));
+}
+
+#[test]
+fn the_learning_period_then_novelty() {
+    let e = engine();
+    let mut state = None;
+    let places = [OSLO, BERLIN, OSLO];
+    for (i, place) in places.into_iter().enumerate() {
+        let t = T0 + i as i64 * 86_400;
+        let d = decide(
+            &e,
+            &with_state(login(t, place, &format!("d{i}")), &state),
+            t,
+        );
+        let got = reasons(&d);
+        for code in NEW_OR_TRAVEL {
+            assert!(!got.contains(code), "login {i} is still learning: {got:?}");
+        }
+        state = state_of(&d);
+    }
+    // Three accepted logins learned (the default): a new country, network and device now count.
+    let t = T0 + 5 * 86_400;
+    let d = decide(&e, &with_state(login(t, SYDNEY, "d9"), &state), t);
+    let got = reasons(&d);
+    for code in ["newCountry", "newAsn", "newDevice"] {
+        assert!(got.contains(code), "{code} missing: {got:?}");
+    }
+    assert!(
+        !got.contains("impossibleTravel"),
+        "two days is enough to fly"
+    );
+    // A known place and device are not new.
+    let d = decide(
+        &e,
+        &with_state(login(t + 86_400, BERLIN, "d1"), &state),
+        t + 86_400,
+    );
+    let got = reasons(&d);
+    for code in NEW_OR_TRAVEL {
+        assert!(!got.contains(code), "{got:?}");
+    }
+}
+
+#[test]
+fn impossible_travel_from_the_last_sign_in_and_its_aftermath() {
+    let e = engine();
+    let (_, state, t) = calm_days(&e, 5);
+    let t1 = t + 2 * 3600;
+    let d = decide(&e, &with_state(login(t1, SYDNEY, "laptop"), &state), t1);
+    let got = reasons(&d);
+    assert!(got.contains("impossibleTravel"), "{got:?}");
+    let travel = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "impossibleTravel")
+        .unwrap();
+    let detail = travel["detail"].as_str().unwrap();
+    assert!(detail.starts_with("NO → AU: 159"), "{detail}");
+    assert_ne!(d["outcome"], "allow");
+    // The risky sign-in taught nothing: back home an hour later is not travel from Sydney,
+    // but the risky sign-in is recent.
+    let s2 = state_of(&d);
+    let t2 = t1 + 3600;
+    let d = decide(&e, &with_state(login(t2, OSLO, "laptop"), &s2), t2);
+    let got = reasons(&d);
+    assert!(!got.contains("impossibleTravel"), "{got:?}");
+    assert!(got.contains("recentRiskySignin"), "{got:?}");
+    // Seven hours after the risky sign-in the window (6 h) has passed, and calm sign-ins in
+    // between did not extend it.
+    let s3 = state_of(&d);
+    let t3 = t1 + 7 * 3600;
+    let d = decide(&e, &with_state(login(t3, OSLO, "laptop"), &s3), t3);
+    assert_eq!(reasons(&d), set(&["appSensitivity"]));
+}
+
+#[test]
+fn persistence_a_factor_added_from_a_new_device_after_a_risky_sign_in() {
+    let e = engine();
+    let (_, state, t) = calm_days(&e, 5);
+    // A sign-in from a new country and device, which the host also rates medium.
+    let t1 = t + 86_400;
+    let mut risky = login(t1, BERLIN, "attacker-pc");
+    risky["session"]["hostRisk"] = json!({"level": "medium"});
+    let d = decide(&e, &with_state(risky.clone(), &state), t1);
+    assert!(reasons(&d).contains("newDevice"));
+    let s = state_of(&d);
+    // Ten minutes later, TOTP is added from that device.
+    let t2 = t1 + 600;
+    let mut req = with_state(login(t2, BERLIN, "attacker-pc"), &s);
+    req["change"] = json!({"action": "enroll", "factor": {"type": "totp"}, "phase": "before"});
+    let c = change(&e, &req, t2);
+    let got = reasons(&c);
+    for code in ["recentRiskySignin", "newDevice", "newCountry"] {
+        assert!(got.contains(code), "{code}: {got:?}");
+    }
+    let outcome = c["outcome"].as_str().unwrap();
+    assert!(outcome == "approval" || outcome == "deny", "{outcome}: {c}");
+    let detail = c["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "recentRiskySignin")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("persistence"), "{detail}");
+    let classes: BTreeSet<u64> = c["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["class_uid"].as_u64().unwrap())
+        .collect();
+    assert!(
+        classes.contains(&3001) && classes.contains(&2004),
+        "{classes:?}"
+    );
+    // A factor change does not add to the history: the state comes back as it was.
+    assert_eq!(state_of(&c), s);
+    // The same change from the usual laptop at home is not the persistence pattern.
+    let mut home = with_state(login(t2, OSLO, "laptop"), &s);
+    home["change"] = json!({"action": "enroll", "factor": {"type": "totp"}, "phase": "before"});
+    let c = change(&e, &home, t2);
+    let got = reasons(&c);
+    assert!(got.contains("recentRiskySignin"), "{got:?}");
+    assert!(!got.contains("newDevice"), "{got:?}");
+}
+
+#[test]
+fn tampered_foreign_and_missing_state() {
+    let e = engine();
+    let (_, state, t) = calm_days(&e, 3);
+    let s = state.clone().unwrap();
+    // Another user's state.
+    let mut req = with_state(login(t + 60, OSLO, "laptop"), &state);
+    req["user"]["id"] = json!("auth0|mallory");
+    let d = decide(&e, &req, t + 60);
+    assert!(reasons(&d).contains("stateTampered"));
+    let detail = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "stateTampered")
+        .unwrap()["detail"]
+        .clone();
+    assert!(
+        detail.as_str().unwrap().contains("another user"),
+        "{detail}"
+    );
+    assert_eq!(d["alerts"][0]["class_uid"], 2004);
+    // The next state starts afresh, bound to the new user.
+    let fresh = state_of(&d).unwrap();
+    assert_ne!(fresh, s);
+    // Missing state with a key: unknown, 0 points.
+    let d = decide(&e, &login(t + 120, OSLO, "laptop"), t + 120);
+    assert!(reasons(&d).contains("stateMissing"));
+    assert_eq!(d["risk"]["score"], 0);
+    // An empty string is no state, not a tampered one.
+    let d = decide(
+        &e,
+        &with_state(login(t + 180, OSLO, "laptop"), &Some(String::new())),
+        t + 180,
+    );
+    assert!(reasons(&d).contains("stateMissing"));
+    // Tampered state on a factor change alerts too.
+    let mut bad = s.clone().into_bytes();
+    bad[10] = if bad[10] == b'A' { b'B' } else { b'A' };
+    let mut req = with_state(
+        login(t + 240, OSLO, "laptop"),
+        &Some(String::from_utf8(bad).unwrap()),
+    );
+    req["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+    let c = change(&e, &req, t + 240);
+    assert!(reasons(&c).contains("stateTampered"), "{c}");
+    let classes: Vec<u64> = c["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["class_uid"].as_u64().unwrap())
+        .collect();
+    assert!(classes.contains(&2004), "{classes:?}");
+}
+
+#[test]
+fn vpn_on_either_side_suppresses_travel_and_a_corporate_network_too() {
+    let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+    policy["networks"]["trusted"] = json!([
+        {"name": "corp-vpn", "kind": "vpn", "asns": [64500]},
+        {"name": "hq", "kind": "corporate", "cidrs": ["203.0.113.0/24"]}
+    ]);
+    let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+    let mut state = None;
+    let mut t = T0;
+    for _ in 0..4 {
+        t += 86_400;
+        let d = decide(&e, &with_state(login(t, OSLO, "laptop"), &state), t);
+        state = state_of(&d);
+    }
+    // Through the VPN from "Sydney" an hour later: no travel judged (no physical place).
+    let vpn = (SYDNEY.0, SYDNEY.1, SYDNEY.2, 64500);
+    let d = decide(
+        &e,
+        &with_state(login(t + 3600, vpn, "laptop"), &state),
+        t + 3600,
+    );
+    assert!(
+        !reasons(&d).contains("impossibleTravel"),
+        "{:?}",
+        reasons(&d)
+    );
+    // From HQ's network in Sydney: trusted, suppressed.
+    let mut hq = with_state(login(t + 3600, SYDNEY, "laptop"), &state);
+    hq["session"]["ip"] = json!("203.0.113.50");
+    let d = decide(&e, &hq, t + 3600);
+    assert!(
+        !reasons(&d).contains("impossibleTravel"),
+        "{:?}",
+        reasons(&d)
+    );
+    // Without either, it is impossible travel.
+    let d = decide(
+        &e,
+        &with_state(login(t + 3600, SYDNEY, "laptop"), &state),
+        t + 3600,
+    );
+    assert!(reasons(&d).contains("impossibleTravel"));
+}
+
+/// Base64url decoding for the privacy test (the engine's own codec is private).
+fn b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        _ => 63,
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        acc = (acc << 6) | u32::from(val(c));
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn no_raw_identifiers_in_the_state_in_any_encoding() {
+    let e = engine();
+    let mut req = login(T0, (59.913_868, 10.752_245, "NO", 2119), "device-7f3a9c");
+    req["user"]["id"] = json!("auth0|pii-user-42");
+    req["session"]["ip"] = json!("192.0.2.77");
+    req["session"]["userAgent"] = json!("Mozilla/5.0 PII-Agent");
+    let s = state_of(&decide(&e, &req, T0)).unwrap();
+    let raw = b64(&s);
+    let texts = [
+        "auth0|pii-user-42",
+        "pii-user",
+        "device-7f3a9c",
+        "192.0.2.77",
+        "PII-Agent",
+    ];
+    for t in texts {
+        assert!(
+            !s.contains(t) && !contains(&raw, t.as_bytes()),
+            "{t} in state"
+        );
+    }
+    assert!(!contains(&raw, &[192, 0, 2, 77]), "binary IPv4 in state");
+    for f in [59.913_868f64, 10.752_245] {
+        assert!(!contains(&raw, &f.to_be_bytes()) && !contains(&raw, &f.to_le_bytes()));
+        assert!(
+            !contains(&raw, &(f as f32).to_be_bytes())
+                && !contains(&raw, &(f as f32).to_le_bytes())
+        );
+    }
+    // Fixed-point forms finer than the ~10 km cell are absent too (1e-3° and 1e-4° units).
+    for scale in [1e3, 1e4, 1e5, 1e6] {
+        let v = (59.913_868f64 * scale).round() as i32;
+        assert!(
+            !contains(&raw, &v.to_be_bytes()) && !contains(&raw, &v.to_le_bytes()),
+            "{scale}"
+        );
+    }
+}
+
+/// Random sign-in for the size property: country, network, device, place and host risk vary.
+fn arb_login() -> impl Strategy<Value = (u8, u32, u16, (f64, f64), u32, u8)> {
+    (
+        0u8..26,
+        1u32..5000,
+        0u16..400,
+        (-89.0f64..89.0, -179.0f64..179.0),
+        0u32..200_000,
+        0u8..4,
+    )
+}
+
+fn random_login(t: i64, l: &(u8, u32, u16, (f64, f64), u32, u8)) -> Value {
+    let country = format!(
+        "{}{}",
+        char::from(b'A' + l.0),
+        char::from(b'A' + (l.0 * 7) % 26)
+    );
+    let mut req = login(t, (l.3 .0, l.3 .1, "NO", l.1), &format!("device-{}", l.2));
+    req["session"]["geo"]["country"] = json!(country);
+    let level = ["low", "medium", "high", "critical"][usize::from(l.5)];
+    req["session"]["hostRisk"] = json!({"level": level});
+    req
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever the history, the state stays within 2 KB.
+    #[test]
+    fn state_is_at_most_2_kb_for_any_history(logins in prop::collection::vec(arb_login(), 1..260)) {
+        let e = engine();
+        let mut state = None;
+        let mut t = T0;
+        for l in &logins {
+            t += i64::from(l.4);
+            let d = decide(&e, &with_state(random_login(t, l), &state), t);
+            state = state_of(&d);
+            let n = state.as_ref().map_or(0, String::len);
+            prop_assert!(n > 0 && n <= 2048, "{} characters", n);
+            prop_assert!(!reasons(&d).contains("stateTampered"));
+        }
+    }
+}
+
+fn sample_state() -> String {
+    let e = engine();
+    let mut state = None;
+    let mut t = T0;
+    for i in 0..40u16 {
+        t += 3_000 + i64::from(i) * 97;
+        let l = (
+            (i % 5) as u8,
+            u32::from(i % 3) + 100,
+            i % 20,
+            (10.0 + f64::from(i), 20.0),
+            0,
+            (i % 4) as u8,
+        );
+        state = state_of(&decide(&e, &with_state(random_login(t, &l), &state), t));
+    }
+    state.unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any single-character change to a state is detected: the decision says `stateTampered`
+    /// and raises a Detection Finding.
+    #[test]
+    fn any_single_character_change_is_detected(pos in 0usize..4096, c in any::<char>()) {
+        let s = sample_state();
+        let pos = pos % s.len();
+        prop_assume!(s.as_bytes()[pos] as char != c);
+        let mut changed = String::new();
+        changed.push_str(s.get(..pos).unwrap());
+        changed.push(c);
+        changed.push_str(s.get(pos + 1..).unwrap());
+        let e = engine();
+        let t = T0 + 400 * 86_400;
+        let req = with_state(login(t, OSLO, "laptop"), &Some(changed));
+        let d = decide(&e, &req, t);
+        // A change can only make the state blank if it turns it into whitespace, which it cannot.
+        prop_assert!(reasons(&d).contains("stateTampered"), "{}", d);
+        prop_assert_eq!(&d["alerts"][0]["class_uid"], &json!(2004));
+    }
+}
+
+/// Severity of a decision: the outcome first (allow < enroll < stepUp < approval < deny: on a
+/// calm login the engine offers enrollment, as risk rises it refuses enrollment and steps up
+/// with what the user has, then denies); within the same outcome, the requirement (higher AAL,
+/// phishing resistance, hardware binding, shorter maximum age are stricter). Returns whether
+/// `b` is at least as severe as `a`, and why not.
+fn at_least_as_severe(a: &Value, b: &Value) -> Result<(), String> {
+    let rank = |d: &Value| match d["outcome"].as_str().unwrap() {
+        "allow" => 0,
+        "enroll" => 1,
+        "stepUp" => 2,
+        "approval" => 3,
+        "deny" => 4,
+        other => panic!("outcome {other}"),
+    };
+    let score = |d: &Value| d["risk"]["score"].as_u64().unwrap();
+    if score(b) < score(a) {
+        return Err(format!("score fell from {} to {}", score(a), score(b)));
+    }
+    match rank(b).cmp(&rank(a)) {
+        std::cmp::Ordering::Greater => Ok(()),
+        std::cmp::Ordering::Less => Err(format!(
+            "outcome fell from {} to {}",
+            a["outcome"], b["outcome"]
+        )),
+        std::cmp::Ordering::Equal => {
+            let (ra, rb) = (&a["requirement"], &b["requirement"]);
+            if ra.is_null() || rb.is_null() {
+                return Ok(());
+            }
+            let n = |r: &Value, k: &str| r[k].as_u64().unwrap();
+            let f = |r: &Value, k: &str| r[k].as_bool().unwrap();
+            let stricter_or_same = n(rb, "minAal") >= n(ra, "minAal")
+                && f(rb, "phishingResistant") >= f(ra, "phishingResistant")
+                && f(rb, "hardwareBound") >= f(ra, "hardwareBound")
+                && n(rb, "maxAgeS") <= n(ra, "maxAgeS");
+            if stricter_or_same {
+                Ok(())
+            } else {
+                Err(format!("requirement fell from {ra} to {rb}"))
+            }
+        }
+    }
+}
+
+const FACTORS: [&str; 8] = [
+    "webauthnRoaming",
+    "passkeySynced",
+    "totp",
+    "push",
+    "sms",
+    "email",
+    "recoveryCode",
+    "piv",
+];
+const HOST_SIGNALS: [&str; 8] = [
+    "impossibleTravel",
+    "newDevice",
+    "newCountry",
+    "newAsn",
+    "untrustedIp",
+    "simSwap",
+    "pushFatigue",
+    "userReportedSuspicious",
+];
+
+/// One risk signal to add to a request.
+#[derive(Debug, Clone)]
+enum Extra {
+    HostSignal(usize),
+    HostLevel(&'static str),
+    HostConfidenceLow,
+    SimSwapFlag,
+    ReportedFlag,
+    Pushes,
+    PasswordReset,
+    Recovered,
+    Dormant,
+    SharedDevice,
+    UnmanagedDevice,
+    RiskyHistory,
+}
+
+fn arb_extra() -> impl Strategy<Value = Extra> {
+    prop_oneof![
+        (0..HOST_SIGNALS.len()).prop_map(Extra::HostSignal),
+        Just(Extra::HostLevel("medium")),
+        Just(Extra::HostLevel("high")),
+        Just(Extra::HostConfidenceLow),
+        Just(Extra::SimSwapFlag),
+        Just(Extra::ReportedFlag),
+        Just(Extra::Pushes),
+        Just(Extra::PasswordReset),
+        Just(Extra::Recovered),
+        Just(Extra::Dormant),
+        Just(Extra::SharedDevice),
+        Just(Extra::UnmanagedDevice),
+        Just(Extra::RiskyHistory),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Base {
+    factors: Vec<usize>,
+    methods: Vec<(usize, i64)>,
+    app: &'static str,
+    kind: &'static str,
+    admin: bool,
+    managed: Option<bool>,
+    host: Vec<usize>,
+    with_history: bool,
+    change: Option<(&'static str, usize)>,
+}
+
+fn arb_base() -> impl Strategy<Value = Base> {
+    (
+        prop::collection::vec(0..FACTORS.len(), 0..4),
+        prop::collection::vec(
+            (
+                0..FACTORS.len() + 1,
+                prop_oneof![Just(60i64), Just(1_800), Just(10_800)],
+            ),
+            0..3,
+        ),
+        prop_oneof![Just("low"), Just("medium"), Just("high"), Just("critical")],
+        prop_oneof![Just("employee"), Just("contractor"), Just("customer")],
+        any::<bool>(),
+        prop_oneof![Just(None), Just(Some(true)), Just(Some(false))],
+        prop::collection::vec(0..HOST_SIGNALS.len(), 0..2),
+        any::<bool>(),
+        prop_oneof![
+            Just(None),
+            (
+                prop_oneof![
+                    Just("enroll"),
+                    Just("remove"),
+                    Just("replace"),
+                    Just("recoveryChange"),
+                    Just("phoneChange")
+                ],
+                0..FACTORS.len()
+            )
+                .prop_map(Some),
+        ],
+    )
+        .prop_map(
+            |(factors, methods, app, kind, admin, managed, host, with_history, change)| Base {
+                factors,
+                methods,
+                app,
+                kind,
+                admin,
+                managed,
+                host,
+                with_history,
+                change,
+            },
+        )
+}
+
+/// States for the monotonicity property: a calm history, and the same history followed by a
+/// risky sign-in an hour before the decision (from the same place and device).
+fn histories(e: &Engine) -> (String, String, i64) {
+    let (_, calm, t) = calm_days(e, 5);
+    let t1 = t + 86_400;
+    let mut risky = login(t1 - 3600, OSLO, "laptop");
+    risky["session"]["hostRisk"] = json!({"level": "high"});
+    let risky_state = state_of(&decide(e, &with_state(risky, &calm), t1 - 3600)).unwrap();
+    (calm.unwrap(), risky_state, t1)
+}
+
+fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> Value {
+    let t = states.2;
+    let mut req = login(t, OSLO, "laptop");
+    let factors: Vec<Value> = base
+        .factors
+        .iter()
+        .map(|i| json!({"type": FACTORS[*i]}))
+        .collect();
+    req["user"]["factors"] = json!(factors);
+    req["user"]["kind"] = json!(base.kind);
+    req["user"]["lastLoginAt"] = json!(rfc3339(t - 86_400));
+    req["user"]["createdAt"] = json!(rfc3339(t - 400 * 86_400));
+    if base.admin {
+        req["user"]["roles"] = json!(["payroll-admin"]);
+    }
+    let methods: Vec<Value> = base
+        .methods
+        .iter()
+        .map(|(i, ago)| {
+            let kind = FACTORS.get(*i).copied().unwrap_or("password");
+            json!({"type": kind, "at": rfc3339(t - ago)})
+        })
+        .collect();
+    req["session"]["methods"] = json!(methods);
+    req["session"]["device"] = match base.managed {
+        Some(m) => json!({"id": "laptop", "managed": m, "compliant": m}),
+        None => json!({"id": "laptop"}),
+    };
+    req["app"] = json!({"id": "app", "sensitivity": base.app});
+    let host: Vec<&str> = base.host.iter().map(|i| HOST_SIGNALS[*i]).collect();
+    req["session"]["hostRisk"] = json!({"signals": host});
+    if base.with_history {
+        req["state"] = json!(states.0);
+    }
+    if let Some((action, f)) = base.change {
+        let factor = FACTORS[f];
+        req["change"] = match action {
+            "replace" => {
+                json!({"action": action, "factor": {"type": factor}, "replaces": {"type": "totp"}})
+            }
+            _ => json!({"action": action, "factor": {"type": factor}}),
+        };
+    }
+    match extra {
+        None => {}
+        Some(Extra::HostSignal(i)) => {
+            req["session"]["hostRisk"]["signals"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!(HOST_SIGNALS[*i]));
+        }
+        Some(Extra::HostLevel(l)) => req["session"]["hostRisk"]["level"] = json!(l),
+        Some(Extra::HostConfidenceLow) => req["session"]["hostRisk"]["confidence"] = json!("low"),
+        Some(Extra::SimSwapFlag) => req["user"]["flags"] = json!({"simSwap": true}),
+        Some(Extra::ReportedFlag) => req["user"]["flags"] = json!({"reportedSuspicious": true}),
+        Some(Extra::Pushes) => req["session"]["pushes"] = json!({"denied": 6, "windowS": 300}),
+        Some(Extra::PasswordReset) => req["user"]["passwordChangedAt"] = json!(rfc3339(t - 3600)),
+        Some(Extra::Recovered) => req["user"]["recoveredAt"] = json!(rfc3339(t - 3600)),
+        Some(Extra::Dormant) => req["user"]["lastLoginAt"] = json!(rfc3339(t - 200 * 86_400)),
+        Some(Extra::SharedDevice) => req["session"]["device"]["shared"] = json!(true),
+        Some(Extra::UnmanagedDevice) if base.managed == Some(true) => {
+            req["session"]["device"]["managed"] = json!(false);
+        }
+        Some(Extra::RiskyHistory) if base.with_history => req["state"] = json!(states.1),
+        Some(Extra::UnmanagedDevice | Extra::RiskyHistory) => {}
+    }
+    req
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Adding a risk signal never lowers the decision: not its score, not its outcome, and for
+    /// the same outcome not its requirement.
+    #[test]
+    fn adding_a_risk_signal_never_lowers_the_outcome(base in arb_base(), extra in arb_extra()) {
+        let e = engine();
+        let states = histories(&e);
+        let t = states.2;
+        let before = build(&base, None, &states);
+        let after = build(&base, Some(&extra), &states);
+        let run = |req: &Value| if base.change.is_some() { change(&e, req, t) } else { decide(&e, req, t) };
+        let (a, b) = (run(&before), run(&after));
+        prop_assert_eq!(&a["type"], "decision", "{}", a);
+        prop_assert_eq!(&b["type"], "decision", "{}", b);
+        if let Err(why) = at_least_as_severe(&a, &b) {
+            prop_assert!(false, "{:?} lowered the decision: {}\nbefore: {}\nafter: {}", extra, why, a, b);
+        }
+    }
+}
+
+/// Decision time with a full state (`cargo test --release --test state -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing; run in release and read the numbers"]
+fn timing_with_a_full_state() {
+    let e = engine();
+    let mut state = None;
+    let mut t = T0;
+    for i in 0..200u32 {
+        t += 3_600;
+        let l = (
+            (i % 26) as u8,
+            1000 + i,
+            (i % 40) as u16,
+            (f64::from(i % 80) - 40.0, f64::from(i % 300) - 150.0),
+            0,
+            0,
+        );
+        let mut req = random_login(t, &l);
+        req["session"]["hostRisk"] = json!({});
+        state = state_of(&decide(&e, &with_state(req, &state), t));
+    }
+    let full = state.clone().unwrap();
+    println!(
+        "encoded state after 200 varied logins: {} characters",
+        full.len()
+    );
+    let t = t + 86_400;
+    let with_full = with_state(login(t, OSLO, "laptop"), &state).to_string();
+    let without = login(t, OSLO, "laptop").to_string();
+    let no_key = compile_policy_json(&default_policy_json(), "").unwrap();
+    let time = |engine: &Engine, req: &str| {
+        let n = 20_000;
+        for _ in 0..2_000 {
+            std::hint::black_box(engine.decide_login_json(req, t as f64 * 1000.0));
+        }
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let start = std::time::Instant::now();
+            std::hint::black_box(
+                engine.decide_login_json(std::hint::black_box(req), t as f64 * 1000.0),
+            );
+            samples.push(start.elapsed().as_nanos());
+        }
+        samples.sort_unstable();
+        (
+            samples[n / 2] as f64 / 1000.0,
+            samples[n * 99 / 100] as f64 / 1000.0,
+        )
+    };
+    let (p50, p99) = time(&e, &with_full);
+    println!("login with a full state (key):   p50 {p50:.1} µs, p99 {p99:.1} µs");
+    let (p50, p99) = time(&e, &without);
+    println!("login without state (key):       p50 {p50:.1} µs, p99 {p99:.1} µs");
+    let (p50, p99) = time(&no_key, &without);
+    println!("login, engine without a key:     p50 {p50:.1} µs, p99 {p99:.1} µs");
+}
