@@ -1,0 +1,1389 @@
+//! schema/policy.schema.json against the Rust policy types (src/policy/mod.rs) and the validator
+//! (src/policy/validate.rs): the keys, types, required fields, defaults, enums, bounds and
+//! strictness the schema declares are the ones the engine applies.
+//!
+//! The schema is checked here by a small draft 2020-12 evaluator that knows exactly the keywords
+//! the schema uses (and fails on any other, so a new keyword cannot slip in unchecked). `pattern`
+//! is the one keyword it leaves to a real validator: pkg-tests/schema.test.mjs runs ajv.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use factorgate::decision::Entry;
+use factorgate::factors::FactorType;
+use factorgate::policy::{self, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse};
+use factorgate::request::{ActorKind, Level, Sensitivity, UserKind};
+use factorgate::ReasonCode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+const SCHEMA_ID: &str = "https://factorgate.dev/schema/policy.schema.json";
+
+/// Keywords that only annotate.
+const ANNOTATIONS: &[&str] = &["$schema", "$id", "$defs", "title", "description", "default"];
+/// Keywords the evaluator below applies.
+const APPLIED: &[&str] = &[
+    "$ref",
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "additionalProperties",
+    "propertyNames",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "minLength",
+    "maxLength",
+    "format",
+    "allOf",
+    "anyOf",
+    "if",
+    "then",
+];
+/// Keywords left to ajv (pkg-tests/schema.test.mjs).
+const LEFT_TO_AJV: &[&str] = &["pattern"];
+
+/// Object fields the schema requires although serde does not: the validator reports their
+/// absence (with a precise error) instead of the decoder.
+const REQUIRED_BY_VALIDATION: &[&str] =
+    &["/$defs/exception/expiresAt", "/$defs/trustedNetwork/kind"];
+
+// --- the schema and an evaluator for it ------------------------------------------------------
+
+struct Schema {
+    root: Value,
+    /// Declared property names seen on instances, per object schema (by pointer).
+    seen: RefCell<BTreeMap<String, BTreeSet<String>>>,
+}
+
+fn esc(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Does `v` have JSON Schema type `t`? Integers are JSON numbers without a fraction or exponent,
+/// which is what serde accepts for Rust integers.
+fn has_type(t: &str, v: &Value) -> bool {
+    let actual = json_type(v);
+    actual == t || (t == "number" && actual == "integer")
+}
+
+/// Is this schema a helper inside a constraint (`anyOf`, `if`, `then`) rather than a shape?
+fn in_constraint(ptr: &str) -> bool {
+    ptr.contains("/anyOf/") || ptr.contains("/if") || ptr.contains("/then")
+}
+
+impl Schema {
+    fn load() -> Self {
+        let root = serde_json::from_str(include_str!("../schema/policy.schema.json"))
+            .expect("schema/policy.schema.json is JSON");
+        Schema {
+            root,
+            seen: RefCell::default(),
+        }
+    }
+
+    fn at(&self, ptr: &str) -> &serde_json::Map<String, Value> {
+        self.root
+            .pointer(ptr)
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("no schema object at #{ptr}"))
+    }
+
+    fn ref_target(r: &Value) -> String {
+        let r = r.as_str().expect("$ref is a string");
+        r.strip_prefix('#')
+            .unwrap_or_else(|| panic!("$ref {r} is not local"))
+            .to_string()
+    }
+
+    /// `ptr` and every schema that applies to the same instance through `$ref` and `allOf`.
+    fn expand(&self, ptr: &str) -> Vec<String> {
+        let mut out = vec![ptr.to_string()];
+        let s = self.at(ptr);
+        if let Some(r) = s.get("$ref") {
+            out.extend(self.expand(&Self::ref_target(r)));
+        }
+        if let Some(Value::Array(all)) = s.get("allOf") {
+            for i in 0..all.len() {
+                out.extend(self.expand(&format!("{ptr}/allOf/{i}")));
+            }
+        }
+        out
+    }
+
+    /// The schemas for member `key` of an object whose schemas are `chain`; `None` if undeclared.
+    fn member(&self, chain: &[String], key: &str) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for ptr in chain {
+            if self
+                .at(ptr)
+                .get("properties")
+                .and_then(|p| p.get(key))
+                .is_some()
+            {
+                out.extend(self.expand(&format!("{ptr}/properties/{}", esc(key))));
+            }
+        }
+        if out.is_empty() {
+            for ptr in chain {
+                let s = self.at(ptr);
+                if !s.get("additionalProperties").is_some_and(Value::is_object) {
+                    continue;
+                }
+                if s.contains_key("propertyNames") {
+                    let names = self.expand(&format!("{ptr}/propertyNames"));
+                    let mut errs = Vec::new();
+                    for n in &names {
+                        self.check(n, &Value::String(key.into()), "", &mut errs);
+                    }
+                    if !errs.is_empty() {
+                        return None;
+                    }
+                }
+                out.extend(self.expand(&format!("{ptr}/additionalProperties")));
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// The schemas for the items of an array whose schemas are `chain`.
+    fn items(&self, chain: &[String]) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for ptr in chain {
+            if self.at(ptr).contains_key("items") {
+                out.extend(self.expand(&format!("{ptr}/items")));
+            }
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// The schemas that apply at JSON pointer `path` of `doc`.
+    fn chain_at(&self, doc: &Value, path: &str) -> Vec<String> {
+        let mut chain = self.expand("");
+        let mut here = doc;
+        for token in path.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            match here {
+                Value::Object(o) => {
+                    chain = self
+                        .member(&chain, &token)
+                        .unwrap_or_else(|| panic!("{path}: {token} is not declared"));
+                    here = &o[&token];
+                }
+                Value::Array(a) => {
+                    chain = self
+                        .items(&chain)
+                        .unwrap_or_else(|| panic!("{path}: no items schema"));
+                    here = &a[token.parse::<usize>().unwrap()];
+                }
+                _ => panic!("{path}: cannot descend into a scalar"),
+            }
+        }
+        chain
+    }
+
+    /// A keyword's value, looked up across a chain of schemas.
+    fn keyword<'a>(&'a self, chain: &[String], key: &str) -> Vec<&'a Value> {
+        chain.iter().filter_map(|p| self.at(p).get(key)).collect()
+    }
+
+    /// Every error of `v` against the whole schema.
+    fn errors(&self, v: &Value) -> Vec<String> {
+        let mut errs = Vec::new();
+        self.check("", v, "", &mut errs);
+        errs
+    }
+
+    /// Applies the schema at `ptr` to the instance `v` found at `at`, appending errors.
+    fn check(&self, ptr: &str, v: &Value, at: &str, errs: &mut Vec<String>) {
+        let s = self.at(ptr);
+        let mut fail = |msg: String| errs.push(format!("{at}: {msg} (#{ptr})"));
+        if let Some(t) = s.get("type") {
+            let ok = match t {
+                Value::String(t) => has_type(t, v),
+                Value::Array(ts) => ts.iter().any(|t| has_type(t.as_str().unwrap(), v)),
+                _ => panic!("#{ptr}: bad type"),
+            };
+            if !ok {
+                fail(format!("{} is not of type {t}", json_type(v)));
+            }
+        }
+        if let Some(Value::Array(values)) = s.get("enum") {
+            if !values.contains(v) {
+                fail(format!("{v} is not one of the enum"));
+            }
+        }
+        if let Some(c) = s.get("const") {
+            if c != v {
+                fail(format!("{v} is not {c}"));
+            }
+        }
+        if let Value::Object(o) = v {
+            if let Some(min) = s.get("minProperties").and_then(Value::as_u64) {
+                if (o.len() as u64) < min {
+                    fail(format!("fewer than {min} properties"));
+                }
+            }
+            if let Some(max) = s.get("maxProperties").and_then(Value::as_u64) {
+                if o.len() as u64 > max {
+                    fail(format!("more than {max} properties"));
+                }
+            }
+            if let Some(Value::Array(req)) = s.get("required") {
+                for r in req {
+                    if !o.contains_key(r.as_str().unwrap()) {
+                        fail(format!("required property {r} is missing"));
+                    }
+                }
+            }
+        }
+        if let Value::Array(a) = v {
+            if let Some(min) = s.get("minItems").and_then(Value::as_u64) {
+                if (a.len() as u64) < min {
+                    fail(format!("fewer than {min} items"));
+                }
+            }
+            if let Some(max) = s.get("maxItems").and_then(Value::as_u64) {
+                if a.len() as u64 > max {
+                    fail(format!("more than {max} items"));
+                }
+            }
+        }
+        if let Some(x) = v.as_f64() {
+            if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
+                if x < min {
+                    fail(format!("{x} is below the minimum {min}"));
+                }
+            }
+            if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
+                if x > max {
+                    fail(format!("{x} is above the maximum {max}"));
+                }
+            }
+            if let Some(min) = s.get("exclusiveMinimum").and_then(Value::as_f64) {
+                if x <= min {
+                    fail(format!("{x} is not above {min}"));
+                }
+            }
+        }
+        if let Value::String(text) = v {
+            let n = text.chars().count() as u64;
+            if let Some(min) = s.get("minLength").and_then(Value::as_u64) {
+                if n < min {
+                    fail(format!("shorter than {min}"));
+                }
+            }
+            if let Some(max) = s.get("maxLength").and_then(Value::as_u64) {
+                if n > max {
+                    fail(format!("longer than {max}"));
+                }
+            }
+            if let Some(f) = s.get("format").and_then(Value::as_str) {
+                // RFC 3339 as the engine parses it.
+                assert_eq!(
+                    f, "date-time",
+                    "#{ptr}: format {f} unknown to this evaluator"
+                );
+                if factorgate::time::Timestamp::parse(text).is_none() {
+                    fail(format!("{text:?} is not a date-time"));
+                }
+            }
+        }
+        // Subschemas.
+        if let Some(r) = s.get("$ref") {
+            self.check(&Self::ref_target(r), v, at, errs);
+        }
+        if let Value::Object(o) = v {
+            let props = s.get("properties").and_then(Value::as_object);
+            if let Some(props) = props {
+                if !in_constraint(ptr) {
+                    let mut seen = self.seen.borrow_mut();
+                    let entry = seen.entry(ptr.to_string()).or_default();
+                    entry.extend(o.keys().filter(|k| props.contains_key(*k)).cloned());
+                }
+            }
+            for (k, x) in o {
+                let sub_at = format!("{at}/{}", esc(k));
+                if props.is_some_and(|p| p.contains_key(k)) {
+                    self.check(&format!("{ptr}/properties/{}", esc(k)), x, &sub_at, errs);
+                } else {
+                    match s.get("additionalProperties") {
+                        None => {}
+                        Some(Value::Bool(false)) => {
+                            errs.push(format!("{sub_at}: unknown property (#{ptr})"));
+                        }
+                        Some(Value::Object(_)) => {
+                            self.check(&format!("{ptr}/additionalProperties"), x, &sub_at, errs);
+                        }
+                        Some(other) => panic!("#{ptr}: additionalProperties {other}"),
+                    }
+                }
+                if s.contains_key("propertyNames") {
+                    let key = Value::String(k.clone());
+                    self.check(&format!("{ptr}/propertyNames"), &key, &sub_at, errs);
+                }
+            }
+        }
+        if let (Value::Array(a), Some(_)) = (v, s.get("items")) {
+            for (i, x) in a.iter().enumerate() {
+                self.check(&format!("{ptr}/items"), x, &format!("{at}/{i}"), errs);
+            }
+        }
+        if let Some(Value::Array(all)) = s.get("allOf") {
+            for i in 0..all.len() {
+                self.check(&format!("{ptr}/allOf/{i}"), v, at, errs);
+            }
+        }
+        if let Some(Value::Array(any)) = s.get("anyOf") {
+            let passes = (0..any.len()).any(|i| {
+                let mut branch = Vec::new();
+                self.check(&format!("{ptr}/anyOf/{i}"), v, at, &mut branch);
+                branch.is_empty()
+            });
+            if !passes {
+                errs.push(format!("{at}: matches no anyOf branch (#{ptr})"));
+            }
+        }
+        if s.contains_key("if") {
+            let mut cond = Vec::new();
+            self.check(&format!("{ptr}/if"), v, at, &mut cond);
+            if cond.is_empty() && s.contains_key("then") {
+                self.check(&format!("{ptr}/then"), v, at, errs);
+            }
+        }
+    }
+
+    /// Every subschema pointer, with its schema, in document order.
+    fn subschemas(&self) -> Vec<String> {
+        fn walk(ptr: String, s: &Value, out: &mut Vec<String>) {
+            let Value::Object(o) = s else {
+                panic!("#{ptr}: only object schemas are used")
+            };
+            out.push(ptr.clone());
+            for (k, v) in o {
+                match k.as_str() {
+                    "$defs" | "properties" => {
+                        for (name, sub) in v.as_object().unwrap() {
+                            walk(format!("{ptr}/{k}/{}", esc(name)), sub, out);
+                        }
+                    }
+                    "allOf" | "anyOf" => {
+                        for (i, sub) in v.as_array().unwrap().iter().enumerate() {
+                            walk(format!("{ptr}/{k}/{i}"), sub, out);
+                        }
+                    }
+                    "additionalProperties" if v.is_boolean() => {}
+                    "additionalProperties" | "propertyNames" | "items" | "if" | "then" => {
+                        walk(format!("{ptr}/{k}"), v, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(String::new(), &self.root, &mut out);
+        out
+    }
+}
+
+// --- documents and the engine's verdicts ------------------------------------------------------
+
+fn default_policy() -> Value {
+    serde_json::from_str(&factorgate::default_policy_json()).unwrap()
+}
+
+/// schema/example.policy.json: every property the schema declares, written out.
+fn example() -> Value {
+    serde_json::from_str(include_str!("../schema/example.policy.json")).unwrap()
+}
+
+/// `(code, path)` of every error `validatePolicy` reports; empty when the policy is valid.
+fn rust_errors(policy: &Value) -> Vec<(String, String)> {
+    let out: Value =
+        serde_json::from_str(&factorgate::validate_policy_json(&policy.to_string())).unwrap();
+    assert_eq!(out["type"], "validation", "{out}");
+    let errors: Vec<(String, String)> = out["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().to_string(),
+                e["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(out["valid"] == true, errors.is_empty(), "{out}");
+    errors
+}
+
+/// Does the policy decode (shape only, no semantic checks)?
+fn rust_decodes(policy: &Value) -> bool {
+    policy::parse(&policy.to_string()).is_ok()
+}
+
+/// The policy as the engine reads it, with its defaults filled in, serialized back.
+fn rust_reads(policy: &Value) -> Value {
+    let p = policy::parse(&policy.to_string())
+        .unwrap_or_else(|e| panic!("does not decode: {e:?}\n{policy}"));
+    serde_json::to_value(p).unwrap()
+}
+
+/// JSON equality where 900 and 900.0 are the same number (serde writes f64 fields with a fraction).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Every JSON pointer in `v`, parents before children.
+fn pointers(v: &Value) -> Vec<String> {
+    fn walk(v: &Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o {
+                    walk(x, format!("{at}/{}", esc(k)), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, String::new(), &mut out);
+    out
+}
+
+fn split_last(path: &str) -> (&str, String) {
+    let (parent, last) = path.rsplit_once('/').unwrap();
+    (parent, last.replace("~1", "/").replace("~0", "~"))
+}
+
+/// `doc` with the member at `path` removed.
+fn without(doc: &Value, path: &str) -> Value {
+    let mut d = doc.clone();
+    let (parent, key) = split_last(path);
+    d.pointer_mut(parent)
+        .unwrap()
+        .as_object_mut()
+        .unwrap()
+        .remove(&key)
+        .unwrap();
+    d
+}
+
+/// `doc` with the value at `path` replaced.
+fn with(doc: &Value, path: &str, value: Value) -> Value {
+    let mut d = doc.clone();
+    *d.pointer_mut(path).unwrap() = value;
+    d
+}
+
+// --- the schema itself ------------------------------------------------------------------------
+
+#[test]
+fn schema_is_draft_2020_12_and_self_consistent() {
+    let schema = Schema::load();
+    let root = schema.at("");
+    assert_eq!(
+        root["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(root["$id"], SCHEMA_ID);
+    assert_eq!(root["type"], "object");
+    assert_eq!(root["required"], json!(["id", "version"]));
+    assert!(
+        root["properties"]["$schema"]["type"] == "string",
+        "the top level must allow $schema, which the Rust type accepts and ignores"
+    );
+
+    let all = schema.subschemas();
+    let mut referenced = BTreeSet::new();
+    for ptr in &all {
+        let s = schema.at(ptr);
+        for k in s.keys() {
+            assert!(
+                ANNOTATIONS.contains(&k.as_str())
+                    || APPLIED.contains(&k.as_str())
+                    || LEFT_TO_AJV.contains(&k.as_str()),
+                "#{ptr}: keyword {k} is not known to this test (teach the evaluator first)"
+            );
+        }
+        if let Some(r) = s.get("$ref") {
+            let target = Schema::ref_target(r);
+            schema.at(&target);
+            referenced.insert(target);
+        }
+        if in_constraint(ptr) {
+            continue;
+        }
+        let described = s
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| !d.trim().is_empty());
+        assert!(described, "#{ptr}: every schema needs a description");
+        if let Some(Value::Object(props)) = s.get("properties") {
+            match s.get("additionalProperties") {
+                Some(Value::Bool(false)) => {}
+                None => {
+                    // A refinement of a closed schema (trustedNetwork of network) may only
+                    // restate properties the closed schema declares.
+                    let target = Schema::ref_target(s.get("$ref").unwrap_or_else(|| {
+                        panic!("#{ptr}: an object with properties must be closed")
+                    }));
+                    let closed = schema.at(&target);
+                    assert_eq!(closed["additionalProperties"], false, "#{target}");
+                    for k in props.keys() {
+                        assert!(closed["properties"].get(k).is_some(), "#{ptr}: {k}");
+                    }
+                }
+                Some(other) => panic!("#{ptr}: additionalProperties {other}"),
+            }
+        }
+    }
+    let defs: BTreeSet<String> = root["$defs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| format!("/$defs/{k}"))
+        .collect();
+    let unused: Vec<_> = defs.difference(&referenced).collect();
+    assert!(unused.is_empty(), "unused $defs: {unused:?}");
+}
+
+// --- (a) what Rust writes, the schema declares --------------------------------------------------
+
+/// Walks `v`: every key must be declared at its path, every value of a declared type.
+fn assert_declared(schema: &Schema, v: &Value, chain: &[String], at: &str, bad: &mut Vec<String>) {
+    let types: Vec<&Value> = schema.keyword(chain, "type");
+    if types.is_empty() {
+        bad.push(format!("{at}: no type declared"));
+    }
+    for t in types {
+        let ok = match t {
+            Value::String(t) => has_type(t, v),
+            Value::Array(ts) => ts.iter().any(|t| has_type(t.as_str().unwrap(), v)),
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!("{at}: {} where the schema says {t}", json_type(v)));
+        }
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let sub_at = format!("{at}/{}", esc(k));
+                match schema.member(chain, k) {
+                    Some(sub) => assert_declared(schema, x, &sub, &sub_at, bad),
+                    None => bad.push(format!("{sub_at}: not declared in the schema")),
+                }
+            }
+        }
+        Value::Array(a) => match schema.items(chain) {
+            Some(sub) => {
+                for (i, x) in a.iter().enumerate() {
+                    assert_declared(schema, x, &sub, &format!("{at}/{i}"), bad);
+                }
+            }
+            None => bad.push(format!("{at}: no items declared")),
+        },
+        _ => {}
+    }
+}
+
+#[test]
+fn every_key_rust_writes_is_declared_with_its_type() {
+    let schema = Schema::load();
+    let root = schema.expand("");
+    // The default policy as defaultPolicy() returns it, and the example as the engine reads it
+    // back (that one has every optional field set, so nothing is skipped when serializing).
+    for (name, doc) in [
+        ("default policy", default_policy()),
+        ("example read back", rust_reads(&example())),
+    ] {
+        let mut bad = Vec::new();
+        assert_declared(&schema, &doc, &root, "", &mut bad);
+        assert!(bad.is_empty(), "{name}:\n{}", bad.join("\n"));
+        let errors = schema.errors(&doc);
+        assert!(errors.is_empty(), "{name}:\n{}", errors.join("\n"));
+    }
+}
+
+#[test]
+fn default_and_example_are_valid_for_both_and_cover_the_schema() {
+    let schema = Schema::load();
+    let example = example();
+    assert_eq!(rust_errors(&default_policy()), vec![]);
+    assert_eq!(rust_errors(&example), vec![]);
+    assert_eq!(schema.errors(&default_policy()), Vec::<String>::new());
+    schema.seen.borrow_mut().clear();
+    assert_eq!(schema.errors(&example), Vec::<String>::new());
+
+    // Every property the schema declares appears in the example, at every object schema:
+    // with the test above, the schema's keys and the Rust fields are the same sets.
+    let seen = schema.seen.borrow();
+    let mut missing = Vec::new();
+    for ptr in schema.subschemas() {
+        if in_constraint(&ptr) {
+            continue;
+        }
+        let Some(Value::Object(props)) = schema.at(&ptr).get("properties") else {
+            continue;
+        };
+        for k in props.keys() {
+            if !seen.get(&ptr).is_some_and(|s| s.contains(k)) {
+                missing.push(format!("#{ptr}/properties/{k}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "declared but never used by schema/example.policy.json (so not shown to be accepted by Rust):\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_engine_reads_back_every_example_value() {
+    // The example is accepted whole; each value in it is also read by the engine as written
+    // (none is silently dropped or transformed).
+    let example = example();
+    let read = rust_reads(&example);
+    for ptr in pointers(&example).into_iter().skip(1) {
+        let (parent, _) = split_last(&ptr);
+        if example.pointer(parent).is_some_and(Value::is_array) || ptr == "/$schema" {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (example.pointer(&ptr), read.pointer(&ptr)) {
+            match (a, b) {
+                // Objects gain the defaults of what they omit; their members are compared.
+                (Value::Object(_), Value::Object(_)) => {}
+                (Value::Array(x), Value::Array(y)) => assert_eq!(x.len(), y.len(), "{ptr}"),
+                _ => assert!(same(a, b), "{ptr}: the engine reads {b}, not {a}"),
+            }
+        } else {
+            panic!("{ptr}: the engine does not read it back");
+        }
+    }
+}
+
+// --- required and defaults ---------------------------------------------------------------------
+
+#[test]
+fn required_is_exactly_the_fields_without_a_default() {
+    let schema = Schema::load();
+    let example = example();
+    let mut checked = 0;
+    for ptr in pointers(&example).into_iter().skip(1) {
+        let (parent, key) = split_last(&ptr);
+        if !example.pointer(parent).unwrap().is_object() || ptr == "/$schema" {
+            continue;
+        }
+        let chain = schema.chain_at(&example, parent);
+        let required_by: Vec<&String> = chain
+            .iter()
+            .filter(|p| {
+                schema
+                    .at(p)
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|x| x == key.as_str()))
+            })
+            .collect();
+        let is_map = schema.member(&chain, &key).is_some()
+            && chain.iter().all(|p| {
+                schema
+                    .at(p)
+                    .get("properties")
+                    .and_then(|x| x.get(&key))
+                    .is_none()
+            });
+        if is_map {
+            continue; // a map entry (byId, weights, byUserKind): never required
+        }
+        let doc = without(&example, &ptr);
+        checked += 1;
+        if required_by.is_empty() {
+            assert!(
+                rust_decodes(&doc),
+                "{ptr}: optional in the schema, required by serde"
+            );
+        } else if required_by
+            .iter()
+            .any(|p| REQUIRED_BY_VALIDATION.contains(&format!("{p}/{key}").as_str()))
+        {
+            let errors = rust_errors(&doc);
+            assert!(
+                errors.iter().any(|(_, path)| path == &ptr),
+                "{ptr}: required in the schema, but validatePolicy does not report it: {errors:?}"
+            );
+        } else {
+            assert!(
+                !rust_decodes(&doc),
+                "{ptr}: required in the schema ({required_by:?}), but serde has a default"
+            );
+        }
+    }
+    assert!(checked > 100, "only {checked} fields checked");
+    // Nothing else in the example is required only by validation.
+    for r in REQUIRED_BY_VALIDATION {
+        let (def, key) = split_last(r);
+        assert!(
+            schema.at(def)["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(key)),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn schema_defaults_are_what_the_engine_fills_in() {
+    let schema = Schema::load();
+    let example = example();
+    let mut checked = 0;
+    for ptr in pointers(&example).into_iter().skip(1) {
+        let (parent, key) = split_last(&ptr);
+        if !example.pointer(parent).unwrap().is_object() {
+            continue;
+        }
+        let chain = schema.chain_at(&example, &ptr);
+        let Some(default) = schema.keyword(&chain, "default").first().copied() else {
+            continue;
+        };
+        let read = rust_reads(&without(&example, &ptr));
+        let got = read.pointer(&ptr).unwrap_or(&Value::Null);
+        assert!(
+            same(got, default),
+            "{ptr}: omitting {key} gives {got}, the schema says the default is {default}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 50, "only {checked} defaults checked");
+}
+
+#[test]
+fn written_rules_do_not_inherit_the_default_policy_values() {
+    // Documented in the schema (requirementRule, kindRule) because it surprises: a rule that is
+    // written out takes the field defaults, not the default policy's rule for that slot.
+    let mut p = json!({"id": "x", "version": 1});
+    p["requirements"] = json!({"critical": {"minAal": 3, "maxAgeS": 3600}});
+    p["userKinds"] = json!({"service": {"allowedFactors": []}});
+    let read = rust_reads(&p);
+    assert_eq!(read["requirements"]["critical"]["phishingResistant"], false);
+    assert_eq!(read["requirements"]["critical"]["hardwareBound"], false);
+    assert_eq!(read["userKinds"]["service"]["interactiveLogin"], true);
+    assert_eq!(read["userKinds"]["service"]["selfService"], true);
+    let d = default_policy();
+    assert_eq!(d["requirements"]["critical"]["hardwareBound"], true);
+    assert_eq!(d["userKinds"]["service"]["interactiveLogin"], false);
+}
+
+// --- (b) enums ------------------------------------------------------------------------------------
+
+/// Every variant of a Rust enum; the match stops compiling when a variant is added, until it is
+/// listed here (and so checked against the schema).
+macro_rules! variants {
+    ($t:ident: $($v:ident),+ $(,)?) => {{
+        #[allow(dead_code)]
+        fn exhaustive(x: $t) {
+            match x {
+                $($t::$v)|+ => {}
+            }
+        }
+        vec![$($t::$v),+]
+    }};
+}
+
+fn names<T: Serialize>(all: &[T]) -> BTreeSet<String> {
+    all.iter()
+        .map(|v| {
+            serde_json::to_value(v)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+fn schema_enum(schema: &Schema, def: &str) -> BTreeSet<String> {
+    let values = schema.at(&format!("/$defs/{def}"))["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{def} has no enum"));
+    let set: BTreeSet<String> = values
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(set.len(), values.len(), "{def}: duplicate values");
+    set
+}
+
+/// The schema enum `def` is exactly what serde accepts for `T`: each value decodes and encodes
+/// back to itself, each variant encodes into the list, and no other candidate string decodes.
+fn assert_enum<T: Serialize + DeserializeOwned>(
+    schema: &Schema,
+    def: &str,
+    variants: &[T],
+    candidates: &BTreeSet<String>,
+) {
+    let listed = schema_enum(schema, def);
+    assert_eq!(
+        listed,
+        names(variants),
+        "{def}: schema enum vs Rust variants"
+    );
+    for c in candidates {
+        let decoded = serde_json::from_value::<T>(json!(c));
+        assert_eq!(
+            decoded.is_ok(),
+            listed.contains(c),
+            "{def}: serde and the schema disagree on {c:?}"
+        );
+        if let Ok(v) = decoded {
+            assert_eq!(serde_json::to_value(v).unwrap(), json!(c), "{def}: {c}");
+        }
+    }
+}
+
+#[test]
+fn enums_are_exactly_the_rust_types() {
+    let schema = Schema::load();
+    // Candidate strings: every enum value in the schema, variants in other spellings, junk.
+    let mut candidates = BTreeSet::new();
+    for ptr in schema.subschemas() {
+        if let Some(Value::Array(values)) = schema.at(&ptr).get("enum") {
+            assert!(
+                ptr.starts_with("/$defs/") && ptr.matches('/').count() == 2,
+                "#{ptr}: enums live in named $defs so this test finds them"
+            );
+            for v in values {
+                let v = v.as_str().unwrap();
+                candidates.insert(v.to_string());
+                candidates.insert(v.to_uppercase());
+                let mut chars = v.chars();
+                let first = chars.next().unwrap().to_uppercase().collect::<String>();
+                candidates.insert(first + chars.as_str());
+            }
+        }
+    }
+    candidates
+        .extend(["", "bogus", "self_service", "selfService", "break_glass"].map(String::from));
+
+    let mut checked = BTreeSet::new();
+    let mut check = |def: &str| assert!(checked.insert(def.to_string()), "{def} twice");
+
+    check("factorType");
+    assert_enum(&schema, "factorType", &FactorType::ALL, &candidates);
+    let all = variants!(FactorType: WebauthnRoaming, WebauthnPlatform, PasskeySynced, Piv, Totp,
+        Hotp, Push, Sms, Voice, Email, RecoveryCode, Password);
+    assert_eq!(
+        names(&all),
+        names(&FactorType::ALL),
+        "FactorType::ALL is complete"
+    );
+    // Schema order is the engine's strongest-first order.
+    let order: Vec<String> = FactorType::ALL
+        .iter()
+        .map(|f| f.as_str().to_string())
+        .collect();
+    assert_eq!(schema.at("/$defs/factorType")["enum"], json!(order));
+
+    // The factor subsets are what validatePolicy accepts where they are used.
+    for (def, path) in [
+        ("bindableFactorType", "/userKinds/employee/allowedFactors"),
+        ("hardwareFactorType", "/breakGlass/requiredFactors"),
+    ] {
+        check(def);
+        let listed = schema_enum(&schema, def);
+        for f in FactorType::ALL {
+            let doc = with(&default_policy(), path, json!([f.as_str()]));
+            assert_eq!(
+                rust_errors(&doc).is_empty(),
+                listed.contains(f.as_str()),
+                "{def}: validatePolicy and the schema disagree on {f:?} at {path}"
+            );
+            assert_eq!(schema.errors(&doc).is_empty(), listed.contains(f.as_str()));
+        }
+    }
+
+    check("sensitivity");
+    let all = variants!(Sensitivity: Low, Medium, High, Critical);
+    assert_enum(&schema, "sensitivity", &all, &candidates);
+    check("level");
+    let all = variants!(Level: Low, Medium, High, Critical);
+    assert_enum(&schema, "level", &all, &candidates);
+    check("userKind");
+    let kinds = variants!(UserKind: Employee, Contractor, Partner, Customer, Service, BreakGlass);
+    assert_enum(&schema, "userKind", &kinds, &candidates);
+    check("entry");
+    let all = variants!(Entry: Login, FactorChange);
+    assert_enum(&schema, "entry", &all, &candidates);
+    check("restrictedUse");
+    let all = variants!(RestrictedUse: Allow, OnlyIfNothingBetter, Never);
+    assert_enum(&schema, "restrictedUse", &all, &candidates);
+    check("delegatedPrivileged");
+    let all = variants!(DelegatedPrivileged: Allow, Approval, Deny);
+    assert_enum(&schema, "delegatedPrivileged", &all, &candidates);
+    check("networkKind");
+    let all = variants!(NetworkKind: Corporate, Vpn, Cloud);
+    assert_enum(&schema, "networkKind", &all, &candidates);
+    check("failModeValue");
+    let all = variants!(FailMode: Closed, Open);
+    assert_enum(&schema, "failModeValue", &all, &candidates);
+
+    check("reasonCode");
+    let reasons = variants!(ReasonCode: ImpossibleTravel, NewCountry, NewAsn, UntrustedIp,
+        TrustedNetwork, NewDevice, UnmanagedDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
+        RecentRiskySignin, RecentPasswordReset, RecentRecovery, DormantAccount, NewAccount,
+        FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade,
+        RemovesPhishingResistant, LastFactorRemoved, PhoneChange, ResetAll, RecoveryChange,
+        DelegatedChange, MissingTicket, PrivilegedUser, SensitiveCapabilities, Contractor,
+        BreakGlass, ServiceAccount, AppSensitivity, InsufficientAal, StaleAuthentication,
+        RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
+        EngineFailure);
+    assert_enum(&schema, "reasonCode", &reasons, &candidates);
+    for r in &reasons {
+        assert_eq!(json!(r.as_str()), serde_json::to_value(r).unwrap());
+    }
+    // Every reason code has a default weight, so the weights map of the default policy lists them.
+    let weights: BTreeSet<String> = default_policy()["risk"]["weights"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(weights, schema_enum(&schema, "reasonCode"));
+
+    // Every enum def is checked above.
+    let defs: BTreeSet<String> = schema
+        .at("/$defs")
+        .iter()
+        .filter(|(_, d)| d.get("enum").is_some())
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(defs, checked, "enum $defs vs the ones this test checks");
+
+    // Maps keyed by an enum, and structs with one property per variant.
+    let map_keys = |ptr: &str| schema.at(ptr)["propertyNames"]["$ref"].clone();
+    assert_eq!(
+        map_keys("/$defs/risk/properties/weights"),
+        "#/$defs/reasonCode"
+    );
+    assert_eq!(
+        map_keys("/$defs/failMode/properties/byUserKind"),
+        "#/$defs/userKind"
+    );
+    let props = |def: &str| -> BTreeSet<String> {
+        schema.at(&format!("/$defs/{def}"))["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(props("userKinds"), names(&kinds), "a rule per UserKind");
+    let tiers = variants!(Sensitivity: Low, Medium, High, Critical);
+    assert_eq!(
+        props("requirements"),
+        names(&tiers),
+        "a rule per Sensitivity"
+    );
+    let actors = variants!(ActorKind: SelfService, Admin, Helpdesk, Msp, Automation);
+    let delegated: Vec<ActorKind> = actors
+        .into_iter()
+        .filter(|a| *a != ActorKind::SelfService)
+        .collect();
+    assert_eq!(
+        props("delegation"),
+        names(&delegated),
+        "a rule per delegated ActorKind"
+    );
+    let levels = variants!(Level: Low, Medium, High, Critical);
+    let above_low: Vec<Level> = levels.into_iter().filter(|l| *l != Level::Low).collect();
+    assert_eq!(
+        props("levels"),
+        names(&above_low),
+        "a threshold per Level above low"
+    );
+}
+
+// --- (c) strictness -------------------------------------------------------------------------------
+
+#[test]
+fn an_unknown_property_is_rejected_at_every_depth() {
+    let schema = Schema::load();
+    for doc in [example(), default_policy()] {
+        let mut checked = 0;
+        for ptr in pointers(&doc) {
+            if !doc.pointer(&ptr).unwrap().is_object() {
+                continue;
+            }
+            let chain = schema.chain_at(&doc, &ptr);
+            let is_map = schema
+                .keyword(&chain, "additionalProperties")
+                .iter()
+                .any(|a| a.is_object());
+            let mut bad = doc.clone();
+            bad.pointer_mut(&ptr)
+                .unwrap()
+                .as_object_mut()
+                .unwrap()
+                .insert("zzUnknown".into(), json!(true));
+            let rust = rust_errors(&bad);
+            let ours = schema.errors(&bad);
+            assert!(!rust.is_empty(), "{ptr}: the engine accepts an unknown key");
+            assert!(!ours.is_empty(), "{ptr}: the schema accepts an unknown key");
+            if !is_map {
+                assert_eq!(
+                    rust,
+                    vec![("unknownField".to_string(), format!("{ptr}/zzUnknown"))],
+                    "{ptr}"
+                );
+                assert!(
+                    schema
+                        .keyword(&chain, "additionalProperties")
+                        .contains(&&json!(false)),
+                    "{ptr}: additionalProperties is not false"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 30, "only {checked} objects checked");
+    }
+    // The depths named in the brief, spelled out.
+    for (path, schema_ptr) in [
+        ("", ""),
+        ("/requirements/high", "/$defs/requirementRule"),
+        (
+            "/userKinds/breakGlass/requirement",
+            "/$defs/requirementRule",
+        ),
+        ("/risk/factorChange", "/$defs/factorChangeRisk"),
+        ("/signals/impossibleTravel", "/$defs/travel"),
+        ("/exceptions/items/0/subject", "/$defs/subject"),
+        ("/networks/trusted/0", "/$defs/network"),
+    ] {
+        let chain = schema.chain_at(&example(), path);
+        assert!(chain.contains(&schema_ptr.to_string()), "{path}: {chain:?}");
+        assert_eq!(schema.at(schema_ptr)["additionalProperties"], false);
+    }
+}
+
+#[test]
+fn the_schema_property_is_accepted_and_never_written() {
+    let schema = Schema::load();
+    let p = json!({"$schema": SCHEMA_ID, "id": "a", "version": 1});
+    assert_eq!(rust_errors(&p), vec![]);
+    assert_eq!(schema.errors(&p), Vec::<String>::new());
+    assert!(rust_reads(&p).get("$schema").is_none());
+    assert!(default_policy().get("$schema").is_none());
+    // Only at the top level.
+    let nested = json!({"id": "a", "version": 1, "apps": {"$schema": SCHEMA_ID}});
+    assert!(!rust_errors(&nested).is_empty());
+    assert!(!schema.errors(&nested).is_empty());
+}
+
+// --- bounds ---------------------------------------------------------------------------------------
+
+/// Checks that a value just inside a schema bound raises no engine error at that field and that a
+/// value just outside it is refused by both.
+fn assert_bound(
+    schema: &Schema,
+    doc: &Value,
+    ptr: &str,
+    inside: Value,
+    outside: Value,
+    what: &str,
+) {
+    let ok = with(doc, ptr, inside.clone());
+    assert!(
+        schema.errors(&ok).is_empty(),
+        "{ptr} = {inside} ({what}): {:?}",
+        schema.errors(&ok)
+    );
+    let errors = rust_errors(&ok);
+    assert!(
+        !errors.iter().any(|(_, p)| p == ptr),
+        "{ptr} = {inside} ({what}) is inside the schema but the engine refuses it: {errors:?}"
+    );
+    let bad = with(doc, ptr, outside.clone());
+    assert!(
+        !schema.errors(&bad).is_empty(),
+        "{ptr} = {outside} ({what}) passes the schema"
+    );
+    assert!(
+        !rust_errors(&bad).is_empty(),
+        "{ptr} = {outside} ({what}) is outside the schema but the engine accepts it"
+    );
+}
+
+#[test]
+fn numeric_length_and_count_bounds_match_the_engine() {
+    let schema = Schema::load();
+    let doc = example();
+    let mut checked = 0;
+    for ptr in pointers(&doc).into_iter().skip(1) {
+        let chain = schema.chain_at(&doc, &ptr);
+        let get = |k: &str| schema.keyword(&chain, k).first().copied().cloned();
+        let value = doc.pointer(&ptr).unwrap();
+        let integer = schema.keyword(&chain, "type").contains(&&json!("integer"));
+        if let Some(min) = get("minimum") {
+            let below = if integer {
+                json!(min.as_i64().unwrap() - 1)
+            } else {
+                json!(min.as_f64().unwrap() - 0.5)
+            };
+            assert_bound(&schema, &doc, &ptr, min, below, "minimum");
+            checked += 1;
+        }
+        if let Some(max) = get("maximum") {
+            let above = json!(max.as_i64().unwrap() + 1);
+            assert_bound(&schema, &doc, &ptr, max, above, "maximum");
+            checked += 1;
+        }
+        if let Some(min) = get("exclusiveMinimum") {
+            let inside = json!(min.as_f64().unwrap() + 0.5);
+            assert_bound(&schema, &doc, &ptr, inside, min, "exclusiveMinimum");
+            checked += 1;
+        }
+        if let (Some(min), Value::Array(a)) = (get("minItems"), value) {
+            let n = min.as_u64().unwrap() as usize;
+            assert!(!a.is_empty() && n >= 1);
+            let inside = Value::Array(a.iter().take(n).cloned().collect());
+            let outside = Value::Array(a.iter().take(n - 1).cloned().collect());
+            assert_bound(&schema, &doc, &ptr, inside, outside, "minItems");
+            checked += 1;
+        }
+        if let (Some(max), Value::Array(a)) = (get("maxItems"), value) {
+            let n = max.as_u64().unwrap() as usize;
+            let first = a.first().cloned().unwrap_or(json!("x"));
+            let inside = Value::Array(vec![first.clone(); n]);
+            let outside = Value::Array(vec![first; n + 1]);
+            // At the cap the list may break other rules (a repeated exception id, the size cap),
+            // but never the cap itself.
+            let ok = with(&doc, &ptr, inside);
+            assert!(!rust_errors(&ok)
+                .iter()
+                .any(|(c, p)| c == "limitExceeded" && p == &ptr));
+            let bad = with(&doc, &ptr, outside);
+            assert!(!schema.errors(&bad).is_empty(), "{ptr}: maxItems");
+            assert!(
+                !rust_errors(&bad).is_empty(),
+                "{ptr}: {} items accepted",
+                n + 1
+            );
+            checked += 1;
+        }
+        if let Some(min) = get("minLength") {
+            let n = min.as_u64().unwrap() as usize;
+            assert_bound(
+                &schema,
+                &doc,
+                &ptr,
+                json!("x".repeat(n)),
+                json!("x".repeat(n - 1)),
+                "minLength",
+            );
+            checked += 1;
+        }
+        if let Some(max) = get("maxLength") {
+            let n = max.as_u64().unwrap() as usize;
+            assert_bound(
+                &schema,
+                &doc,
+                &ptr,
+                json!("x".repeat(n)),
+                json!("x".repeat(n + 1)),
+                "maxLength",
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} bounds checked");
+}
+
+#[test]
+fn cross_field_rules_the_schema_expresses_match_the_engine() {
+    let schema = Schema::load();
+    let doc = example();
+    let cases = [
+        // hardwareBound needs phishingResistant.
+        (
+            "/requirements/critical",
+            json!({"minAal": 3, "hardwareBound": true, "maxAgeS": 60}),
+            false,
+        ),
+        (
+            "/requirements/critical",
+            json!({"minAal": 3, "hardwareBound": true, "phishingResistant": true, "maxAgeS": 60}),
+            true,
+        ),
+        // A subject is exactly one of userId, role, userKind.
+        ("/exceptions/items/0/subject", json!({}), false),
+        (
+            "/exceptions/items/0/subject",
+            json!({"userId": "u", "role": "r"}),
+            false,
+        ),
+        (
+            "/exceptions/items/0/subject",
+            json!({"userKind": "service"}),
+            true,
+        ),
+        // A grant grants something.
+        ("/exceptions/items/0/grant", json!({}), false),
+        (
+            "/exceptions/items/0/grant",
+            json!({"allowFactors": []}),
+            false,
+        ),
+        (
+            "/exceptions/items/0/grant",
+            json!({"waivePhishingResistant": false}),
+            false,
+        ),
+        (
+            "/exceptions/items/0/grant",
+            json!({"allowFactors": ["hotp"]}),
+            true,
+        ),
+        // A network has a CIDR or an ASN; a trusted one says its kind.
+        ("/networks/denied/0", json!({"name": "n"}), false),
+        (
+            "/networks/denied/0",
+            json!({"name": "n", "cidrs": [], "asns": []}),
+            false,
+        ),
+        (
+            "/networks/denied/0",
+            json!({"name": "n", "asns": [1]}),
+            true,
+        ),
+        (
+            "/networks/trusted/0",
+            json!({"name": "n", "cidrs": ["10.0.0.0/8"]}),
+            false,
+        ),
+        (
+            "/networks/trusted/0",
+            json!({"name": "n", "kind": "vpn", "cidrs": ["10.0.0.0/8"]}),
+            true,
+        ),
+        // Timestamps are RFC 3339.
+        ("/exceptions/items/0/createdAt", json!("2026-11-18"), false),
+        (
+            "/exceptions/items/0/createdAt",
+            json!("2026-11-18 10:00:00.5z"),
+            true,
+        ),
+    ];
+    for (ptr, value, valid) in cases {
+        let d = with(&doc, ptr, value.clone());
+        assert_eq!(
+            rust_errors(&d).is_empty(),
+            valid,
+            "engine on {ptr} = {value}: {:?}",
+            rust_errors(&d)
+        );
+        assert_eq!(
+            schema.errors(&d).is_empty(),
+            valid,
+            "schema on {ptr} = {value}: {:?}",
+            schema.errors(&d)
+        );
+    }
+}
+
+#[test]
+fn the_schema_accepts_no_value_type_the_engine_refuses() {
+    let schema = Schema::load();
+    let doc = example();
+    let probes = [
+        json!(null),
+        json!(true),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!("s"),
+        json!([]),
+        json!({}),
+    ];
+    let mut null_only_in_rust = BTreeSet::new();
+    let mut checked = 0;
+    for ptr in pointers(&doc).into_iter().skip(1) {
+        for probe in &probes {
+            let d = with(&doc, &ptr, probe.clone());
+            let schema_ok = schema.errors(&d).is_empty();
+            if schema_ok {
+                assert!(
+                    rust_decodes(&d),
+                    "{ptr} = {probe} passes the schema, but the engine cannot read it"
+                );
+            } else if rust_errors(&d).is_empty() {
+                if probe.is_null() {
+                    // The engine takes an explicit null as an absent optional field; the schema
+                    // asks authors to leave the field out instead.
+                    null_only_in_rust.insert(ptr.clone());
+                } else {
+                    // serde also reads a JSON array as a struct's fields in declaration order,
+                    // so `[]` is an all-defaults section to the engine. The schema does not
+                    // offer that form: a reviewer could not read it.
+                    assert!(
+                        probe == &json!([]) && doc.pointer(&ptr).is_some_and(Value::is_object),
+                        "{ptr} = {probe}: the engine accepts it, the schema does not"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} probes");
+    let expected: BTreeSet<String> = [
+        "/$schema",
+        "/userKinds/contractor/requirement",
+        "/userKinds/partner/requirement",
+        "/userKinds/breakGlass/requirement",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(null_only_in_rust, expected);
+}
