@@ -1,9 +1,9 @@
-//! The policy document (SPEC §6): strict JSON, every section optional, each defaulting to the
-//! embedded default policy's values, so that the default policy *is* `Policy::default()` and a
-//! custom policy only says where it differs.
+//! The policy document (SPEC §6): strict JSON, merged field by field over the embedded default
+//! policy, so that the default policy *is* `Policy::default()` and a custom policy only says where
+//! it differs (see `validate::parse`).
 
 mod compile;
-mod duplicates;
+mod structure;
 mod validate;
 
 pub use compile::CompiledPolicy;
@@ -12,7 +12,7 @@ pub use validate::{parse, validate};
 use crate::decision::ReasonCode;
 use crate::factors::FactorType;
 use crate::request::{ActorKind, Level, Sensitivity, UserKind};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the policy schema this engine reads.
@@ -417,7 +417,6 @@ impl Default for ChangeRiskResponse {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RiskPolicy {
     /// Points per reason code; codes not listed keep their default weight.
-    #[serde(deserialize_with = "weights_overlay")]
     pub weights: BTreeMap<ReasonCode, i32>,
     /// Score thresholds.
     pub levels: Levels,
@@ -490,13 +489,6 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
     ]
     .into_iter()
     .collect()
-}
-
-fn weights_overlay<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<ReasonCode, i32>, D::Error> {
-    let given = BTreeMap::<ReasonCode, i32>::deserialize(d)?;
-    let mut weights = default_weights();
-    weights.extend(given);
-    Ok(weights)
 }
 
 /// Impossible-travel thresholds.

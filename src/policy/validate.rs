@@ -1,6 +1,6 @@
 //! Policy validation: every problem, each with a JSON pointer and a sentence.
 
-use super::{duplicates, Exception, Policy, RequirementRule};
+use super::{structure, Exception, Policy, RequirementRule};
 use crate::error::{codes, decode, ErrorItem};
 use crate::factors::FactorType;
 use crate::limits::{MAX_POLICY_BYTES, MAX_POLICY_LIST};
@@ -31,14 +31,50 @@ pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
             ),
         )]);
     }
-    if let Some(path) = duplicates::first_duplicate(json) {
-        return Err(vec![ErrorItem::new(
-            codes::DUPLICATE_KEY,
-            path,
-            "the same key appears twice in one object",
-        )]);
+    if let Some(problem) = structure::first_problem(json) {
+        return Err(vec![problem]);
     }
-    decode::<Policy>(json).map_err(|e| vec![e])
+    let merged = over_defaults(json).map_err(|e| vec![e])?;
+    decode::<Policy>(&merged).map_err(|e| vec![e])
+}
+
+/// The document merged over the default policy (RFC 7386: objects merge key by key, anything
+/// else replaces), so a custom policy inherits every default it does not restate, down to single
+/// fields: writing `requirements.critical.maxAgeS` keeps the default's hardware binding.
+fn over_defaults(json: &str) -> Result<String, ErrorItem> {
+    let given: serde_json::Value = decode(json)?;
+    if !given.is_object() {
+        return Err(ErrorItem::new(
+            codes::INVALID_SHAPE,
+            "",
+            "a policy is a JSON object",
+        ));
+    }
+    let mut base = serde_json::to_value(Policy::default())
+        .map_err(|e| ErrorItem::new(codes::INVALID_SHAPE, "", e.to_string()))?;
+    if let Some(obj) = base.as_object_mut() {
+        obj.remove("description");
+    }
+    merge(&mut base, given);
+    Ok(base.to_string())
+}
+
+/// RFC 7386 merge of `patch` into `target`, except that `null` is kept as a value (the policy
+/// decoder then reports it where it is not allowed) instead of deleting the key.
+fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {
+    match (target, patch) {
+        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                match t.get_mut(&k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        t.insert(k, v);
+                    }
+                }
+            }
+        }
+        (t, p) => *t = p,
+    }
 }
 
 /// Semantic checks on a decoded policy.
@@ -247,6 +283,7 @@ fn check_networks(e: &mut Errors, p: &Policy) {
                 );
             }
             e.list_cap(&format!("{path}/cidrs"), n.cidrs.len());
+            e.list_cap(&format!("{path}/asns"), n.asns.len());
             for (j, c) in n.cidrs.iter().enumerate() {
                 if Cidr::parse(c).is_none() {
                     e.push(
