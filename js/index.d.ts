@@ -102,9 +102,23 @@ export interface Decision {
   [extra: string]: unknown;
 }
 
-export interface Validation { type: 'validation'; valid: boolean; errors: ErrorItem[]; [extra: string]: unknown }
+/** The policy reference (id, version, digest) is present when the policy is valid. */
+export interface Validation {
+  type: 'validation';
+  valid: boolean;
+  errors: ErrorItem[];
+  policy?: { id: string; version: number; digest: string };
+  [extra: string]: unknown;
+}
 
-export interface ExceptionReview { type: string; [extra: string]: unknown }
+export type ExceptionStatus = 'active' | 'expiringSoon' | 'expired' | 'notYetActive' | 'tooLong' | 'noExpiry';
+
+export interface ExceptionReview {
+  type: 'exceptionReview';
+  now: Timestamp;
+  items: Array<{ id: string; status: ExceptionStatus; expiresInS?: number; approver: string; reason: string; [extra: string]: unknown }>;
+  [extra: string]: unknown;
+}
 
 export interface Version { type: 'version'; crate: string; policySchema: number; [extra: string]: unknown }
 
