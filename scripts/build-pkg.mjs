@@ -14,7 +14,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -24,6 +25,8 @@ const work = join(root, 'target', 'pkg-build');
 const args = new Set(process.argv.slice(2));
 const require = createRequire(import.meta.url);
 const t0 = Date.now();
+// setup.sh installs wasm-bindgen into cargo's bin directory, as scripts/common.sh does for the shell.
+process.env.PATH = `${join(process.env.CARGO_HOME || join(homedir(), '.cargo'), 'bin')}${delimiter}${process.env.PATH}`;
 
 function step(what) {
   console.log(`[build-pkg] ${what}`);
@@ -41,7 +44,8 @@ if (!args.has('--skip-cargo')) {
   step('cargo build --release --lib (wasm32-unknown-unknown)');
   run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib']);
 }
-const rawWasm = join(root, 'target', 'wasm', 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
+const wasmTarget = process.env.FG_WASM_TARGET_DIR || join(root, 'target', 'wasm'); // as in scripts/wasm-cargo
+const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
 
 // --- 2. wasm-bindgen ------------------------------------------------------------------------------
 const cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim();
