@@ -29,30 +29,79 @@ export function mergePatch(target, patch) {
 // The host clock when a vector has no (parseable) "now": the same fallback as tests/vectors.rs.
 const FALLBACK_NOW_MS = 1.8e12;
 
-/** Runs `vector` through the factorgate API `fg`; returns the parsed result. */
-export function runVector(fg, vector) {
+/** The vector's policy: the default or its own, with `policyPatch` applied. */
+function policyOf(fg, vector) {
   let policy = vector.policy === undefined || vector.policy === 'default' ? fg.defaultPolicy() : structuredClone(vector.policy);
   if (vector.policyPatch !== undefined) policy = mergePatch(policy, vector.policyPatch);
+  return policy;
+}
+
+/** The host clock for an RFC 3339 `now` (the fallback when absent or unparseable). */
+function clockOf(now) {
+  const parsed = now === undefined ? NaN : Date.parse(now);
+  return Number.isFinite(parsed) ? parsed : FALLBACK_NOW_MS;
+}
+
+function decide(engine, entry, request, options) {
+  switch (entry) {
+    case 'login':
+      return engine.decideLogin(request, options);
+    case 'factorChange':
+      return engine.assessFactorChange(request, options);
+    default:
+      throw new Error(`unknown entry ${entry}`);
+  }
+}
+
+/** Runs `vector` through the factorgate API `fg`; returns the parsed result. */
+export function runVector(fg, vector) {
+  const policy = policyOf(fg, vector);
   if (vector.entry === 'validatePolicy') return fg.validatePolicy(policy);
 
   const engine = fg.compilePolicy(policy, vector.options);
   if (engine.type !== 'engine') return engine;
   try {
-    const parsed = vector.now === undefined ? NaN : Date.parse(vector.now);
-    const options = { now: Number.isFinite(parsed) ? parsed : FALLBACK_NOW_MS };
     // Objects go in as objects (the shim serialises them), JSON text as text, absent as "".
     const request = vector.request === undefined ? '' : vector.request;
-    switch (vector.entry) {
-      case 'login':
-        return engine.decideLogin(request, options);
-      case 'factorChange':
-        return engine.assessFactorChange(request, options);
-      default:
-        throw new Error(`unknown entry ${vector.entry}`);
+    return decide(engine, vector.entry, request, { now: clockOf(vector.now) });
+  } finally {
+    engine.free();
+  }
+}
+
+/** The state with the character at index ⌊len/2⌋ replaced by "A", or by "B" if it is "A". */
+export function tamperState(state) {
+  const mid = Math.floor(state.length / 2);
+  return state.slice(0, mid) + (state[mid] === 'A' ? 'B' : 'A') + state.slice(mid + 1);
+}
+
+/**
+ * Runs a multi-step vector (`vector.steps`, memory between calls) on one engine; returns
+ * `[label, result, step]` for each step. Each step's request is the vector's `request` with the
+ * step's `requestPatch` applied; its `state` is the last state any earlier result carried (a
+ * result without one leaves the previous in place, as a host does), unless the step gives
+ * `state` (a string, or null for none); `tamperState: true` alters it first (tamperState()).
+ */
+export function runSteps(fg, vector) {
+  const engine = fg.compilePolicy(policyOf(fg, vector), vector.options);
+  if (engine.type !== 'engine') throw new Error(`policy does not compile: ${JSON.stringify(engine)}`);
+  const out = [];
+  try {
+    let state;
+    for (const [i, step] of vector.steps.entries()) {
+      let request = structuredClone(vector.request ?? {});
+      if (step.requestPatch !== undefined) request = mergePatch(request, step.requestPatch);
+      let sent = 'state' in step ? (step.state ?? undefined) : state;
+      if (sent !== undefined && step.tamperState === true) sent = tamperState(sent);
+      if (sent !== undefined) request.state = sent;
+      const result = decide(engine, step.entry ?? vector.entry, request, { now: clockOf(step.now ?? vector.now) });
+      if (typeof result.state === 'string') state = result.state;
+      out.push([step.name === undefined ? `step ${i + 1}` : `step ${i + 1} (${step.name})`, result, step]);
     }
   } finally {
     engine.free();
   }
+  return out;
 }
 
 const set = (values) => [...new Set(values)].sort();
@@ -81,6 +130,7 @@ export function checkVector(expect, actual) {
   if ('enrollmentAllowed' in expect) same('enrollmentAllowed', expect.enrollmentAllowed, actual.enrollmentAllowed);
   if ('approvalBy' in expect) same('approvalBy', expect.approvalBy, actual.approval?.by);
   if ('alertClasses' in expect) same('alertClasses', set(expect.alertClasses), set(field(actual.alerts, 'class_uid')));
+  if ('hasState' in expect) same('hasState', expect.hasState, typeof actual.state === 'string');
   if ('notifyTemplates' in expect) same('notifyTemplates', set(expect.notifyTemplates), set(field(actual.notify, 'template')));
   return bad;
 }

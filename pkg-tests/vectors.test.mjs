@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as factorgate from 'factorgate';
-import { checkVector, loadVectors, mergePatch, runVector } from './vectors.mjs';
+import { checkVector, loadVectors, mergePatch, runSteps, runVector, tamperState } from './vectors.mjs';
 
 const vectors = loadVectors();
 
@@ -13,6 +13,16 @@ test('tests/vectors/ has the cases', () => {
 
 for (const [file, vector] of vectors) {
   test(`vector ${file}`, () => {
+    if (Array.isArray(vector.steps)) {
+      // Multi-step: the state of each decision is threaded into the next request.
+      const failures = [];
+      for (const [label, actual, step] of runSteps(factorgate, vector)) {
+        const bad = checkVector(step.expect ?? {}, actual);
+        if (bad.length > 0) failures.push(`${label}:\n  ${bad.join('\n  ')}\n  actual: ${JSON.stringify(actual)}`);
+      }
+      if (failures.length > 0) assert.fail(`${file} (${vector.name}):\n${failures.join('\n')}`);
+      return;
+    }
     const actual = runVector(factorgate, vector);
     const bad = checkVector(vector.expect ?? {}, actual);
     if (bad.length > 0) {
@@ -20,6 +30,12 @@ for (const [file, vector] of vectors) {
     }
   });
 }
+
+test('multi-step vectors thread state and alter it the way tests/vectors.rs does', () => {
+  assert.equal(tamperState('ABCDE'), 'ABADE');
+  assert.equal(tamperState('xyAzw'), 'xyBzw');
+  assert.ok(vectors.some(([, v]) => Array.isArray(v.steps)), 'there are multi-step vectors');
+});
 
 test('merge patch follows RFC 7386 (its appendix A examples)', () => {
   const cases = [

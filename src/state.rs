@@ -55,7 +55,7 @@ use sha2::Sha256;
 /// Version of the state format this engine writes.
 pub const STATE_VERSION: u32 = 1;
 /// Sign-ins remembered (oldest dropped first).
-pub const MAX_SIGNINS: usize = 16;
+pub const MAX_SIGNINS: usize = 8;
 /// Devices remembered (least recently seen dropped first).
 pub const MAX_DEVICES: usize = 16;
 /// Country and ASN pairs remembered (least recently seen dropped first).
@@ -65,7 +65,7 @@ pub const MAX_STATE_BYTES: usize = 2048;
 
 const VERSION_BYTE: u8 = 1;
 const MAC_LEN: usize = 32;
-const HEADER_LEN: usize = 1 + 8 + 8 + 5 + 3;
+const HEADER_LEN: usize = 1 + 8 + 16;
 const SIGNIN_LEN: usize = 19;
 const DEVICE_LEN: usize = 12;
 const NETWORK_LEN: usize = 10;
@@ -373,34 +373,27 @@ fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, Status> {
     }
 }
 
-/// Bytes read front to back; every read is checked.
+/// Bytes read front to back, a whole field or record at a time; every read is checked.
 struct Reader<'a>(&'a [u8]);
 
-impl<'a> Reader<'a> {
+impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
         let (head, rest) = self.0.split_first_chunk::<N>()?;
         self.0 = rest;
         Some(*head)
     }
-    fn u8(&mut self) -> Option<u8> {
-        self.take::<1>().map(|[b]| b)
+}
+
+fn country_from(c: [u8; 2]) -> Option<Option<[u8; 2]>> {
+    match c {
+        [0, 0] => Some(None),
+        [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(Some(c)),
+        _ => None,
     }
-    fn u16(&mut self) -> Option<u16> {
-        self.take().map(u16::from_be_bytes)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take().map(u32::from_be_bytes)
-    }
-    fn country(&mut self) -> Option<Option<[u8; 2]>> {
-        match self.take::<2>()? {
-            [0, 0] => Some(None),
-            c if c.iter().all(u8::is_ascii_uppercase) => Some(Some(c)),
-            _ => None,
-        }
-    }
-    fn asn(&mut self) -> Option<Option<u32>> {
-        self.u32().map(|a| (a != 0).then_some(a))
-    }
+}
+
+fn asn_from(b: [u8; 4]) -> Option<u32> {
+    Some(u32::from_be_bytes(b)).filter(|a| *a != 0)
 }
 
 fn decode_v1(user: &[u8; 8], body: &[u8]) -> Result<History, Status> {
@@ -434,31 +427,21 @@ fn level_bits(l: Level) -> u8 {
 }
 
 fn body_v1(r: &mut Reader) -> Option<History> {
-    let logins = r.u16()?;
-    let country_logins = r.u16()?;
-    let asn_logins = r.u16()?;
-    let device_logins = r.u16()?;
-    let risky_at = r.u32()?;
-    let risky_level = level_from_bits(r.u8()?)?;
-    let last_risky = (risky_at != 0).then_some((risky_at, risky_level));
-    let n_signins = usize::from(r.u8()?);
-    let n_devices = usize::from(r.u8()?);
-    let n_networks = usize::from(r.u8()?);
+    let [l0, l1, c0, c1, a0, a1, d0, d1, t0, t1, t2, t3, level, ns, nd, nn] = r.take::<16>()?;
+    let risky_at = u32::from_be_bytes([t0, t1, t2, t3]);
+    let risky_level = level_from_bits(level)?;
+    let (n_signins, n_devices, n_networks) = (usize::from(ns), usize::from(nd), usize::from(nn));
     if n_signins > MAX_SIGNINS || n_devices > MAX_DEVICES || n_networks > MAX_NETWORKS {
         return None;
     }
     let mut signins = Vec::with_capacity(n_signins + 1);
     for _ in 0..n_signins {
-        let at = r.u32()?;
-        let country = r.country()?;
-        let asn = r.asn()?;
-        let lat = i16::from_be_bytes(r.take()?);
-        let lon = r.u16()?;
-        let device = r.take::<4>()?;
-        let flags = r.u8()?;
+        let [t0, t1, t2, t3, c0, c1, a0, a1, a2, a3, y0, y1, x0, x1, d0, d1, d2, d3, flags] =
+            r.take::<SIGNIN_LEN>()?;
         if flags & 0b1100_0000 != 0 {
             return None;
         }
+        let (lat, lon) = (i16::from_be_bytes([y0, y1]), u16::from_be_bytes([x0, x1]));
         let cell = if lat == i16::MIN && lon == 0 {
             None
         } else {
@@ -469,11 +452,11 @@ fn body_v1(r: &mut Reader) -> Option<History> {
             Some(cell)
         };
         signins.push(SignIn {
-            at,
-            country,
-            asn,
+            at: u32::from_be_bytes([t0, t1, t2, t3]),
+            country: country_from([c0, c1])?,
+            asn: asn_from([a0, a1, a2, a3]),
             cell,
-            device: (flags & 0b10_0000 != 0).then_some(device),
+            device: (flags & 0b10_0000 != 0).then_some([d0, d1, d2, d3]),
             risk: level_from_bits(flags & 0b11)?,
             network: NetClass::from_bits((flags >> 2) & 0b11)?,
             accepted: flags & 0b1_0000 != 0,
@@ -481,25 +464,27 @@ fn body_v1(r: &mut Reader) -> Option<History> {
     }
     let mut devices = Vec::with_capacity(n_devices + 1);
     for _ in 0..n_devices {
+        let [h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3] = r.take::<DEVICE_LEN>()?;
         devices.push(KnownDevice {
-            tag: r.take()?,
-            last_seen: r.u32()?,
+            tag: [h0, h1, h2, h3, h4, h5, h6, h7],
+            last_seen: u32::from_be_bytes([s0, s1, s2, s3]),
         });
     }
     let mut networks = Vec::with_capacity(n_networks + 1);
     for _ in 0..n_networks {
+        let [c0, c1, a0, a1, a2, a3, s0, s1, s2, s3] = r.take::<NETWORK_LEN>()?;
         networks.push(KnownNetwork {
-            country: r.country()?,
-            asn: r.asn()?,
-            last_seen: r.u32()?,
+            country: country_from([c0, c1])?,
+            asn: asn_from([a0, a1, a2, a3]),
+            last_seen: u32::from_be_bytes([s0, s1, s2, s3]),
         });
     }
     Some(History {
-        logins,
-        country_logins,
-        asn_logins,
-        device_logins,
-        last_risky,
+        logins: u16::from_be_bytes([l0, l1]),
+        country_logins: u16::from_be_bytes([c0, c1]),
+        asn_logins: u16::from_be_bytes([a0, a1]),
+        device_logins: u16::from_be_bytes([d0, d1]),
+        last_risky: (risky_at != 0).then_some((risky_at, risky_level)),
         signins,
         devices,
         networks,
@@ -508,44 +493,67 @@ fn body_v1(r: &mut Reader) -> Option<History> {
 
 /// Encodes and signs a history for the user whose tag is `user`.
 fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
+    // The lists are kept within their caps by `record`; `take` makes the bound hold regardless.
+    let signins = h
+        .signins
+        .get(h.signins.len().saturating_sub(MAX_SIGNINS)..)
+        .unwrap_or(&[]);
+    let devices = h.devices.get(..MAX_DEVICES).unwrap_or(&h.devices);
+    let networks = h.networks.get(..MAX_NETWORKS).unwrap_or(&h.networks);
     let mut out = Vec::with_capacity(MAX_RAW_LEN);
     out.push(VERSION_BYTE);
     out.extend_from_slice(user);
-    for n in [h.logins, h.country_logins, h.asn_logins, h.device_logins] {
-        out.extend_from_slice(&n.to_be_bytes());
-    }
+    let [l0, l1] = h.logins.to_be_bytes();
+    let [c0, c1] = h.country_logins.to_be_bytes();
+    let [a0, a1] = h.asn_logins.to_be_bytes();
+    let [d0, d1] = h.device_logins.to_be_bytes();
     let (risky_at, risky_level) = h.last_risky.unwrap_or((0, Level::Low));
-    out.extend_from_slice(&risky_at.to_be_bytes());
-    out.push(level_bits(risky_level));
-    // The lists are kept within their caps by `record`; `take` makes the bound hold regardless.
-    let signins = h.signins.iter().rev().take(MAX_SIGNINS).rev();
-    let devices = h.devices.iter().take(MAX_DEVICES);
-    let networks = h.networks.iter().take(MAX_NETWORKS);
-    for n in [signins.len(), devices.len(), networks.len()] {
-        out.push(u8::try_from(n).unwrap_or(u8::MAX));
-    }
+    let [t0, t1, t2, t3] = risky_at.to_be_bytes();
+    let count = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+    out.extend_from_slice(&[
+        l0,
+        l1,
+        c0,
+        c1,
+        a0,
+        a1,
+        d0,
+        d1,
+        t0,
+        t1,
+        t2,
+        t3,
+        level_bits(risky_level),
+        count(signins.len()),
+        count(devices.len()),
+        count(networks.len()),
+    ]);
     for s in signins {
-        out.extend_from_slice(&s.at.to_be_bytes());
-        out.extend_from_slice(&s.country.unwrap_or([0, 0]));
-        out.extend_from_slice(&s.asn.unwrap_or(0).to_be_bytes());
+        let [t0, t1, t2, t3] = s.at.to_be_bytes();
+        let [c0, c1] = s.country.unwrap_or([0, 0]);
+        let [a0, a1, a2, a3] = s.asn.unwrap_or(0).to_be_bytes();
         let (lat, lon) = s.cell.map_or((i16::MIN, 0), |c| (c.lat, c.lon));
-        out.extend_from_slice(&lat.to_be_bytes());
-        out.extend_from_slice(&lon.to_be_bytes());
-        out.extend_from_slice(&s.device.unwrap_or([0; 4]));
+        let [y0, y1] = lat.to_be_bytes();
+        let [x0, x1] = lon.to_be_bytes();
+        let [e0, e1, e2, e3] = s.device.unwrap_or([0; 4]);
         let flags = level_bits(s.risk)
             | s.network.bits() << 2
             | u8::from(s.accepted) << 4
             | u8::from(s.device.is_some()) << 5;
-        out.push(flags);
+        out.extend_from_slice(&[
+            t0, t1, t2, t3, c0, c1, a0, a1, a2, a3, y0, y1, x0, x1, e0, e1, e2, e3, flags,
+        ]);
     }
     for d in devices {
-        out.extend_from_slice(&d.tag);
-        out.extend_from_slice(&d.last_seen.to_be_bytes());
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = d.tag;
+        let [s0, s1, s2, s3] = d.last_seen.to_be_bytes();
+        out.extend_from_slice(&[h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3]);
     }
     for n in networks {
-        out.extend_from_slice(&n.country.unwrap_or([0, 0]));
-        out.extend_from_slice(&n.asn.unwrap_or(0).to_be_bytes());
-        out.extend_from_slice(&n.last_seen.to_be_bytes());
+        let [c0, c1] = n.country.unwrap_or([0, 0]);
+        let [a0, a1, a2, a3] = n.asn.unwrap_or(0).to_be_bytes();
+        let [s0, s1, s2, s3] = n.last_seen.to_be_bytes();
+        out.extend_from_slice(&[c0, c1, a0, a1, a2, a3, s0, s1, s2, s3]);
     }
     let tag = key.sign(&out);
     out.extend_from_slice(&tag);
@@ -881,61 +889,97 @@ fn evict<T>(list: &mut Vec<T>, cap: usize, seen: impl Fn(&T) -> u32) {
 mod b64 {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-    fn char_of(six: u32) -> char {
-        ALPHABET
-            .get((six & 63) as usize)
-            .map_or('A', |b| char::from(*b))
+    /// Value of each byte as a base64url character; 64 (bit 6) for bytes outside the alphabet.
+    const VALUES: [u8; 256] = values();
+
+    // Built at compile time: an index out of range would fail the build, never a call.
+    #[allow(clippy::indexing_slicing)]
+    const fn values() -> [u8; 256] {
+        let mut table = [64u8; 256];
+        let mut i = 0;
+        while i < 64 {
+            table[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        table
     }
 
-    fn value_of(c: u8) -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        }))
+    /// The character for the low six bits of `six`.
+    fn symbol(six: u32) -> u8 {
+        ALPHABET.get((six & 63) as usize).copied().unwrap_or(b'A')
+    }
+
+    /// The value of a character, or 64 for a character outside the alphabet.
+    fn value(c: u8) -> u32 {
+        u32::from(VALUES.get(usize::from(c)).copied().unwrap_or(64))
     }
 
     /// Encodes bytes.
     pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity((bytes.len() * 4).div_ceil(3));
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(char_of(n >> (18 - 6 * i)));
+        let mut out = vec![0u8; (bytes.len() * 4).div_ceil(3)];
+        let mut src = bytes.chunks_exact(3);
+        let mut dst = out.chunks_exact_mut(4);
+        for (s, d) in (&mut src).zip(&mut dst) {
+            if let ([a, b, c], [w, x, y, z]) = (s, d) {
+                let n = u32::from(*a) << 16 | u32::from(*b) << 8 | u32::from(*c);
+                (*w, *x, *y, *z) = (symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n));
             }
         }
-        out
+        match (src.remainder(), dst.into_remainder()) {
+            ([a], [w, x]) => {
+                let n = u32::from(*a) << 16;
+                (*w, *x) = (symbol(n >> 18), symbol(n >> 12));
+            }
+            ([a, b], [w, x, y]) => {
+                let n = u32::from(*a) << 16 | u32::from(*b) << 8;
+                (*w, *x, *y) = (symbol(n >> 18), symbol(n >> 12), symbol(n >> 6));
+            }
+            _ => {}
+        }
+        // Every byte written is an ASCII letter, digit, '-' or '_'.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Decodes the canonical encoding of some bytes, or nothing.
     pub fn decode(s: &str) -> Option<Vec<u8>> {
         let text = s.as_bytes();
-        if text.len() % 4 == 1 {
-            return None;
+        let tail = match text.len() % 4 {
+            0 => 0,
+            2 => 1,
+            3 => 2,
+            _ => return None,
+        };
+        let mut out = vec![0u8; text.len() / 4 * 3 + tail];
+        let mut invalid = 0u32;
+        let mut src = text.chunks_exact(4);
+        let mut dst = out.chunks_exact_mut(3);
+        for (s, d) in (&mut src).zip(&mut dst) {
+            if let ([a, b, c, e], [x, y, z]) = (s, d) {
+                let [va, vb, vc, ve] = [value(*a), value(*b), value(*c), value(*e)];
+                invalid |= va | vb | vc | ve;
+                let n = va << 18 | vb << 12 | vc << 6 | ve;
+                (*x, *y, *z) = ((n >> 16) as u8, (n >> 8) as u8, n as u8);
+            }
         }
-        let mut out = Vec::with_capacity(text.len() * 3 / 4);
-        for chunk in text.chunks(4) {
-            let mut n = 0u32;
-            for (i, c) in chunk.iter().enumerate() {
-                n |= value_of(*c)? << (18 - 6 * i);
+        // A final group of 2 or 3 characters holds 1 or 2 bytes; the bits below the last whole
+        // byte must be zero, or two texts would decode to the same bytes.
+        match (src.remainder(), dst.into_remainder()) {
+            ([], []) => {}
+            ([a, b], [x]) => {
+                let (va, vb) = (value(*a), value(*b));
+                invalid |= va | vb | (vb & 0b1111) << 6;
+                *x = (va << 2 | vb >> 4) as u8;
             }
-            let bytes = chunk.len() - 1;
-            // Bits below the last whole byte must be zero, or two texts would give the same bytes.
-            let unused = 24 - 8 * bytes;
-            if n & ((1 << unused) - 1) != 0 {
-                return None;
+            ([a, b, c], [x, y]) => {
+                let (va, vb, vc) = (value(*a), value(*b), value(*c));
+                invalid |= va | vb | vc | (vc & 0b11) << 6;
+                let n = va << 12 | vb << 6 | vc;
+                (*x, *y) = ((n >> 10) as u8, (n >> 2) as u8);
             }
-            for i in 0..bytes {
-                out.push((n >> (16 - 8 * i)) as u8);
-            }
+            _ => return None,
         }
-        Some(out)
+        // Valid values use bits 0-5; a bad character or a non-zero unused bit sets a higher one.
+        (invalid < 64).then_some(out)
     }
 
     #[cfg(test)]

@@ -1,5 +1,42 @@
 //! Runs every case in tests/vectors/ through the JSON twins (the same files pkg-tests runs
 //! through the built npm package).
+//!
+//! A case is one JSON file:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `name` | the file name without `.json` |
+//! | `entry` | `login`, `factorChange` or `validatePolicy` |
+//! | `policy` | a policy document, or `"default"` / absent for the embedded default |
+//! | `policyPatch` | RFC 7386 merge patch applied to the policy |
+//! | `options` | `compilePolicy` options (e.g. `{"stateKey": "…"}`), absent for none |
+//! | `now` | RFC 3339: the host clock passed to the call (requests may carry their own `now`) |
+//! | `request` | the request, as an object, or as a string sent as it is (malformed JSON cases) |
+//! | `expect` | what must hold (below) |
+//! | `steps` | optional: a multi-step case (below); then `request` is the base every step patches |
+//!
+//! `expect` keys, each optional: `type`; `outcome`; `riskLevel`; `reasons` (the exact set of
+//! reason codes); `errorCodes` (exact set); `errorPaths` (each must be present); `requirement`
+//! (each key given must match); `enrollmentAllowed`; `approvalBy`; `alertClasses` (exact set of
+//! OCSF `class_uid`s); `notifyTemplates` (exact set); `hasState` (whether the result carries a
+//! `state` string).
+//!
+//! **Multi-step cases** (memory between calls, SPEC §5): `steps` is a list run in order on one
+//! engine (compiled once from `policy`, `policyPatch` and `options`). Each step has:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `name` | optional label |
+//! | `entry` | optional; defaults to the case's `entry` |
+//! | `now` | optional host clock; defaults to the case's `now` |
+//! | `requestPatch` | optional RFC 7386 merge patch applied to a copy of the case's `request` |
+//! | `state` | optional: a string sent as the request's `state` instead of the threaded one, or `null` to send none |
+//! | `tamperState` | optional `true`: before sending, the character at index ⌊len/2⌋ of the state is replaced by `A`, or by `B` if it is `A` |
+//! | `expect` | as above |
+//!
+//! Threading: the runner keeps the last `state` string any step's result carried; each step's
+//! request gets it as `state` (unless the step says otherwise), so a result without `state`
+//! leaves the previous one in place — what a host does.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -57,37 +94,106 @@ fn policy_json(case: &Value) -> String {
 }
 
 fn now_ms(case: &Value) -> f64 {
-    case.get("now")
-        .and_then(Value::as_str)
+    now_ms_of(case.get("now"))
+}
+
+fn now_ms_of(now: Option<&Value>) -> f64 {
+    now.and_then(Value::as_str)
         .and_then(factorgate::time::Timestamp::parse)
         .map_or(1.8e12, |t| t.0 as f64 * 1000.0)
 }
 
-fn run(case: &Value) -> Value {
-    let policy = policy_json(case);
-    let entry = case["entry"].as_str().unwrap();
-    if entry == "validatePolicy" {
-        return serde_json::from_str(&factorgate::validate_policy_json(&policy)).unwrap();
-    }
+/// The case's engine, or the error document `compilePolicy` gave.
+fn engine(case: &Value) -> Result<factorgate::Engine, Value> {
     let options = case
         .get("options")
         .map(Value::to_string)
         .unwrap_or_default();
-    let engine = match factorgate::compile_policy_json(&policy, &options) {
+    factorgate::compile_policy_json(&policy_json(case), &options)
+        .map_err(|err| serde_json::from_str(&err).unwrap())
+}
+
+fn call(engine: &factorgate::Engine, entry: &str, request: &str, now_ms: f64) -> Value {
+    let out = match entry {
+        "login" => engine.decide_login_json(request, now_ms),
+        "factorChange" => engine.assess_factor_change_json(request, now_ms),
+        other => panic!("unknown entry {other}"),
+    };
+    serde_json::from_str(&out).unwrap()
+}
+
+fn run(case: &Value) -> Value {
+    let entry = case["entry"].as_str().unwrap();
+    if entry == "validatePolicy" {
+        return serde_json::from_str(&factorgate::validate_policy_json(&policy_json(case)))
+            .unwrap();
+    }
+    let engine = match engine(case) {
         Ok(e) => e,
-        Err(err) => return serde_json::from_str(&err).unwrap(),
+        Err(err) => return err,
     };
     let request = match case.get("request") {
         Some(Value::String(raw)) => raw.clone(),
         Some(v) => v.to_string(),
         None => String::new(),
     };
-    let out = match entry {
-        "login" => engine.decide_login_json(&request, now_ms(case)),
-        "factorChange" => engine.assess_factor_change_json(&request, now_ms(case)),
-        other => panic!("unknown entry {other}"),
-    };
-    serde_json::from_str(&out).unwrap()
+    call(&engine, entry, &request, now_ms(case))
+}
+
+/// Replaces the character at index len/2 by `A`, or by `B` if it is `A`.
+fn tamper(state: &str) -> String {
+    let mid = state.len() / 2;
+    state
+        .char_indices()
+        .map(|(i, c)| match (i == mid, c) {
+            (true, 'A') => 'B',
+            (true, _) => 'A',
+            (false, c) => c,
+        })
+        .collect()
+}
+
+/// Runs a multi-step case; returns each step's label, result and mismatches.
+fn run_steps(case: &Value, steps: &[Value]) -> Vec<(String, Value, Vec<String>)> {
+    let engine = engine(case).unwrap_or_else(|e| panic!("policy does not compile: {e}"));
+    let mut state: Option<String> = None;
+    let mut out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let mut request = case.get("request").cloned().unwrap_or_else(|| json!({}));
+        if let Some(patch) = step.get("requestPatch") {
+            merge_patch(&mut request, patch);
+        }
+        let sent = match step.get("state") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Null) => None,
+            Some(other) => panic!("step {i}: state must be a string or null, not {other}"),
+            None => state.clone(),
+        };
+        let sent = match (sent, step.get("tamperState")) {
+            (Some(s), Some(Value::Bool(true))) => Some(tamper(&s)),
+            (s, _) => s,
+        };
+        if let Some(s) = sent {
+            request["state"] = json!(s);
+        }
+        let entry = step
+            .get("entry")
+            .or_else(|| case.get("entry"))
+            .and_then(Value::as_str)
+            .unwrap();
+        let now = now_ms_of(step.get("now").or_else(|| case.get("now")));
+        let result = call(&engine, entry, &request.to_string(), now);
+        if let Some(s) = result.get("state").and_then(Value::as_str) {
+            state = Some(s.to_string());
+        }
+        let label = match step.get("name").and_then(Value::as_str) {
+            Some(n) => format!("step {} ({n})", i + 1),
+            None => format!("step {}", i + 1),
+        };
+        let bad = check(step.get("expect").unwrap_or(&Value::Null), &result);
+        out.push((label, result, bad));
+    }
+    out
 }
 
 fn codes(list: &Value, key: &str) -> BTreeSet<String> {
@@ -108,10 +214,9 @@ fn strings(list: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// Checks one case; returns the mismatches.
-fn check(case: &Value, out: &Value) -> Vec<String> {
+/// Checks one result against an `expect` object; returns the mismatches.
+fn check(expect: &Value, out: &Value) -> Vec<String> {
     let mut bad = Vec::new();
-    let expect = &case["expect"];
     let mut eq = |what: &str, want: &Value, got: &Value| {
         if want != got {
             bad.push(format!("{what}: want {want}, got {got}"));
@@ -187,6 +292,12 @@ fn check(case: &Value, out: &Value) -> Vec<String> {
             bad.push(format!("alertClasses: want {want:?}, got {got:?}"));
         }
     }
+    if let Some(v) = expect.get("hasState") {
+        let got = out.get("state").is_some_and(Value::is_string);
+        if v != &json!(got) {
+            bad.push(format!("hasState: want {v}, got {got}"));
+        }
+    }
     if let Some(v) = expect.get("notifyTemplates") {
         let want = strings(v);
         let got = codes(&out["notify"], "template");
@@ -209,32 +320,41 @@ fn every_vector_holds() {
     for file in &files {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let out = run(&case);
-        if std::env::var_os("FACTORGATE_PRINT").is_some() {
-            let name = file.file_name().unwrap().to_string_lossy();
-            let reasons = codes(&out["reasons"], "code");
-            println!(
-                "{name}: {} {} {} {reasons:?} req={} appr={} notify={} alerts={:?} err={}",
-                out["outcome"],
-                out["risk"]["score"],
-                out["risk"]["level"],
-                out["requirement"],
-                out["approval"]["by"],
-                codes(&out["notify"], "template").len(),
-                out["alerts"]
-                    .as_array()
-                    .map(|a| a.iter().map(|x| x["class_uid"].clone()).collect::<Vec<_>>()),
-                out["errors"]
-            );
-        }
-        let bad = check(&case, &out);
-        if !bad.is_empty() {
-            failures.push(format!(
-                "{}:\n  {}\n  actual: {}",
-                file.display(),
-                bad.join("\n  "),
-                out
-            ));
+        let results = match case.get("steps").and_then(Value::as_array) {
+            Some(steps) => run_steps(&case, steps),
+            None => {
+                let out = run(&case);
+                let bad = check(&case["expect"], &out);
+                vec![(String::new(), out, bad)]
+            }
+        };
+        for (label, out, bad) in results {
+            if std::env::var_os("FACTORGATE_PRINT").is_some() {
+                let name = file.file_name().unwrap().to_string_lossy();
+                let reasons = codes(&out["reasons"], "code");
+                println!(
+                    "{name} {label}: {} {} {} {reasons:?} req={} appr={} notify={} alerts={:?} state={} err={}",
+                    out["outcome"],
+                    out["risk"]["score"],
+                    out["risk"]["level"],
+                    out["requirement"],
+                    out["approval"]["by"],
+                    codes(&out["notify"], "template").len(),
+                    out["alerts"]
+                        .as_array()
+                        .map(|a| a.iter().map(|x| x["class_uid"].clone()).collect::<Vec<_>>()),
+                    out["state"].as_str().map_or(0, str::len),
+                    out["errors"]
+                );
+            }
+            if !bad.is_empty() {
+                failures.push(format!(
+                    "{} {label}:\n  {}\n  actual: {}",
+                    file.display(),
+                    bad.join("\n  "),
+                    out
+                ));
+            }
         }
     }
     assert!(
