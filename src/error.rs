@@ -51,8 +51,6 @@ pub mod codes {
     pub const ENGINE_FAILURE: &str = "engineFailure";
     /// A call on an engine after `free()`; reported by the JS shim.
     pub const ENGINE_FREED: &str = "engineFreed";
-    /// A JS argument that is not a request or policy (e.g. a bad `now` option); reported by the shim.
-    pub const INVALID_ARGUMENT: &str = "invalidArgument";
 }
 
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).
