@@ -26,7 +26,6 @@ pub const MIN_STATE_KEY: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
-    options: EngineOptions,
     /// Keys derived once from `options.state_key` (SPEC §5); `None` without a key.
     state_keys: Option<StateKey>,
 }
@@ -34,61 +33,26 @@ pub struct Engine {
 impl Engine {
     /// Compiles a policy document with options.
     pub fn compile(policy_json: &str, options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
-        if let Some(key) = &options.state_key {
-            if key.len() < MIN_STATE_KEY {
-                return Err(vec![ErrorItem::new(
-                    codes::INVALID_OPTION,
-                    "/stateKey",
-                    format!("the state key must be at least {MIN_STATE_KEY} bytes"),
-                )]);
-            }
-        }
-        Ok(Engine::new(CompiledPolicy::compile(policy_json)?, options))
-    }
-
-    /// An engine on the embedded default policy.
-    pub fn with_default_policy(options: EngineOptions) -> Engine {
-        let policy = match CompiledPolicy::from_policy(Policy::default()) {
-            Ok(p) => p,
-            // The default policy is checked by tests; this arm cannot be reached in practice.
-            Err(_) => return Engine::fallback(options),
-        };
-        Engine::new(policy, options)
-    }
-
-    fn new(policy: CompiledPolicy, options: EngineOptions) -> Engine {
-        let state_keys = options
-            .state_key
-            .as_deref()
-            .and_then(|k| StateKey::new(k.as_bytes()));
-        Engine {
-            policy,
-            options,
+        let state_keys = state_keys(&options)?;
+        Ok(Engine {
+            policy: CompiledPolicy::compile(policy_json)?,
             state_keys,
-        }
+        })
     }
 
-    fn fallback(options: EngineOptions) -> Engine {
-        let policy = CompiledPolicy::compile(r#"{"id":"factorgate-fallback","version":1}"#)
-            .unwrap_or_else(|_| Engine::fallback_policy());
-        Engine::new(policy, options)
-    }
-
-    fn fallback_policy() -> CompiledPolicy {
-        // Defaults only: this is what `Policy::default()` compiles to; kept total for clippy.
-        let mut p = Policy::default();
-        p.exceptions.items.clear();
-        CompiledPolicy::from_policy(p).unwrap_or_else(|_| Engine::fallback_policy())
+    /// An engine on the embedded default policy (an error only for a bad option, or if the
+    /// default policy itself were invalid, which tests rule out).
+    pub fn with_default_policy(options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
+        let state_keys = state_keys(&options)?;
+        Ok(Engine {
+            policy: CompiledPolicy::from_policy(Policy::default())?,
+            state_keys,
+        })
     }
 
     /// The compiled policy.
     pub fn policy(&self) -> &CompiledPolicy {
         &self.policy
-    }
-
-    /// The state key, if one was given.
-    pub fn state_key(&self) -> Option<&[u8]> {
-        self.options.state_key.as_deref().map(str::as_bytes)
     }
 
     /// Decides a login: reads the request's state, decides, and writes the next state.
@@ -186,6 +150,21 @@ impl Engine {
             Entry::FactorChange => self.assess_factor_change(&req, now),
         }
     }
+}
+
+/// Checks the options and derives the state keys once.
+fn state_keys(options: &EngineOptions) -> Result<Option<StateKey>, Vec<ErrorItem>> {
+    let Some(key) = options.state_key.as_deref() else {
+        return Ok(None);
+    };
+    if key.len() < MIN_STATE_KEY {
+        return Err(vec![ErrorItem::new(
+            codes::INVALID_OPTION,
+            "/stateKey",
+            format!("the state key must be at least {MIN_STATE_KEY} bytes"),
+        )]);
+    }
+    Ok(StateKey::new(key.as_bytes()))
 }
 
 /// Decodes a request document within the size cap.
