@@ -35,11 +35,11 @@
 //! | 4 + 1 | last risky sign-in: minute (0 = none) and risk level |
 //! | 3 | counts of sign-ins, devices, networks |
 //! | 19 each | sign-in: minute, country, ASN, cell latitude, cell longitude, device hash prefix (4), flags |
-//! | 12 each | device: keyed hash (8), last seen minute |
-//! | 10 each | network: country, ASN, last seen minute |
+//! | 10 each | device: keyed hash (8), last seen day |
+//! | 8 each | network: country, ASN, last seen day |
 //! | 32 | HMAC-SHA256 of everything before it |
 //!
-//! Times are minutes since the epoch; country `00` and ASN 0 mean unknown; sign-in flags hold
+//! Sign-in times are minutes since the epoch, last-seen times days (enough to rank by recency); country `00` and ASN 0 mean unknown; sign-in flags hold
 //! the risk level (bits 0–1), the network class (bits 2–3: public, trusted, VPN/cloud), accepted
 //! (bit 4) and whether the device prefix is present (bit 5).
 
@@ -67,8 +67,8 @@ const VERSION_BYTE: u8 = 1;
 const MAC_LEN: usize = 32;
 const HEADER_LEN: usize = 1 + 8 + 16;
 const SIGNIN_LEN: usize = 19;
-const DEVICE_LEN: usize = 12;
-const NETWORK_LEN: usize = 10;
+const DEVICE_LEN: usize = 10;
+const NETWORK_LEN: usize = 8;
 const MAX_RAW_LEN: usize = HEADER_LEN
     + MAX_SIGNINS * SIGNIN_LEN
     + MAX_DEVICES * DEVICE_LEN
@@ -205,8 +205,8 @@ pub struct SignIn {
 pub struct KnownDevice {
     /// Keyed hash of the device id.
     pub tag: [u8; 8],
-    /// Minute it was last seen.
-    pub last_seen: u32,
+    /// Day it was last seen (days since the epoch).
+    pub last_seen: u16,
 }
 
 /// A country and network provider the user signed in from.
@@ -216,8 +216,8 @@ pub struct KnownNetwork {
     pub country: Option<[u8; 2]>,
     /// ASN, when known.
     pub asn: Option<u32>,
-    /// Minute it was last seen.
-    pub last_seen: u32,
+    /// Day it was last seen (days since the epoch).
+    pub last_seen: u16,
 }
 
 /// What the state remembers about one user.
@@ -464,19 +464,19 @@ fn body_v1(r: &mut Reader) -> Option<History> {
     }
     let mut devices = Vec::with_capacity(n_devices + 1);
     for _ in 0..n_devices {
-        let [h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3] = r.take::<DEVICE_LEN>()?;
+        let [h0, h1, h2, h3, h4, h5, h6, h7, s0, s1] = r.take::<DEVICE_LEN>()?;
         devices.push(KnownDevice {
             tag: [h0, h1, h2, h3, h4, h5, h6, h7],
-            last_seen: u32::from_be_bytes([s0, s1, s2, s3]),
+            last_seen: u16::from_be_bytes([s0, s1]),
         });
     }
     let mut networks = Vec::with_capacity(n_networks + 1);
     for _ in 0..n_networks {
-        let [c0, c1, a0, a1, a2, a3, s0, s1, s2, s3] = r.take::<NETWORK_LEN>()?;
+        let [c0, c1, a0, a1, a2, a3, s0, s1] = r.take::<NETWORK_LEN>()?;
         networks.push(KnownNetwork {
             country: country_from([c0, c1])?,
             asn: asn_from([a0, a1, a2, a3]),
-            last_seen: u32::from_be_bytes([s0, s1, s2, s3]),
+            last_seen: u16::from_be_bytes([s0, s1]),
         });
     }
     Some(History {
@@ -546,14 +546,14 @@ fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
     }
     for d in devices {
         let [h0, h1, h2, h3, h4, h5, h6, h7] = d.tag;
-        let [s0, s1, s2, s3] = d.last_seen.to_be_bytes();
-        out.extend_from_slice(&[h0, h1, h2, h3, h4, h5, h6, h7, s0, s1, s2, s3]);
+        let [s0, s1] = d.last_seen.to_be_bytes();
+        out.extend_from_slice(&[h0, h1, h2, h3, h4, h5, h6, h7, s0, s1]);
     }
     for n in networks {
         let [c0, c1] = n.country.unwrap_or([0, 0]);
         let [a0, a1, a2, a3] = n.asn.unwrap_or(0).to_be_bytes();
-        let [s0, s1, s2, s3] = n.last_seen.to_be_bytes();
-        out.extend_from_slice(&[c0, c1, a0, a1, a2, a3, s0, s1, s2, s3]);
+        let [s0, s1] = n.last_seen.to_be_bytes();
+        out.extend_from_slice(&[c0, c1, a0, a1, a2, a3, s0, s1]);
     }
     let tag = key.sign(&out);
     out.extend_from_slice(&tag);
@@ -563,6 +563,11 @@ fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
 /// Minutes since the epoch, as stored (0 and earlier clamp to 1 so that 0 can mean "none").
 fn minutes(t: Timestamp) -> u32 {
     u32::try_from(t.0.div_euclid(60).clamp(1, i64::from(u32::MAX))).unwrap_or(u32::MAX)
+}
+
+/// Days since the epoch, as stored for last-seen times (saturating in 2149).
+fn days(t: Timestamp) -> u16 {
+    u16::try_from(t.0.div_euclid(86_400).clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX)
 }
 
 /// History signals (SPEC §4.3), added before the host's own detections so that the engine's
@@ -809,6 +814,7 @@ fn own_risk(policy: &CompiledPolicy, d: &Decision) -> Level {
 /// Records a login in the history, keeping every list within its cap.
 fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestamp, d: &Decision) {
     let at = minutes(now);
+    let day = days(now);
     let risk = own_risk(policy, d);
     let risky_at = policy.policy.risk.risky_at;
     let accepted = d.outcome == Outcome::Allow || (d.outcome != Outcome::Deny && risk < risky_at);
@@ -848,22 +854,25 @@ fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestam
     if cur.country.is_some() || cur.asn.is_some() {
         let same = |n: &KnownNetwork| n.country == cur.country && n.asn == cur.asn;
         match h.networks.iter_mut().find(|n| same(n)) {
-            Some(n) => n.last_seen = n.last_seen.max(at),
+            Some(n) => n.last_seen = n.last_seen.max(day),
             None => h.networks.push(KnownNetwork {
                 country: cur.country,
                 asn: cur.asn,
-                last_seen: at,
+                last_seen: day,
             }),
         }
-        evict(&mut h.networks, MAX_NETWORKS, |n| n.last_seen);
+        evict(&mut h.networks, MAX_NETWORKS, |n| u32::from(n.last_seen));
     }
     if let Some(tag) = cur.device {
         h.device_logins = h.device_logins.saturating_add(1);
         match h.devices.iter_mut().find(|k| k.tag == tag) {
-            Some(k) => k.last_seen = k.last_seen.max(at),
-            None => h.devices.push(KnownDevice { tag, last_seen: at }),
+            Some(k) => k.last_seen = k.last_seen.max(day),
+            None => h.devices.push(KnownDevice {
+                tag,
+                last_seen: day,
+            }),
         }
-        evict(&mut h.devices, MAX_DEVICES, |k| k.last_seen);
+        evict(&mut h.devices, MAX_DEVICES, |k| u32::from(k.last_seen));
     }
 }
 
@@ -1057,14 +1066,14 @@ mod tests {
         for i in 0..MAX_DEVICES as u32 {
             h.devices.push(KnownDevice {
                 tag: [i as u8 + 1; 8],
-                last_seen: 29_000_000 + i,
+                last_seen: 20_000 + i as u16,
             });
         }
         for i in 0..MAX_NETWORKS as u32 {
             h.networks.push(KnownNetwork {
                 country: (i % 3 != 0).then_some(*b"SE"),
                 asn: (i % 3 != 1).then_some(64_512 + i),
-                last_seen: 29_000_000 + i,
+                last_seen: 20_000 + i as u16,
             });
         }
         h
@@ -1148,7 +1157,7 @@ mod tests {
     /// A version-1 state written by this engine (key `0123456789abcdef-test-key`, user
     /// `auth0|alice`: two calm sign-ins from Oslo on one device, then a high-risk one a day
     /// later): every later engine must still load it as it was written.
-    const GOLDEN_V1: &str = "AU_6zvSpl5INAAMAAgACAAIByKUYAgMBAQHImdhOTwAACEcCVwO8d0l6TjAByJ94Tk8AAAhHAlcDvHdJek4wAcilGE5PAAAIRwJXA7x3SXpOIndJek7P1ntfAcifeE5PAAAIRwHIn3iwbk-7HAFsVOCn0XhreivG7Un7lw40ikifRb7sPJbgcA";
+    const GOLDEN_V1: &str = "AU_6zvSpl5INAAMAAgACAAIByKUYAgMBAQHImdhOTwAACEcCVwO8d0l6TjAByJ94Tk8AAAhHAlcDvHdJek4wAcilGE5PAAAIRwJXA7x3SXpOIndJek7P1ntfUS1OTwAACEdRLQBvHWYsTwHmj4Dd9RiE0fqEpq6eIWL-h2zQ6dtktybI";
 
     #[test]
     fn golden_version_1_state_still_loads() {
