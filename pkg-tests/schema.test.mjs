@@ -1,8 +1,9 @@
 // schema/policy.schema.json through a real JSON Schema validator (ajv, draft 2020-12, strict mode)
 // next to the built package's validatePolicy: the default policy, the example and every valid
-// policy in tests/vectors/ pass the schema; policies the engine refuses for a rule the schema
-// expresses fail it; and the schema's patterns and date-time format agree with the engine on
-// samples. tests/schema.rs checks keys, types, required fields, defaults, enums and bounds natively.
+// policy in tests/vectors/ pass the schema; partial policies, which the engine merges over the
+// default policy, pass it too; policies the engine refuses for a rule the schema expresses fail it;
+// and the schema's patterns and date-time format agree with the engine on samples. tests/schema.rs
+// checks keys, types, required fields, defaults, enums, bounds and the merge natively.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -128,16 +129,19 @@ test('policies the engine refuses for a rule the schema states fail the schema',
     'no push-fatigue threshold': (p) => { p.signals.pushFatigue.denied = 0; },
     'non-positive travel speed': (p) => { p.signals.impossibleTravel.speedKmh = 0; },
     'unknown restricted-factor rule': (p) => { p.enrollment.restrictedFactors = 'sometimes'; },
-    'delegated rule without requireTicket': (p) => { delete p.delegation.msp.requireTicket; },
-    'kind rule without allowedFactors': (p) => { delete p.userKinds.partner.allowedFactors; },
-    'requirement without maxAgeS': (p) => { delete p.requirements.high.maxAgeS; },
-    'missing id': (p) => { delete p.id; },
+    'phishingResistant false under an inherited hardware binding': (p) => { p.requirements.critical = { phishingResistant: false }; },
+    'hardwareBound over a rule that is not phishing-resistant': (p) => { p.requirements.medium = { hardwareBound: true }; },
+    'a floor without maxAgeS where the kind has none to inherit': (p) => { p.userKinds.employee.requirement = { minAal: 2 }; },
+    'null for a rule that is not optional': (p) => { p.requirements.low = null; },
+    'null to remove a map entry': (p) => { p.failMode.byUserKind.breakGlass = null; },
+    'a list where a section goes': (p) => { p.alerts = ['low', 'low']; },
+    'a list where a rule goes': (p) => { p.requirements.high = []; },
     'blank id': (p) => { p.id = '   '; },
     'id over 128 characters': (p) => { p.id = 'x'.repeat(129); },
-    'missing version': (p) => { delete p.version; },
     'version 0': (p) => { p.version = 0; },
     'exception without expiresAt': (p) => { delete p.exceptions.items[0].expiresAt; },
     'exception without createdAt': (p) => { delete p.exceptions.items[0].createdAt; },
+    'exception without a reason': (p) => { delete p.exceptions.items[0].reason; },
     'exception with a date-only expiry': (p) => { p.exceptions.items[0].expiresAt = '2026-12-03'; },
     'exception with a blank reason': (p) => { p.exceptions.items[0].reason = ' '; },
     'exception with a blank approver': (p) => { p.exceptions.items[0].approver = ''; },
@@ -149,6 +153,8 @@ test('policies the engine refuses for a rule the schema states fail the schema',
     'trusted network without a kind': (p) => { delete p.networks.trusted[1].kind; },
     'network without CIDR or ASN': (p) => { p.networks.denied[0] = { name: 'empty' }; },
     'network with a blank name': (p) => { p.networks.denied[0].name = ' '; },
+    'network without a name': (p) => { delete p.networks.denied[0].name; },
+    'too many ASNs': (p) => { p.networks.denied[0].asns = Array(1001).fill(64511); },
     'ASN beyond 32 bits': (p) => { p.networks.denied[0].asns = [4294967296]; },
     'too many roles': (p) => { p.privileged.roles = Array(1001).fill('admin'); },
   };
@@ -156,6 +162,48 @@ test('policies the engine refuses for a rule the schema states fail the schema',
     const policy = edited(example, edit);
     assert.notDeepEqual(engineErrors(policy), [], `${name}: validatePolicy accepts it`);
     assert.notDeepEqual(schemaErrors(policy), [], `${name}: the schema accepts it`);
+  }
+});
+
+test('partial policies merge over the default policy: both accept them and the engine reads the merge', () => {
+  // [what the policy writes, the same edit on a copy of the default policy]
+  const cases = {
+    'one field of a rule': [{ requirements: { critical: { maxAgeS: 3600 } } }, (d) => { d.requirements.critical.maxAgeS = 3600; }],
+    'hardware binding over an inherited phishing resistance': [{ requirements: { high: { hardwareBound: true } } }, (d) => { d.requirements.high.hardwareBound = true; }],
+    'one field of a kind rule': [{ userKinds: { service: { allowedFactors: ['totp'] } } }, (d) => { d.userKinds.service.allowedFactors = ['totp']; }],
+    'one field of a kind floor': [{ userKinds: { breakGlass: { requirement: { maxAgeS: 600 } } } }, (d) => { d.userKinds.breakGlass.requirement.maxAgeS = 600; }],
+    // Deleting the floor from a full policy would not do: the merge puts the default floor back.
+    'a floor removed with null': [{ userKinds: { contractor: { requirement: null } } }, (d) => { d.userKinds.contractor.requirement = null; }],
+    'a new floor': [{ userKinds: { customer: { requirement: { minAal: 2, maxAgeS: 600 } } } }, (d) => { d.userKinds.customer.requirement = { minAal: 2, phishingResistant: false, hardwareBound: false, maxAgeS: 600 }; }],
+    'one field of an actor rule': [{ delegation: { msp: { privilegedTargets: 'approval' } } }, (d) => { d.delegation.msp.privilegedTargets = 'approval'; }],
+    'one map entry': [{ failMode: { byUserKind: { customer: 'open' } } }, (d) => { d.failMode.byUserKind.customer = 'open'; }],
+    'an empty map': [{ failMode: { byUserKind: {} } }, () => {}],
+    'one weight': [{ risk: { weights: { newDevice: 1 } } }, (d) => { d.risk.weights.newDevice = 1; }],
+    'a list, which replaces': [{ privileged: { roles: ['dba'] } }, (d) => { d.privileged.roles = ['dba']; }],
+    'empty sections': [{ apps: {}, requirements: {}, userKinds: { employee: {} }, delegation: { admin: {} } }, () => {}],
+  };
+  const head = { id: 'partial', version: 1, description: 'partial' };
+  for (const [name, [written, edit]] of Object.entries(cases)) {
+    const policy = { ...head, ...written };
+    assert.deepEqual(schemaErrors(policy), [], `${name}: the schema refuses it`);
+    const partial = factorgate.validatePolicy(policy);
+    assert.equal(partial.valid, true, `${name}: ${JSON.stringify(partial)}`);
+    const full = factorgate.validatePolicy(edited({ ...factorgate.defaultPolicy(), ...head }, edit));
+    assert.equal(partial.policy.digest, full.policy.digest, `${name}: the engine does not read the merge`);
+  }
+  const digest = (policy) => factorgate.validatePolicy(policy).policy.digest;
+  const deleted = edited({ ...factorgate.defaultPolicy(), ...head }, (d) => { delete d.userKinds.contractor.requirement; });
+  assert.equal(digest(deleted), digest(head), 'a deleted floor comes back from the default policy');
+});
+
+test('id and version: the schema requires them, though the engine would take the default policy\'s', () => {
+  // Left out, every decision and alert would name the policy factorgate-default, version 1.
+  for (const key of ['id', 'version']) {
+    const policy = edited(example, (p) => { delete p[key]; });
+    const result = factorgate.validatePolicy(policy);
+    assert.equal(result.valid, true, JSON.stringify(result));
+    assert.equal(result.policy[key], factorgate.defaultPolicy()[key]);
+    assert.notDeepEqual(schemaErrors(policy), [], `${key}: the schema does not require it`);
   }
 });
 
