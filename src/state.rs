@@ -762,7 +762,8 @@ pub fn persistence(ctx: &mut Context) -> bool {
 }
 
 /// Writes the next state into a decision (SPEC §5): nothing without a key; for a login, the
-/// history with this sign-in recorded; for a factor change, the history unchanged.
+/// history with this sign-in recorded; for a factor change, the history unchanged. A tampered
+/// or missing state is replaced by a fresh one; a newer engine's state is handed back as it came.
 pub fn attach(
     key: Option<&StateKey>,
     policy: &CompiledPolicy,
@@ -780,20 +781,26 @@ pub fn attach(
         current,
     } = memory;
     let loaded = status == Status::Loaded;
-    decision.state = Some(match decision.entry {
-        Entry::FactorChange if loaded => match req.state.as_ref() {
-            // Verified and already in the current format: hand it back as it came.
-            Some(s) => s.as_str().trim().to_string(),
-            None => write(key, &current.user, &history),
-        },
-        Entry::FactorChange => write(key, &current.user, &History::default()),
-        Entry::Login => {
-            if !loaded {
-                history = History::default();
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim().to_string());
+    decision.state = Some(match (decision.entry, incoming) {
+        // A newer engine's state is authentic but unreadable here (a rollback): hand it back
+        // as it came rather than overwrite the history it holds.
+        (_, Some(s)) if matches!(status, Status::Newer(_)) => s,
+        (entry, _) => match entry {
+            Entry::FactorChange if loaded => match req.state.as_ref() {
+                // Verified and already in the current format: hand it back as it came.
+                Some(s) => s.as_str().trim().to_string(),
+                None => write(key, &current.user, &history),
+            },
+            Entry::FactorChange => write(key, &current.user, &History::default()),
+            Entry::Login => {
+                if !loaded {
+                    history = History::default();
+                }
+                record(policy, &mut history, &current, now, &decision);
+                write(key, &current.user, &history)
             }
-            record(policy, &mut history, &current, now, &decision);
-            write(key, &current.user, &history)
-        }
+        },
     });
     decision
 }
@@ -1152,6 +1159,41 @@ mod tests {
         let tag = k.sign(&raw);
         raw.extend_from_slice(&tag);
         assert_eq!(read(&k, &user, &b64::encode(&raw)), Err(Status::Newer(2)));
+    }
+
+    #[test]
+    fn a_newer_state_is_unknown_and_handed_back_as_it_came() {
+        let k = key();
+        let user = k.user_tag("auth0|alice");
+        let mut raw = vec![VERSION_BYTE + 1];
+        raw.extend_from_slice(&user);
+        let tag = k.sign(&raw);
+        raw.extend_from_slice(&tag);
+        let newer = b64::encode(&raw);
+        let engine = crate::api::Engine::with_default_policy(crate::api::EngineOptions {
+            state_key: Some("0123456789abcdef-test-key".into()),
+        })
+        .unwrap();
+        let req: Request = serde_json::from_value(serde_json::json!({
+            "user": {"id": "auth0|alice"}, "state": newer
+        }))
+        .unwrap();
+        for d in [
+            engine.decide_login(&req, Timestamp(1_795_428_000)),
+            engine
+                .assess_factor_change(
+                    &serde_json::from_value(serde_json::json!({
+                        "user": {"id": "auth0|alice"}, "state": newer,
+                        "change": {"action": "recoveryChange"}
+                    }))
+                    .unwrap(),
+                    Timestamp(1_795_428_000),
+                )
+                .unwrap(),
+        ] {
+            assert!(d.reasons.iter().any(|r| r.code == ReasonCode::StateMissing));
+            assert_eq!(d.state.as_deref(), Some(newer.as_str()));
+        }
     }
 
     /// A version-1 state written by this engine (key `0123456789abcdef-test-key`, user
