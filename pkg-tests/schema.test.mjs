@@ -196,13 +196,13 @@ test('partial policies merge over the default policy: both accept them and the e
   assert.equal(digest(deleted), digest(head), 'a deleted floor comes back from the default policy');
 });
 
-test('id and version: the schema requires them, though the engine would take the default policy\'s', () => {
-  // Left out, every decision and alert would name the policy factorgate-default, version 1.
+test('id and version: a custom policy must name itself, in the schema and in the engine', () => {
+  // Never inherited: otherwise every decision and alert would name the default policy.
   for (const key of ['id', 'version']) {
     const policy = edited(example, (p) => { delete p[key]; });
     const result = factorgate.validatePolicy(policy);
-    assert.equal(result.valid, true, JSON.stringify(result));
-    assert.equal(result.policy[key], factorgate.defaultPolicy()[key]);
+    assert.equal(result.valid, false, JSON.stringify(result));
+    assert.deepEqual(result.errors.map((e) => [e.code, e.path]), [['invalidShape', '']]);
     assert.notDeepEqual(schemaErrors(policy), [], `${key}: the schema does not require it`);
   }
 });

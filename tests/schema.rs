@@ -62,10 +62,6 @@ const LEFT_TO_AJV: &[&str] = &["pattern"];
 /// absence (with a precise error) instead of the decoder.
 const REQUIRED_BY_VALIDATION: &[&str] =
     &["/$defs/exception/expiresAt", "/$defs/trustedNetwork/kind"];
-/// Fields the schema requires although the engine takes them from the default policy when they
-/// are left out: a policy without them would be reported as the default policy
-/// (`factorgate-default`, version 1) in every decision and alert.
-const REQUIRED_BY_SCHEMA_ONLY: &[&str] = &["/id", "/version"];
 
 // --- the schema and an evaluator for it ------------------------------------------------------
 
@@ -815,10 +811,7 @@ fn an_omitted_field_is_required_or_takes_the_schema_default() {
             .collect();
         if !required_by.is_empty() {
             required += 1;
-            if REQUIRED_BY_SCHEMA_ONLY.contains(&ptr.as_str()) {
-                let read = rust_reads(&doc);
-                assert_eq!(read.pointer(&ptr), default_policy().pointer(&ptr), "{ptr}");
-            } else if required_by
+            if required_by
                 .iter()
                 .any(|p| REQUIRED_BY_VALIDATION.contains(&format!("{p}/{key}").as_str()))
             {
@@ -867,7 +860,7 @@ fn an_omitted_field_is_required_or_takes_the_schema_default() {
         required >= 30 && defaults >= 150,
         "only {required} required and {defaults} defaults checked"
     );
-    for r in REQUIRED_BY_VALIDATION.iter().chain(REQUIRED_BY_SCHEMA_ONLY) {
+    for r in REQUIRED_BY_VALIDATION {
         let (def, key) = split_last(r);
         assert!(
             schema.at(def)["required"]

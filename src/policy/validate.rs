@@ -53,7 +53,10 @@ fn over_defaults(json: &str) -> Result<String, ErrorItem> {
     let mut base = serde_json::to_value(Policy::default())
         .map_err(|e| ErrorItem::new(codes::INVALID_SHAPE, "", e.to_string()))?;
     if let Some(obj) = base.as_object_mut() {
-        obj.remove("description");
+        // What names a policy is never inherited: a custom policy says who it is.
+        for own in ["id", "version", "description"] {
+            obj.remove(own);
+        }
     }
     merge(&mut base, given);
     Ok(base.to_string())
