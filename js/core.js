@@ -201,6 +201,15 @@ export function createFactorgate(source) {
       return this.#call('factorChange', ENTRIES.factorChange, request, options);
     }
 
+    /**
+     * The policy's fail-mode decision for a request (SPEC §8), for a host that could not use a
+     * decision, e.g. when a call returned a tagged error. `entry` is 'login' or 'factorChange'.
+     */
+    failMode(entry, request, options) {
+      if (!Object.hasOwn(ENTRIES, entry)) return errorResult('invalidValue', `unknown entry ${String(entry)}`);
+      return callFailMode(this, entry, request, options);
+    }
+
     /** Releases the compiled policy in wasm memory. Later calls return an `engineFreed` error. */
     free() {
       if (this.#freed) return;
@@ -250,7 +259,7 @@ export function createFactorgate(source) {
         engine.#call(entry, (handle, requestJson, nowMs) => handle.fail_mode(entry, requestJson, nowMs), request, options);
     }
   }
-  for (const name of ['decideLogin', 'assessFactorChange', 'free']) {
+  for (const name of ['decideLogin', 'assessFactorChange', 'failMode', 'free']) {
     Engine.prototype[name] = safely(Engine.prototype[name]);
   }
   if (typeof Symbol.dispose === 'symbol') {

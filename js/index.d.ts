@@ -144,6 +144,12 @@ export interface Engine {
   readonly type: 'engine';
   decideLogin(request: LoginRequest | string, options?: CallOptions): Decision | ErrorResult;
   assessFactorChange(request: FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  /**
+   * The policy's fail-mode decision for a request (SPEC §8): what a host applies when it cannot use
+   * a decision (e.g. the call returned an error). Closed: step up with the user's strongest factors
+   * (deny without any) and deny factor changes; open: allow and alert. Reason `engineFailure`.
+   */
+  failMode(entry: 'login' | 'factorChange', request: LoginRequest | FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
   free(): void;
   [Symbol.dispose](): void;
 }

@@ -242,6 +242,24 @@ test('trap recovery for factor changes: closed means deny; open (break-glass by 
   everyoneOpen.free();
 });
 
+test('engine.failMode: the fail-mode decision on demand, e.g. for a request the engine refused', () => {
+  const engine = engineOf();
+  const bad = { ...LOGIN, session: { ...LOGIN.session, ip: 'not an ip' } };
+  assertTaggedError(engine.decideLogin(bad, at), 'invalidShape', 'bad ip');
+  const closed = engine.failMode('login', bad, at);
+  assert.equal(closed.type, 'decision', JSON.stringify(closed));
+  assert.equal(closed.outcome, 'stepUp'); // closed for employees: the strongest factor the user has
+  assert.deepEqual(closed.requirement.factors, ['webauthnRoaming']);
+  assert.deepEqual(closed.reasons.map((r) => r.code), ['engineFailure']);
+  assert.deepEqual(closed, testing.failMode(engine, 'login', bad, at));
+  assert.equal(engine.failMode('factorChange', CHANGE, at).outcome, 'deny');
+  const breakGlass = { ...LOGIN, user: { ...LOGIN.user, kind: 'breakGlass' } };
+  assert.equal(engine.failMode('login', breakGlass, at).outcome, 'allow');
+  assertTaggedError(engine.failMode('logout', LOGIN, at), 'invalidValue', 'unknown entry');
+  engine.free();
+  assertTaggedError(engine.failMode('login', LOGIN, at), 'engineFreed', 'freed');
+});
+
 test('engines compiled before a trap keep working, re-compiled lazily on the new instance', () => {
   const engines = [engineOf(), engineOf({ ...defaultPolicy(), id: 'second' }), engineOf(JSON.stringify(defaultPolicy()))];
   const before = engines.map((e) => e.decideLogin(LOGIN, at));
