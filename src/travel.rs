@@ -54,19 +54,44 @@ impl Cell {
 /// Longitude cells in the latitude row `lat_t` (tenths of a degree): fewer toward the poles.
 pub fn row_cells(lat_t: i16) -> u16 {
     let lat = (f64::from(lat_t) / 10.0).to_radians();
-    (EQUATOR_CELLS * lat.cos())
-        .round()
-        .clamp(1.0, EQUATOR_CELLS) as u16
+    (EQUATOR_CELLS * cos(lat)).round().clamp(1.0, EQUATOR_CELLS) as u16
+}
+
+/// Cosine from additions, multiplications and divisions only, which IEEE 754 defines exactly:
+/// the same bits natively and in WebAssembly (a platform's `cos` may differ in the last bit,
+/// and a cell index computed from it must not), and without the large argument reduction of a
+/// general `cos` in the module. Accurate to about 1e-15 for any finite angle.
+pub fn cos(x: f64) -> f64 {
+    use std::f64::consts::{FRAC_PI_2, PI, TAU};
+    // Fold onto [0, π/2]: cos is even, 2π-periodic, and cos(π - x) = -cos(x).
+    let mut x = x.abs() % TAU;
+    if x > PI {
+        x = TAU - x;
+    }
+    let (x, sign) = if x > FRAC_PI_2 {
+        (PI - x, -1.0)
+    } else {
+        (x, 1.0)
+    };
+    // Taylor series to x^20: the first term left out is below 4e-15 at π/2.
+    let x2 = x * x;
+    let mut term = 1.0;
+    let mut sum = 1.0;
+    for k in 1..=10u32 {
+        let n = f64::from(2 * k);
+        term *= -x2 / (n * (n - 1.0));
+        sum += term;
+    }
+    sign * sum
 }
 
 /// Great-circle distance in km between two (latitude, longitude) positions in degrees
-/// (haversine formula).
+/// (haversine formula, with sin²(θ/2) written as (1 - cos θ)/2).
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
-    let dp = p2 - p1;
     let dl = (b.1 - a.1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+    let h = (1.0 - cos(p2 - p1)) / 2.0 + cos(p1) * cos(p2) * (1.0 - cos(dl)) / 2.0;
+    2.0 * EARTH_RADIUS_KM * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
 /// One end of a journey: where and when a sign-in happened, in its country, and whether it came
@@ -132,6 +157,31 @@ mod tests {
             country: Some([b[0], b[1]]),
             trusted: false,
         }
+    }
+
+    #[test]
+    fn cos_matches_the_platform_everywhere() {
+        let mut x = -50.0;
+        while x < 50.0 {
+            assert!(
+                (cos(x) - x.cos()).abs() < 1e-14,
+                "{x}: {} vs {}",
+                cos(x),
+                x.cos()
+            );
+            x += 0.000_731;
+        }
+        assert_eq!(cos(0.0), 1.0);
+        assert!(cos(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn short_distances_keep_their_precision() {
+        // 1 - cos θ cancels for tiny θ: a few metres must still come out as a few metres.
+        let d = distance_km((59.91, 10.75), (59.91, 10.7501));
+        assert!((d - 0.005_57).abs() < 0.000_1, "{d}");
+        let d = distance_km((59.91, 10.75), (59.9101, 10.75));
+        assert!((d - 0.011_1).abs() < 0.000_2, "{d}");
     }
 
     #[test]
