@@ -67,6 +67,8 @@ pub enum ReasonCode {
     RecoveryChange,
     DelegatedChange,
     MissingTicket,
+    BindingAuthenticated,
+    BindingUnverified,
     // Who.
     PrivilegedUser,
     SensitiveCapabilities,
@@ -119,6 +121,8 @@ impl ReasonCode {
             RecoveryChange => "recoveryChange",
             DelegatedChange => "delegatedChange",
             MissingTicket => "missingTicket",
+            BindingAuthenticated => "bindingAuthenticated",
+            BindingUnverified => "bindingUnverified",
             PrivilegedUser => "privilegedUser",
             SensitiveCapabilities => "sensitiveCapabilities",
             Contractor => "contractor",

@@ -312,30 +312,42 @@ fn binding_requirement(ctx: &Context, change: &Change) -> Requirement {
     }
 }
 
-/// Checks the binding rule against the session; `insufficientAal` / `staleAuthentication` when
-/// it fails. Delegated changes are made on the actor's session, which the delegation rules cover,
-/// and a change reported after the fact without session methods cannot be checked.
+/// Checks the binding rule against the session: `bindingAuthenticated` when it holds,
+/// `insufficientAal` / `staleAuthentication` when it fails, `bindingUnverified` when a change
+/// reported after the fact carries no session to check. Delegated changes are made on the
+/// actor's session, which the delegation rules cover (`delegatedChange`).
 fn binding_met(ctx: &mut Context, change: &Change, need: &Requirement) -> bool {
     if change.actor.kind != ActorKind::SelfService {
         return true;
     }
     let methods = &ctx.proving_methods();
     if change.phase == Phase::After && methods.is_empty() {
+        ctx.add(
+            ReasonCode::BindingUnverified,
+            "Reported after the fact without the session's methods: the binding rule could not be checked.",
+        );
         return true;
     }
     let p = &ctx.policy.policy;
-    let session = assurance::session(methods, ctx.now, &p.reauthentication, need.max_age_s);
-    if assurance::meets(&session, need) {
-        return true;
-    }
     let rule = RequirementRule {
         min_aal: need.min_aal,
         phishing_resistant: need.phishing_resistant,
         hardware_bound: need.hardware_bound,
         max_age_s: need.max_age_s,
     };
-    let ignoring_age = assurance::session(methods, ctx.now, &p.reauthentication, u64::MAX);
     let window = crate::context::human_duration(i64::try_from(need.max_age_s).unwrap_or(i64::MAX));
+    let session = assurance::session(methods, ctx.now, &p.reauthentication, need.max_age_s);
+    if assurance::meets(&session, need) {
+        ctx.add(
+            ReasonCode::BindingAuthenticated,
+            format!(
+                "Binding needs {} within the last {window}; the session has it.",
+                describe(&rule)
+            ),
+        );
+        return true;
+    }
+    let ignoring_age = assurance::session(methods, ctx.now, &p.reauthentication, u64::MAX);
     if assurance::meets(&ignoring_age, need) {
         ctx.add(
             ReasonCode::StaleAuthentication,

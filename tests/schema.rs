@@ -1176,7 +1176,7 @@ fn enums_are_exactly_the_rust_types() {
         RecentRiskySignin, RecentPasswordReset, RecentRecovery, DormantAccount, NewAccount,
         FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade,
         RemovesPhishingResistant, LastFactorRemoved, PhoneChange, ResetAll, RecoveryChange,
-        DelegatedChange, MissingTicket, PrivilegedUser, SensitiveCapabilities, Contractor,
+        DelegatedChange, MissingTicket, BindingAuthenticated, BindingUnverified, PrivilegedUser, SensitiveCapabilities, Contractor,
         BreakGlass, ServiceAccount, AppSensitivity, InsufficientAal, StaleAuthentication,
         RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
         EngineFailure);

@@ -217,6 +217,9 @@ fn strings(list: &Value) -> BTreeSet<String> {
 /// Checks one result against an `expect` object; returns the mismatches.
 fn check(expect: &Value, out: &Value) -> Vec<String> {
     let mut bad = Vec::new();
+    if out["type"] == "decision" && out["reasons"].as_array().map_or(true, Vec::is_empty) {
+        bad.push("a decision without reasons (SPEC §4: that is a bug)".to_string());
+    }
     let mut eq = |what: &str, want: &Value, got: &Value| {
         if want != got {
             bad.push(format!("{what}: want {want}, got {got}"));

@@ -471,6 +471,8 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
         (RecoveryChange, 15),
         (DelegatedChange, 10),
         (MissingTicket, 30),
+        (BindingAuthenticated, 0),
+        (BindingUnverified, 5),
         (PrivilegedUser, 10),
         (SensitiveCapabilities, 10),
         (Contractor, 5),
