@@ -337,3 +337,60 @@ export function createFactorgate(source) {
   Object.defineProperty(api, TESTING, { value: testing });
   return Object.freeze(api);
 }
+
+// --- Loading: shared by every entry (node.cjs, browser.mjs, workerd.mjs, init.{cjs,mjs}) -------------
+
+function isBytes(x) {
+  return x instanceof ArrayBuffer || ArrayBuffer.isView(x) ||
+    (typeof SharedArrayBuffer === 'function' && x instanceof SharedArrayBuffer);
+}
+
+// A Response, also from another realm or a fetch polyfill: what compileStreaming/arrayBuffer need.
+function isResponseLike(x) {
+  return typeof x === 'object' && x !== null && typeof x.arrayBuffer === 'function' && 'ok' in x && 'headers' in x;
+}
+
+// Compiles the .wasm from any of the sources `init` accepts, asynchronously (browsers refuse to
+// compile modules over 4 KB synchronously on the main thread). Rejects with an Error that says
+// what was wrong with the source: loading failures happen once, at start-up, not per decision.
+async function compileFrom(source) {
+  let src = await source;
+  if (src instanceof WebAssembly.Module) return src;
+  if (typeof src === 'string' || (typeof URL === 'function' && src instanceof URL)) {
+    if (typeof fetch !== 'function') throw new TypeError('factorgate init: no fetch() here to load a URL; pass the .wasm bytes or a WebAssembly.Module');
+    src = await fetch(src);
+  }
+  if (isResponseLike(src)) {
+    if (!src.ok) throw new Error(`factorgate init: fetching the .wasm failed: HTTP ${src.status} ${src.url ?? ''}`.trim());
+    const type = (src.headers.get?.('content-type') ?? '').split(';')[0].trim().toLowerCase();
+    // compileStreaming needs the application/wasm MIME type; otherwise read the body first.
+    if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
+      return WebAssembly.compileStreaming(src);
+    }
+    return WebAssembly.compile(await src.arrayBuffer());
+  }
+  if (isBytes(src)) return WebAssembly.compile(src);
+  throw new TypeError('factorgate init: expected the .wasm as bytes (ArrayBuffer, typed array), a WebAssembly.Module, a Response (or a promise of one), or a URL');
+}
+
+/**
+ * Manual initialisation (the `factorgate/init` entry): compiles the .wasm from bytes, a
+ * `WebAssembly.Module`, a `Response` (or a promise of one) or a URL, and resolves to the same API
+ * object the other entries export. Each call gives an independent runtime.
+ * @param {BufferSource | WebAssembly.Module | Response | PromiseLike<Response> | URL | string} source
+ */
+export async function init(source) {
+  return createFactorgate(await compileFrom(source));
+}
+
+/**
+ * Synchronous variant for bytes or a `WebAssembly.Module` (Node, workers, edge runtimes; browsers
+ * allow synchronous compilation of bytes only off the main thread).
+ * @param {BufferSource | WebAssembly.Module} source
+ */
+export function initSync(source) {
+  if (!(source instanceof WebAssembly.Module) && !isBytes(source)) {
+    throw new TypeError('factorgate initSync: expected the .wasm as bytes (ArrayBuffer, typed array) or a WebAssembly.Module');
+  }
+  return createFactorgate(source);
+}

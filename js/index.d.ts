@@ -164,3 +164,12 @@ export function defaultPolicy(): PolicyDocument;
 export function reviewExceptions(policy: PolicyInput, now?: Timestamp | number | Date): ExceptionReview | ErrorResult;
 /** Crate version and policy schema version. */
 export function version(): Version;
+
+/** The API object: what `factorgate` exports, and what `init`/`initSync` of `factorgate/init` return. */
+export interface Factorgate {
+  compilePolicy: typeof compilePolicy;
+  validatePolicy: typeof validatePolicy;
+  defaultPolicy: typeof defaultPolicy;
+  reviewExceptions: typeof reviewExceptions;
+  version: typeof version;
+}

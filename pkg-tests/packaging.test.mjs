@@ -46,8 +46,9 @@ function runNode(file, source) {
 test('the tarball holds exactly the package files', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'core.cjs', 'factorgate_bg.wasm', 'index.d.mts', 'index.d.ts', 'node.cjs', 'node.mjs', 'package.json',
-    'testing.cjs', 'testing.d.mts', 'testing.d.ts', 'testing.mjs',
+    'browser.mjs', 'core.cjs', 'core.mjs', 'factorgate_bg.wasm', 'index.d.mts', 'index.d.ts',
+    'init.cjs', 'init.d.mts', 'init.d.ts', 'init.mjs', 'node.cjs', 'node.mjs', 'package.json',
+    'testing.cjs', 'testing.d.mts', 'testing.d.ts', 'testing.mjs', 'workerd.mjs',
   ]);
 });
 
@@ -56,12 +57,50 @@ test('package.json: name, version from Cargo.toml, types first in every export c
   const cargoVersion = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
   assert.equal(manifest.name, 'factorgate');
   assert.equal(manifest.version, cargoVersion);
+  // Every condition object that leads to code (a `default`) states its `types` first; nested
+  // condition objects (node: { import, require }) are checked the same way.
+  const check = (where, target) => {
+    if (typeof target === 'string') return;
+    if ('default' in target) assert.equal(Object.keys(target)[0], 'types', `${where}: types must come first`);
+    for (const [condition, inner] of Object.entries(target)) {
+      if (condition !== 'types' && condition !== 'default') check(`${where}.${condition}`, inner);
+    }
+  };
   for (const [subpath, conditions] of Object.entries(manifest.exports)) {
-    if (typeof conditions === 'string') continue;
-    for (const [condition, target] of Object.entries(conditions)) {
-      assert.equal(Object.keys(target)[0], 'types', `exports["${subpath}"].${condition}: types must come first`);
+    if (typeof conditions !== 'string') {
+      assert.ok(!('default' in conditions) || Object.keys(conditions)[0] === 'types', `exports["${subpath}"]: types first`);
+      for (const [condition, target] of Object.entries(conditions)) check(`exports["${subpath}"].${condition}`, target);
     }
   }
+  assert.deepEqual(Object.keys(manifest.exports['.']), ['workerd', 'browser', 'node', 'import', 'require']);
+});
+
+test('factorgate/init: init(bytes | Module | Response | promise) and initSync, from require and import', () => {
+  const out = runNode(
+    'consumer-init.mjs',
+    `import { readFileSync } from 'node:fs';
+     import { createRequire } from 'node:module';
+     import { init, initSync } from 'factorgate/init';
+     const require = createRequire(import.meta.url);
+     const bytes = readFileSync(require.resolve('factorgate/factorgate_bg.wasm'));
+     const apis = [
+       await init(bytes),
+       await init(new WebAssembly.Module(bytes)),
+       await init(Promise.resolve(new Response(bytes, { headers: { 'content-type': 'application/wasm' } }))),
+       await init(new Response(bytes)),
+       initSync(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+       require('factorgate/init').initSync(new WebAssembly.Module(bytes)),
+     ];
+     const outcomes = apis.map((api) => {
+       const engine = api.compilePolicy(api.defaultPolicy());
+       return engine.decideLogin({ user: { id: 'u', factors: [{ type: 'totp' }] } }, { now: 1.8e12 }).outcome;
+     });
+     const refusals = [];
+     for (const bad of [42, null, Promise.resolve({})]) refusals.push(await init(bad).then(() => 'resolved', (e) => e.constructor.name));
+     try { initSync('x'); } catch (e) { refusals.push(e.constructor.name); }
+     console.log(JSON.stringify([outcomes, refusals, apis[0] !== apis[1]]));`,
+  );
+  assert.deepEqual(JSON.parse(out), [Array(6).fill('stepUp'), Array(4).fill('TypeError'), true]);
 });
 
 test('require("factorgate") in a fresh CommonJS process without globalThis.crypto', () => {
@@ -99,6 +138,15 @@ test('the types check under TypeScript (node16 resolution, import and require)',
     `import { compilePolicy, defaultPolicy, validatePolicy, reviewExceptions, version } from 'factorgate';
      import type { Decision, ErrorResult, LoginRequest, FactorChangeRequest, Outcome } from 'factorgate';
      import testing, { injectTraps } from 'factorgate/testing';
+     import { init, initSync, type Factorgate, type WasmSource } from 'factorgate/init';
+     const source: WasmSource = new Uint8Array(8);
+     const manual: Promise<Factorgate> = init(source);
+     const manualSync: Factorgate = initSync(new ArrayBuffer(8));
+     void manual.then((api) => {
+       const e = api.compilePolicy('{}');
+       if (e.type === 'engine') { const d: Decision | ErrorResult = e.decideLogin({ user: { id: 'u' } }); void d; }
+     });
+     void manualSync;
      const engine = compilePolicy(defaultPolicy(), { stateKey: 'k'.repeat(32) });
      if (engine.type === 'error') {
        const codes: string[] = engine.errors.map((e) => e.code + e.path + e.message);
@@ -131,6 +179,9 @@ test('the types check under TypeScript (node16 resolution, import and require)',
     join(project, 'consumer-types.cts'),
     `import factorgate = require('factorgate');
      import testing = require('factorgate/testing');
+     import manualInit = require('factorgate/init');
+     const api: manualInit.Factorgate = manualInit.initSync(new Uint8Array(8));
+     void api;
      const engine = factorgate.compilePolicy('{}');
      if (engine.type === 'engine') engine.free();
      testing.injectTraps(1);

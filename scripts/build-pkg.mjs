@@ -4,9 +4,9 @@
 //   1. scripts/wasm-cargo build --release --lib      target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
 //   2. wasm-bindgen --target no-modules               glue + factorgate_bg.wasm in target/pkg-build/
 //   3. the glue, wrapped into a factory               target/pkg-build/bindings.js (see bindingsModule)
-//   4. esbuild js/core.js + bindings.js -> CommonJS   pkg/core.cjs
+//   4. esbuild js/core.js + bindings.js              pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
 //   5. wasm-opt -Oz (npm binaryen)                    pkg/factorgate_bg.wasm
-//   6. hand-written entries and types from js/        pkg/node.{cjs,mjs}, testing.*, *.d.ts
+//   6. hand-written entries and types from js/        pkg/{node,init}.{cjs,mjs}, browser.mjs, workerd.mjs, testing.*, *.d.ts
 //   7. package.json (name factorgate, version from Cargo.toml), then a smoke test of require()
 //
 // Options: --skip-cargo (reuse the last cargo build), --no-opt (skip wasm-opt; faster, bigger).
@@ -121,15 +121,17 @@ ${glue}
 writeFileSync(join(work, 'bindings.js'), bindingsModule);
 
 // --- 4. bundle the platform-independent core ----------------------------------------------------
-step('esbuild js/core.js -> pkg/core.cjs');
+// Twice: CommonJS for the Node entries (one runtime shared by require and import), ES module for
+// the browser, workerd and init entries (no CommonJS in browsers and Workers).
+step('esbuild js/core.js -> pkg/core.cjs, pkg/core.mjs');
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg, { recursive: true });
 const esbuild = require('esbuild');
-await esbuild.build({
+for (const format of ['cjs', 'esm']) await esbuild.build({
   entryPoints: [join(root, 'js', 'core.js')],
-  outfile: join(pkg, 'core.cjs'),
+  outfile: join(pkg, format === 'cjs' ? 'core.cjs' : 'core.mjs'),
   bundle: true,
-  format: 'cjs',
+  format,
   platform: 'neutral',
   target: 'es2022', // Node 18: class static blocks, private methods, Object.hasOwn
   legalComments: 'none',
@@ -179,13 +181,22 @@ for (const [from, to] of [
   ['testing.cjs', 'testing.cjs'], ['testing.mjs', 'testing.mjs'],
   ['index.d.ts', 'index.d.ts'], ['index.d.ts', 'index.d.mts'],
   ['testing.d.ts', 'testing.d.ts'], ['testing.d.mts', 'testing.d.mts'],
+  ['browser.mjs', 'browser.mjs'], ['workerd.mjs', 'workerd.mjs'],
+  ['init.cjs', 'init.cjs'], ['init.mjs', 'init.mjs'], ['init.d.ts', 'init.d.ts'],
 ]) {
   cpSync(join(root, 'js', from), join(pkg, to));
 }
+// The ES module types of init refer to the ES module types of the API.
+writeFileSync(join(pkg, 'init.d.mts'), readFileSync(join(root, 'js', 'init.d.ts'), 'utf8').replaceAll("'./index.js'", "'./index.mjs'"));
 
 // --- 7. package.json ------------------------------------------------------------------------------
-// Conditions: `types` first in every branch. Browser, bundler and workerd entries will slot in as
-// conditions before import/require (their entries call createFactorgate from core with a Module).
+// Conditions, first match wins; `types` first in every branch:
+//   workerd  Cloudflare Workers (wrangler sets it): static .wasm import, no compilation from bytes
+//   browser  browsers and bundlers targeting them: fetch + async compile, top-level await
+//   node     Node, import and require sharing one runtime (readFileSync + sync compile)
+//   import   other ES module hosts (Deno without node, edge runtimes with fetch): as browser
+//   require  other CommonJS hosts: as node
+// `factorgate/init` loads nothing by itself: `init(bytes | Module | Response | URL)`.
 const entry = (mjs, cjs, dmts, dts) => ({
   import: { types: dmts, default: mjs },
   require: { types: dts, default: cjs },
@@ -199,11 +210,21 @@ const manifest = {
   main: './node.cjs',
   types: './index.d.ts',
   exports: {
-    '.': entry('./node.mjs', './node.cjs', './index.d.mts', './index.d.ts'),
+    '.': {
+      workerd: { types: './index.d.mts', default: './workerd.mjs' },
+      browser: { types: './index.d.mts', default: './browser.mjs' },
+      node: entry('./node.mjs', './node.cjs', './index.d.mts', './index.d.ts'),
+      import: { types: './index.d.mts', default: './browser.mjs' },
+      require: { types: './index.d.ts', default: './node.cjs' },
+    },
+    './init': entry('./init.mjs', './init.cjs', './init.d.mts', './init.d.ts'),
     './testing': entry('./testing.mjs', './testing.cjs', './testing.d.mts', './testing.d.ts'),
+    './factorgate_bg.wasm': './factorgate_bg.wasm',
     './package.json': './package.json',
   },
   files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm'],
+  // Importing an entry only compiles the .wasm; nothing else happens at import time.
+  sideEffects: false,
 };
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 

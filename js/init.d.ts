@@ -1,0 +1,29 @@
+// Types of `factorgate/init` (copied to pkg/ as init.d.ts for require, init.d.mts for import).
+// The source types are structural, so that projects without the DOM lib or @types/node check too.
+import type { Factorgate } from './index.js';
+
+export type * from './index.js';
+
+/** The .wasm's bytes. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+/** A compiled `WebAssembly.Module`. */
+export type WasmModule = object;
+/** A fetch `Response` for the .wasm (`application/wasm` lets it compile while streaming). */
+export interface WasmResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+/** Where the .wasm comes from: bytes, a compiled module, a fetch Response, or a URL to fetch. */
+export type WasmSource = WasmBytes | WasmModule | WasmResponse | { readonly href: string } | string;
+
+/**
+ * Compiles factorgate_bg.wasm from `source` and resolves to the API. Each call gives an
+ * independent runtime. Rejects (once, at start-up) when the source cannot be loaded or compiled;
+ * the API's calls themselves never throw.
+ */
+export function init(source: WasmSource | PromiseLike<WasmSource>): Promise<Factorgate>;
+
+/** Synchronous variant for bytes or a WebAssembly.Module (browsers: bytes only off the main thread). */
+export function initSync(source: WasmBytes | WasmModule): Factorgate;
