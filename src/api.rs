@@ -169,16 +169,7 @@ fn state_keys(options: &EngineOptions) -> Result<Option<StateKey>, Vec<ErrorItem
 
 /// Decodes a request document within the size cap.
 pub fn decode_request(request_json: &str) -> Result<Request, Vec<ErrorItem>> {
-    if request_json.len() > MAX_REQUEST_BYTES {
-        return Err(vec![ErrorItem::new(
-            codes::TOO_LARGE,
-            "",
-            format!(
-                "request is {} bytes, at most {MAX_REQUEST_BYTES} allowed",
-                request_json.len()
-            ),
-        )]);
-    }
+    crate::limits::within(request_json, MAX_REQUEST_BYTES, "request").map_err(|e| vec![e])?;
     decode::<Request>(request_json).map_err(|e| vec![e])
 }
 

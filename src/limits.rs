@@ -131,6 +131,18 @@ impl<T: Serialize, const N: usize> Serialize for BoundedVec<T, N> {
     }
 }
 
+/// `tooLarge` when a whole document is over its cap: checked before any parsing.
+pub fn within(document: &str, cap: usize, what: &str) -> Result<(), crate::error::ErrorItem> {
+    if document.len() <= cap {
+        return Ok(());
+    }
+    Err(crate::error::ErrorItem::new(
+        crate::error::codes::TOO_LARGE,
+        "",
+        format!("{what} is {} bytes, at most {cap} allowed", document.len()),
+    ))
+}
+
 /// The first few characters of untrusted text, for error messages.
 pub fn preview(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();

@@ -21,16 +21,7 @@ pub fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
 
 /// Decodes a policy document (size, duplicate keys, shape) without the semantic checks.
 pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
-    if json.len() > MAX_POLICY_BYTES {
-        return Err(vec![ErrorItem::new(
-            codes::TOO_LARGE,
-            "",
-            format!(
-                "policy is {} bytes, at most {MAX_POLICY_BYTES} allowed",
-                json.len()
-            ),
-        )]);
-    }
+    crate::limits::within(json, MAX_POLICY_BYTES, "policy").map_err(|e| vec![e])?;
     if let Some(problem) = structure::first_problem(json) {
         return Err(vec![problem]);
     }
