@@ -1,0 +1,314 @@
+'use strict';
+// The Auth0 post-login Action run through the built package (examples/node_modules/factorgate ->
+// pkg/), with a recording mock of the Action `api` and events shaped like Auth0's post-login event.
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { test } = require('node:test');
+
+const action = require('./post-login.js');
+const testing = require('factorgate/testing');
+
+const KEY = 'test-state-key-0123456789abcdef';
+const NS = 'https://factorgate.dev/';
+const ago = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+// Records every api call as [name, ...args]; metadata writes are applied to `metadata` so that a
+// second login can read what the first wrote.
+function mockApi() {
+  const calls = [];
+  const rec = (name) => (...args) => { calls.push([name, ...args]); };
+  const metadata = {};
+  return {
+    calls,
+    metadata,
+    named: (name) => calls.filter((c) => c[0] === name),
+    mfa: () => calls.filter((c) => /^(challenge|enroll)With/.test(c[0])),
+    access: { deny: rec('access.deny') },
+    authentication: {
+      challengeWith: rec('challengeWith'),
+      challengeWithAny: rec('challengeWithAny'),
+      enrollWith: rec('enrollWith'),
+      enrollWithAny: rec('enrollWithAny'),
+    },
+    user: {
+      setAppMetadata: (key, value) => { calls.push(['setAppMetadata', key, value]); metadata[key] = value; },
+      setUserMetadata: rec('setUserMetadata'),
+    },
+    idToken: { setCustomClaim: rec('idToken.setCustomClaim') },
+    accessToken: { setCustomClaim: rec('accessToken.setCustomClaim') },
+  };
+}
+
+const LOW_CONFIDENCE_TRAVEL = {
+  confidence: 'low',
+  version: '1',
+  assessments: {
+    ImpossibleTravel: { code: 'impossible_travel_from_last_login', confidence: 'low' },
+    NewDevice: { code: 'match', confidence: 'high', details: { device: 'known', useragent: 'known' } },
+    UntrustedIP: { code: 'not_found_on_deny_list', confidence: 'high' },
+  },
+};
+
+function event({ user = {}, methods, riskAssessment, transaction = {}, secrets = { FACTORGATE_STATE_KEY: KEY }, ...rest } = {}) {
+  return {
+    secrets,
+    user: {
+      user_id: 'auth0|alice',
+      email: 'alice@example.com',
+      email_verified: true,
+      created_at: '2024-01-10T09:00:00.000Z',
+      updated_at: ago(60),
+      last_password_reset: '2026-01-05T10:00:00.000Z',
+      enrolledFactors: [{ type: 'otp' }, { type: 'webauthn-roaming' }],
+      app_metadata: {},
+      user_metadata: {},
+      identities: [],
+      ...user,
+    },
+    stats: { logins_count: 42 },
+    authentication: {
+      methods: methods ?? [{ name: 'pwd', timestamp: ago(3) }, { name: 'mfa', type: 'otp', timestamp: ago(2) }],
+      ...(riskAssessment ? { riskAssessment } : {}),
+    },
+    request: {
+      ip: '198.51.100.7',
+      asn: '2119',
+      method: 'GET',
+      user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      hostname: 'acme.eu.auth0.com',
+      query: {},
+      body: {},
+      geoip: { countryCode: 'NO', countryCode3: 'NOR', countryName: 'Norway', cityName: 'Oslo', latitude: 59.91, longitude: 10.75, continentCode: 'EU', timeZone: 'Europe/Oslo' },
+    },
+    transaction: { acr_values: [], requested_scopes: ['openid', 'profile'], protocol: 'oidc-basic-profile', prompt: [], ...transaction },
+    client: { client_id: 'client-portal', name: 'Portal', metadata: {} },
+    connection: { id: 'con_1', name: 'Username-Password-Authentication', strategy: 'auth0' },
+    tenant: { id: 'acme' },
+    authorization: { roles: [] },
+    ...rest,
+  };
+}
+
+async function login(ev) {
+  const api = mockApi();
+  const result = await action.onExecutePostLogin(ev, api);
+  assert.ok(api.mfa().length <= action.MAX_MFA_COMMANDS, `${api.mfa().length} MFA commands`);
+  assert.equal(result.mfaCommands, api.mfa().length);
+  return { api, result, decision: result.decision };
+}
+
+const claim = (api, name) => api.named('idToken.setCustomClaim').find((c) => c[1] === NS + name)?.[2];
+const reasonCodes = (d) => d.reasons.map((r) => r.code);
+
+test('event mapping: factors, methods, risk assessment (confidence low = does not match history), network, acr, roles', () => {
+  const req = action.toLoginRequest(event({
+    user: {
+      enrolledFactors: [
+        { type: 'otp' }, { type: 'phone', options: { preferredMethod: 'voice' } }, { type: 'push-notification' },
+        { type: 'webauthn-roaming' }, { type: 'webauthn-platform' }, { type: 'email' }, { type: 'recovery-code' }, { type: 'duo' },
+      ],
+      app_metadata: { factorgate: { kind: 'contractor', capabilities: ['manageIam'], state: 'opaque' } },
+    },
+    methods: [{ name: 'pwd', timestamp: '2026-11-23T09:00:00.000Z' }, { name: 'mfa', type: 'push-notification', timestamp: '2026-11-23T09:01:00.000Z' }, { name: 'https://example.com/custom' }],
+    riskAssessment: {
+      confidence: 'low',
+      version: '1',
+      assessments: {
+        ImpossibleTravel: { code: 'impossible_travel_from_last_login', confidence: 'low' },
+        NewDevice: { code: 'no_match', confidence: 'low', details: { device: 'unknown', useragent: 'unknown' } },
+        UntrustedIP: { code: 'found_on_deny_list', confidence: 'low', details: { category: 'abuse', ip: '198.51.100.7', source: 'firehol' } },
+      },
+    },
+    transaction: { acr_values: ['phr'] },
+    authorization: { roles: ['payroll-admin'] },
+  }));
+  assert.deepEqual(req.user.factors.map((f) => f.type), ['totp', 'voice', 'push', 'webauthnRoaming', 'webauthnPlatform', 'email', 'recoveryCode']);
+  assert.deepEqual(req.session.methods, [{ type: 'password', at: '2026-11-23T09:00:00.000Z' }, { type: 'push', at: '2026-11-23T09:01:00.000Z' }]);
+  assert.deepEqual(req.session.hostRisk, { confidence: 'low', signals: ['impossibleTravel', 'newDevice', 'untrustedIp'] });
+  assert.deepEqual(req.session.geo, { lat: 59.91, lon: 10.75, country: 'NO', asn: 2119 });
+  assert.equal(req.session.ip, '198.51.100.7');
+  assert.deepEqual(req.requested.acr, ['phr']);
+  assert.deepEqual(req.user.roles, ['payroll-admin']);
+  assert.equal(req.user.kind, 'contractor');
+  assert.deepEqual(req.user.capabilities, ['manageIam']);
+  assert.equal(req.user.passwordChangedAt, '2026-01-05T10:00:00.000Z');
+  assert.equal(req.state, 'opaque');
+  assert.equal(req.app.id, 'client-portal');
+
+  // First logins and missing history are not "new device"; a passkey first factor is a factor.
+  const first = action.toLoginRequest(event({
+    methods: [{ name: 'passkey', timestamp: '2026-11-23T09:00:00.000Z' }],
+    riskAssessment: { confidence: 'neutral', assessments: { NewDevice: { code: 'initial_login', confidence: 'neutral' }, ImpossibleTravel: { code: 'initial_login', confidence: 'neutral' } } },
+  }));
+  assert.deepEqual(first.session.hostRisk, { confidence: 'neutral' });
+  assert.ok(first.user.factors.some((f) => f.type === 'passkeySynced'));
+});
+
+test('reverse mapping: one Auth0 factor per type, phone with the preferred methods the policy allows, no recovery-code challenge', () => {
+  assert.deepEqual(action.auth0Factors(['webauthnRoaming', 'totp', 'hotp', 'sms', 'voice', 'recoveryCode', 'passkeySynced', 'piv'], { forChallenge: true }), [
+    { type: 'webauthn-roaming' }, { type: 'otp' }, { type: 'phone', options: { preferredMethod: 'both' } },
+  ]);
+  assert.deepEqual(action.auth0Factors(['recoveryCode', 'push'], { forChallenge: false }), [{ type: 'recovery-code' }, { type: 'push-notification' }]);
+});
+
+test('calm login that already proved MFA: no challenge, acr/amr claims, state written', async () => {
+  const { api, decision } = await login(event());
+  assert.equal(decision.outcome, 'allow', JSON.stringify(decision.reasons));
+  assert.deepEqual(api.mfa(), []);
+  assert.deepEqual(api.named('access.deny'), []);
+  assert.equal(claim(api, 'aal'), 2);
+  assert.deepEqual(claim(api, 'amr'), ['pwd', 'otp', 'mfa']);
+  assert.equal(claim(api, 'risk'), 'low');
+  assert.equal(api.named('accessToken.setCustomClaim').length, api.named('idToken.setCustomClaim').length);
+  assert.equal(typeof api.metadata.factorgate.state, 'string');
+});
+
+test('password only on an ordinary app: challengeWithAny with the factors the user has', async () => {
+  const { api, decision } = await login(event({ methods: [{ name: 'pwd', timestamp: ago(1) }] }));
+  assert.equal(decision.outcome, 'stepUp');
+  assert.deepEqual(api.mfa(), [['challengeWithAny', [{ type: 'webauthn-roaming' }, { type: 'otp' }]]]);
+  assert.equal(claim(api, 'aal'), 2); // what the session proves once the challenge is passed
+});
+
+test('risky login (confidence low + impossible travel) with factors: challenge with the strongest (phishing-resistant) only, no enrollment', async () => {
+  const { api, decision } = await login(event({ methods: [{ name: 'pwd', timestamp: ago(1) }], riskAssessment: LOW_CONFIDENCE_TRAVEL }));
+  assert.equal(decision.outcome, 'stepUp');
+  assert.equal(decision.risk.level, 'high');
+  assert.ok(reasonCodes(decision).includes('hostRiskMedium') && reasonCodes(decision).includes('impossibleTravel'), reasonCodes(decision).join());
+  assert.equal(decision.enrollmentAllowed, false);
+  assert.deepEqual(api.mfa(), [['challengeWith', { type: 'webauthn-roaming' }]]);
+  assert.equal(claim(api, 'aal'), 3);
+  assert.equal(api.named('enrollWith').length + api.named('enrollWithAny').length, 0);
+});
+
+test('a challenge names only factors the user has (Auth0 ignores the others)', async () => {
+  const { api, decision } = await login(event({
+    user: { enrolledFactors: [{ type: 'phone', options: { preferredMethod: 'sms' } }] },
+    methods: [{ name: 'pwd', timestamp: ago(1) }],
+  }));
+  assert.equal(decision.outcome, 'stepUp');
+  assert.deepEqual(api.mfa(), [['challengeWith', { type: 'phone', options: { preferredMethod: 'sms' } }]]);
+});
+
+test('no factors and a calm login: enrollWithAny with the types the policy allows', async () => {
+  const { api, decision } = await login(event({ user: { user_id: 'auth0|new', enrolledFactors: [] }, methods: [{ name: 'pwd', timestamp: ago(1) }] }));
+  assert.equal(decision.outcome, 'enroll');
+  assert.deepEqual(api.mfa(), [['enrollWithAny', [{ type: 'webauthn-roaming' }, { type: 'webauthn-platform' }, { type: 'push-notification' }, { type: 'otp' }]]]);
+  assert.deepEqual(api.named('access.deny'), []);
+});
+
+test('a user with a weaker factor who must enroll a stronger one: challenge with the existing factor first, then enroll', async () => {
+  const { api, decision } = await login(event({
+    user: { user_id: 'auth0|carol', enrolledFactors: [{ type: 'phone', options: { preferredMethod: 'sms' } }] },
+    methods: [{ name: 'pwd', timestamp: ago(1) }],
+    transaction: { acr_values: ['phr'] },
+  }));
+  assert.equal(decision.outcome, 'enroll');
+  assert.deepEqual(api.mfa(), [
+    ['challengeWith', { type: 'phone', options: { preferredMethod: 'sms' } }],
+    ['enrollWithAny', [{ type: 'webauthn-roaming' }, { type: 'webauthn-platform' }]],
+  ]);
+  assert.equal(claim(api, 'acr'), 'phr'); // satisfied once the new key is used
+});
+
+test('no factors and a risky login: deny with a reason, never enroll', async () => {
+  const { api, decision } = await login(event({ user: { user_id: 'auth0|bob', enrolledFactors: [] }, methods: [{ name: 'pwd', timestamp: ago(1) }], riskAssessment: LOW_CONFIDENCE_TRAVEL }));
+  assert.equal(decision.outcome, 'deny');
+  assert.deepEqual(api.mfa(), []);
+  const [deny] = api.named('access.deny');
+  assert.match(deny[1], /^factorgate: .+/);
+  assert.equal(typeof api.metadata.factorgate.state, 'string', 'the risky sign-in is remembered even when denied');
+});
+
+test('state is written to app_metadata.factorgate and read back on the next login', async () => {
+  const appMetadata = { factorgate: { kind: 'employee' }, other: 1 };
+  const first = await login(event({ user: { user_id: 'auth0|dave', app_metadata: appMetadata } }));
+  assert.ok(reasonCodes(first.decision).includes('stateMissing'));
+  const stored = first.api.metadata.factorgate;
+  assert.equal(stored.kind, 'employee', 'fields set by the administrator are kept');
+  assert.equal(typeof stored.state, 'string');
+  assert.ok(stored.state.length <= 2048);
+
+  const second = await login(event({ user: { user_id: 'auth0|dave', app_metadata: { ...appMetadata, factorgate: stored } } }));
+  assert.equal(second.decision.outcome, 'allow');
+  assert.ok(!reasonCodes(second.decision).includes('stateMissing'), reasonCodes(second.decision).join());
+  assert.ok(!reasonCodes(second.decision).includes('stateTampered'));
+  assert.notEqual(second.api.metadata.factorgate.state, stored.state);
+
+  // Another user's state does not verify: ignored, scored and alerted.
+  const stolen = await login(event({ user: { user_id: 'auth0|eve', app_metadata: { factorgate: stored } } }));
+  assert.ok(reasonCodes(stolen.decision).includes('stateTampered'));
+});
+
+test('an engine error (request over the caps) applies the policy fail mode: closed = challenge with the strongest factor', async () => {
+  const { api, decision } = await login(event({ user: { user_id: `auth0|${'x'.repeat(300)}` } }));
+  assert.deepEqual(reasonCodes(decision), ['engineFailure']);
+  assert.equal(decision.outcome, 'stepUp');
+  assert.deepEqual(api.mfa(), [['challengeWith', { type: 'webauthn-roaming' }]]);
+  assert.ok(decision.alerts.length > 0);
+
+  const none = await login(event({ user: { user_id: `auth0|${'y'.repeat(300)}`, enrolledFactors: [] } }));
+  assert.equal(none.decision.outcome, 'deny');
+  assert.equal(none.api.named('access.deny').length, 1);
+});
+
+test('a WebAssembly trap is answered with the fail mode by the package itself; break-glass accounts fail open', async () => {
+  testing.injectTraps(1);
+  const { api, decision } = await login(event());
+  assert.deepEqual(reasonCodes(decision), ['engineFailure']);
+  assert.deepEqual(api.mfa(), [['challengeWith', { type: 'webauthn-roaming' }]]);
+
+  testing.injectTraps(1);
+  const glass = await login(event({ user: { user_id: 'auth0|glass', app_metadata: { factorgate: { kind: 'breakGlass' } } } }));
+  assert.equal(glass.decision.outcome, 'allow');
+  assert.deepEqual(glass.api.mfa(), []);
+  assert.deepEqual(glass.api.named('access.deny'), []);
+});
+
+test('refresh-token exchanges cannot prompt: a step-up becomes a deny', async () => {
+  const { api } = await login(event({ methods: [{ name: 'pwd', timestamp: ago(1) }], transaction: { protocol: 'oauth2-refresh-token' } }));
+  assert.deepEqual(api.mfa(), []);
+  assert.match(api.named('access.deny')[0][1], /sign in again/);
+});
+
+test('enrollment gate: no MFA API token with the enroll scope from a session that may not add factors', async () => {
+  const mfaApi = { resource_server: { identifier: 'https://acme.eu.auth0.com/mfa/' }, transaction: { requested_scopes: ['enroll'] } };
+  const risky = await login(event({ ...mfaApi, riskAssessment: LOW_CONFIDENCE_TRAVEL }));
+  assert.equal(risky.decision.enrollmentAllowed, false);
+  assert.match(risky.api.named('access.deny')[0][1], /adding a factor/);
+  const calm = await login(event(mfaApi));
+  assert.equal(calm.decision.enrollmentAllowed, true);
+  assert.deepEqual(calm.api.named('access.deny'), []);
+});
+
+test('without the secret the Action still decides, without memory', async () => {
+  const { api, decision } = await login(event({ secrets: {} }));
+  assert.equal(decision.outcome, 'allow');
+  assert.equal(api.named('setAppMetadata').length, 0);
+  await login(event()); // back to the keyed engine for any later test
+});
+
+test('alerts are POSTed to FACTORGATE_ALERT_URL when set (loopback)', async () => {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { received.push(JSON.parse(body)); res.end(); });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${server.address().port}/alerts`;
+    const { decision } = await login(event({
+      secrets: { FACTORGATE_STATE_KEY: KEY, FACTORGATE_ALERT_URL: url },
+      user: { user_id: 'auth0|frank', enrolledFactors: [] },
+      methods: [{ name: 'pwd', timestamp: ago(1) }],
+      riskAssessment: LOW_CONFIDENCE_TRAVEL,
+    }));
+    assert.equal(decision.outcome, 'deny');
+    assert.equal(received.length, 1);
+    assert.deepEqual(received[0].map((a) => a.class_uid), decision.alerts.map((a) => a.class_uid));
+    assert.ok(received[0].some((a) => a.class_uid === 2004));
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
