@@ -1,5 +1,5 @@
 # factorgate: `make demo` and `make test` work on a fresh machine (they run scripts/setup.sh).
-.PHONY: all setup pkg test lint demo clean
+.PHONY: all setup pkg test lint demo clean fuzz
 
 all: pkg
 
@@ -13,6 +13,12 @@ pkg: setup
 # fmt, clippy (native and wasm32), cargo test, wasm-bindgen-test in Node, pkg/, pkg-tests.
 test:
 	@scripts/test.sh test
+
+# cargo fuzz (libFuzzer) on the native build: request, policy and state targets, FUZZ_SECONDS each
+# (default 600), one after another; a crasher is kept in tests/fuzz-crashers/ (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # fmt and clippy (native and wasm32) only.
 lint:

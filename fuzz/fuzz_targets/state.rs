@@ -1,0 +1,4 @@
+//! State decoding and threading (see `checks::state` in tests/support/fuzz_checks.rs).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| factorgate_fuzz::state(data));
