@@ -28,6 +28,11 @@ if [ "$what" = test ]; then
     for v in $FG_EXTRA_NODES; do
         add "examples (node --test, v$v)" "fg_on_node $v $examples"
     done
+    # Browser examples in headless Chromium (Debian's, driven by playwright-core; setup installs
+    # it): the policy preview (esbuild bundle of the package's browser entry, served on loopback)
+    # and OIDC step-up through oidc-provider + openid-client. Node >= 20 (playwright-core).
+    add "browser examples (Chromium: policy preview, OIDC step-up)" \
+        "node --test examples/policy-preview/*.test.mjs examples/oidc/*.test.mjs"
 fi
 
 start=$SECONDS

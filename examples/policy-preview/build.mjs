@@ -1,0 +1,57 @@
+// Builds the policy preview into dist/: static files any web server can serve.
+//
+//   dist/app.js              src/app.js bundled by esbuild with the package's browser entry
+//                            (`import ... from 'factorgate'`, as a user of the package writes it)
+//   dist/factorgate_bg.wasm  the package's .wasm, next to the bundle: the browser entry fetches
+//                            new URL('./factorgate_bg.wasm', import.meta.url)
+//   dist/gallery.json        the login and factor-change cases of tests/vectors/
+//   dist/index.html, style.css
+//
+//   node examples/policy-preview/build.mjs      (after `make pkg`)
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const vectorsDir = join(here, '..', '..', 'tests', 'vectors');
+
+/** The gallery: every login and factor-change vector that is a decision case (not a refusal). */
+export function galleryCases() {
+  const strip = ({ expect, ...rest }) => rest; // the expectations are for the test runners
+  return readdirSync(vectorsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(vectorsDir, f), 'utf8')))
+    .filter((v) => (v.entry === 'login' || v.entry === 'factorChange')
+      && typeof v.request === 'object' && v.expect?.type !== 'error')
+    .map((v) => ({ ...strip(v), ...(v.steps ? { steps: v.steps.map(strip) } : {}) }));
+}
+
+export async function buildPreview({ outdir = join(here, 'dist') } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(here, 'src', 'app.js')],
+    outfile: join(outdir, 'app.js'),
+    bundle: true,
+    format: 'esm', // the browser entry initialises with a top-level await
+    platform: 'browser', // conditions browser, import: the package's browser.mjs
+    target: 'es2022',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const require = createRequire(import.meta.url);
+  copyFileSync(require.resolve('factorgate/factorgate_bg.wasm'), join(outdir, 'factorgate_bg.wasm'));
+  for (const f of ['index.html', 'style.css']) copyFileSync(join(here, 'src', f), join(outdir, f));
+  const cases = galleryCases();
+  writeFileSync(join(outdir, 'gallery.json'), JSON.stringify({ from: 'tests/vectors', cases }));
+  return { outdir, cases: cases.length, files: readdirSync(outdir).map((f) => [f, statSync(join(outdir, f)).size]) };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = await buildPreview();
+  console.log(`[policy-preview] ${out.outdir}: ${out.cases} cases; ${out.files.map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`).join(', ')}`);
+}
