@@ -112,6 +112,7 @@ export async function startIdp({ port = 0, clients, users = exampleUsers(), poli
     claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], profile: ['name', 'preferred_username'] },
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
+    ttl: { Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(ctx, sub) {
       const user = users.get(sub);
