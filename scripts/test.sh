@@ -23,7 +23,7 @@ if [ "$what" = test ]; then
     done
     # Host examples (Auth0 Action, Okta hook service, Cognito triggers) through the built package,
     # on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
-    examples="--test examples/auth0/*.test.js examples/okta/*.test.js"
+    examples="--test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js"
     add "examples (node --test, $(node --version))" "node $examples"
     for v in $FG_EXTRA_NODES; do
         add "examples (node --test, v$v)" "fg_on_node $v $examples"
