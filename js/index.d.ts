@@ -87,12 +87,15 @@ export interface Decision {
   requirement?: {
     minAal?: number;
     phishingResistant?: boolean;
+    hardwareBound?: boolean;
     factors?: Array<FactorType | string>;
     maxAgeS?: number;
     [extra: string]: unknown;
   };
   approval?: { by: string[]; expiresInS?: number; [extra: string]: unknown };
   enrollmentAllowed?: boolean;
+  /** Login: what the session proved, for the host's `acr`/`amr` claims (`acr`: the requested value it satisfies). */
+  assurance?: { aal: number; phishingResistant: boolean; hardwareBound: boolean; amr: string[]; acr?: string; [extra: string]: unknown };
   notify?: Array<{ channel: string; template: string; [extra: string]: unknown }>;
   /** OCSF 1.8 events (SPEC §7). */
   alerts?: Array<{ class_uid: number; [extra: string]: unknown }>;

@@ -129,6 +129,14 @@ const asn = (value) => {
 };
 const number = (x) => (typeof x === 'number' && Number.isFinite(x) ? x : typeof x === 'string' && x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined);
 
+// Only booleans: a flag the engine cannot read would turn the whole request into an error.
+const flagsOf = (flags) => {
+  if (flags === null || typeof flags !== 'object') return undefined;
+  const out = {};
+  for (const name of ['simSwap', 'reportedSuspicious']) if (typeof flags[name] === 'boolean') out[name] = flags[name];
+  return out;
+};
+
 /** The factorgate login request for an Auth0 post-login event. */
 function toLoginRequest(event) {
   const user = event.user ?? {};
@@ -166,7 +174,7 @@ function toLoginRequest(event) {
       lastLoginAt: timestamp(user.last_login),
       passwordChangedAt: timestamp(user.last_password_reset),
       factors: factors.slice(0, 32),
-      flags: meta.flags && typeof meta.flags === 'object' ? meta.flags : undefined,
+      flags: flagsOf(meta.flags),
     },
     session: {
       ip: isIP(event.request?.ip ?? '') ? event.request.ip : undefined,

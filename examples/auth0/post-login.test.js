@@ -107,7 +107,7 @@ test('event mapping: factors, methods, risk assessment (confidence low = does no
         { type: 'otp' }, { type: 'phone', options: { preferredMethod: 'voice' } }, { type: 'push-notification' },
         { type: 'webauthn-roaming' }, { type: 'webauthn-platform' }, { type: 'email' }, { type: 'recovery-code' }, { type: 'duo' },
       ],
-      app_metadata: { factorgate: { kind: 'contractor', capabilities: ['manageIam'], state: 'opaque' } },
+      app_metadata: { factorgate: { kind: 'contractor', capabilities: ['manageIam'], flags: { simSwap: true, reportedSuspicious: 'yes' }, state: 'opaque' } },
     },
     methods: [{ name: 'pwd', timestamp: '2026-11-23T09:00:00.000Z' }, { name: 'mfa', type: 'push-notification', timestamp: '2026-11-23T09:01:00.000Z' }, { name: 'https://example.com/custom' }],
     riskAssessment: {
@@ -131,6 +131,7 @@ test('event mapping: factors, methods, risk assessment (confidence low = does no
   assert.deepEqual(req.user.roles, ['payroll-admin']);
   assert.equal(req.user.kind, 'contractor');
   assert.deepEqual(req.user.capabilities, ['manageIam']);
+  assert.deepEqual(req.user.flags, { simSwap: true });
   assert.equal(req.user.passwordChangedAt, '2026-01-05T10:00:00.000Z');
   assert.equal(req.state, 'opaque');
   assert.equal(req.app.id, 'client-portal');
