@@ -80,6 +80,40 @@ impl<const N: usize> Serialize for BoundedString<N> {
     }
 }
 
+/// Reads a string of at most [`MAX_TEXT`] bytes and parses it *inside* the visitor, so that a
+/// value that does not parse is reported at the value itself. (serde_json positions an error
+/// raised after the string was read one character further, on the `}` that may close the
+/// enclosing object: the error would then name the object, not the field.)
+pub fn parse_text<'de, D, T>(
+    d: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct V<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<T> Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            if v.len() > MAX_TEXT {
+                return Err(E::custom(format!(
+                    "too long: {} bytes, at most {MAX_TEXT} allowed",
+                    v.len()
+                )));
+            }
+            (self.parse)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(V { expecting, parse })
+}
+
 /// A list of at most `N` items; reading stops at the first item over the cap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedVec<T, const N: usize>(pub Vec<T>);

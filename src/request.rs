@@ -152,12 +152,10 @@ pub struct Ip(pub IpAddr);
 
 impl<'de> Deserialize<'de> for Ip {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Text::deserialize(d)?;
-        s.0.parse::<IpAddr>().map(Ip).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "invalid IP address {:?}",
-                crate::limits::preview(&s.0)
-            ))
+        crate::limits::parse_text(d, "an IP address string", |s| {
+            s.parse::<IpAddr>()
+                .map(Ip)
+                .map_err(|_| format!("invalid IP address {:?}", crate::limits::preview(s)))
         })
     }
 }

@@ -34,12 +34,13 @@ impl Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = crate::limits::Text::deserialize(d)?;
-        Timestamp::parse(&s.0).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "invalid timestamp {:?}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
-                crate::limits::preview(&s.0)
-            ))
+        crate::limits::parse_text(d, "an RFC 3339 timestamp string", |s| {
+            Timestamp::parse(s).ok_or_else(|| {
+                format!(
+                    "invalid timestamp {:?}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
+                    crate::limits::preview(s)
+                )
+            })
         })
     }
 }

@@ -329,3 +329,43 @@ fn account_change_alerts_are_ocsf_shaped() {
     );
     assert_eq!(alert["time"], 1_795_428_000_000_i64);
 }
+
+/// A value that fails to parse after it was read as a string (timestamps, IP addresses) is
+/// located at its own field even when it is the last one of its object (issue 6: these were
+/// reported at the enclosing object, `/user` for `/user/createdAt`).
+#[test]
+fn a_bad_last_field_is_located_at_the_field() {
+    let e = engine();
+    let cases = [
+        (
+            r#"{"user":{"id":"a","createdAt":"2026-02-30T00:00:00Z"}}"#,
+            "invalidTimestamp",
+            "/user/createdAt",
+        ),
+        (
+            r#"{"user":{"id":"a","createdAt":"2026-02-30T00:00:00Z" }}"#,
+            "invalidTimestamp",
+            "/user/createdAt",
+        ),
+        (
+            r#"{"user":{"id":"a"},"session":{"ip":"1.2.3.999"}}"#,
+            "invalidShape",
+            "/session/ip",
+        ),
+        (
+            r#"{"user":{"id":"a"},"session":{"methods":[{"type":"totp","at":"x"}]}}"#,
+            "invalidTimestamp",
+            "/session/methods/0/at",
+        ),
+        (
+            r#"{"user":{"id":"a","createdAt":1795428000}}"#,
+            "invalidShape",
+            "/user/createdAt",
+        ),
+    ];
+    for (input, code, path) in cases {
+        let out = parse(&e.decide_login_json(input, NOW_MS));
+        assert_eq!(out["errors"][0]["code"], code, "{input}: {out}");
+        assert_eq!(out["errors"][0]["path"], path, "{input}: {out}");
+    }
+}
