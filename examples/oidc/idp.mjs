@@ -20,7 +20,7 @@
 // address is neither). See README.md.
 import { randomBytes, randomUUID, timingSafeEqual, createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 import * as OTPAuth from 'otpauth';
 import {
   generateAuthenticationOptions,
@@ -113,7 +113,7 @@ export async function startIdp({ port = 0, clients, users = exampleUsers(), poli
     features: { devInteractions: { enabled: false } },
     pkce: { required: () => true },
     ttl: { Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
-    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}`, policy: loginPolicy() },
     async findAccount(ctx, sub) {
       const user = users.get(sub);
       if (!user) return undefined;
@@ -429,6 +429,21 @@ export async function startIdp({ port = 0, clients, users = exampleUsers(), poli
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
+
+// oidc-provider's prompts, plus one login check: an existing session that has not proved any of
+// the requested acr values goes through the interaction again (oidc-provider by itself only does
+// so for an `essential` acr in the claims parameter). Not right after an interaction: its result
+// stands, and the client checks the acr it got.
+function loginPolicy() {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  policy.get('login').checks.push(new Check('acr_not_proved', 'the session has not proved a requested acr', (ctx) => {
+    const requested = String(ctx.oidc.params.acr_values ?? '').split(' ').filter(Boolean);
+    if (requested.length === 0 || ctx.oidc.result?.login) return Check.NO_NEED_TO_PROMPT;
+    return requested.includes(ctx.oidc.acr) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+  }));
+  return policy;
+}
 
 function summary(decision) {
   return decision.reasons.map((r) => r.code).join(', ');

@@ -105,6 +105,16 @@ describe('OIDC step-up through oidc-provider, decided by factorgate', () => {
     assert.equal(claims.sub, 'bob');
     assert.equal(claims.acr, 'urn:okta:loa:2fa:any');
     assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+
+    // The same browser, its provider session proved 2fa only: asking for phr signs in again,
+    // it does not ride on that session.
+    await page.goto(`${rp.origin}/login?acr=phr`);
+    await page.waitForSelector('#username');
+    // ...while asking for what the session proved does ride on it (no interaction).
+    await page.goto(`${rp.origin}/login?acr=urn:okta:loa:2fa:any`);
+    const again = await verdict(page);
+    assert.equal(again.ok, true);
+    assert.equal(again.claims.acr, 'urn:okta:loa:2fa:any');
     assert.deepEqual(errors, []);
     await context.close();
   });
