@@ -149,6 +149,17 @@ pub fn pointer_at(input: &str, offset: usize) -> String {
         }
         i += 1;
     }
+    // serde_json locates a wrong-typed value at the character before it; for the first item of
+    // a list that is the list's `[`, so the item has not started yet. Whatever comes next, other
+    // than the list's end, is that item.
+    if let Some(Frame::Array { started, .. }) = stack.last_mut() {
+        let next = bytes
+            .get(offset.min(bytes.len())..)
+            .and_then(|rest| rest.iter().find(|b| !b.is_ascii_whitespace()));
+        if next.is_some_and(|b| *b != b']') {
+            *started = true;
+        }
+    }
     let mut out = String::new();
     for frame in &stack {
         match frame {
@@ -270,5 +281,12 @@ mod tests {
         assert_eq!(e.path, "/list/0");
         let e = decode::<Outer>(r#"{"list": [{"n": 1}"#).unwrap_err();
         assert_eq!(e.code, codes::INVALID_JSON);
+        // A wrong-typed first item is the item, not the list (issue 6).
+        let e = decode::<Outer>(r#"{"list": [true]}"#).unwrap_err();
+        assert_eq!(e.path, "/list/0");
+        let e = decode::<Outer>(r#"{"list": [ "x", {"n": 1}]}"#).unwrap_err();
+        assert_eq!(e.path, "/list/0");
+        let e = decode::<Outer>(r#"{"list": [{"n": 1}, 7]}"#).unwrap_err();
+        assert_eq!(e.path, "/list/1");
     }
 }
