@@ -1,5 +1,5 @@
 # factorgate: `make demo` and `make test` work on a fresh machine (they run scripts/setup.sh).
-.PHONY: all setup pkg test lint demo clean fuzz
+.PHONY: all setup pkg test lint demo clean fuzz soak
 
 all: pkg
 
@@ -19,6 +19,12 @@ test:
 FUZZ_SECONDS ?= 600
 fuzz: setup
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Memory soak through the built package: 1 000 000 calls, valid and malformed, wasm memory flat
+# after warm-up (make test runs the same test with 100 000 calls).
+SOAK_CALLS ?= 1000000
+soak: pkg
+	@FACTORGATE_SOAK_CALLS=$(SOAK_CALLS) FACTORGATE_SOAK_REPORT=pkg-tests/out/soak.json node --test pkg-tests/soak.test.cjs
 
 # fmt and clippy (native and wasm32) only.
 lint:
