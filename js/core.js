@@ -317,6 +317,23 @@ export function createFactorgate(source) {
     lastFailure: () => lastFailure,
     /** Bytes of linear memory of the live instance. */
     memoryBytes: () => current()?.memory.buffer.byteLength ?? 0,
+    /**
+     * Grows the live instance's linear memory to its maximum: the engine's next allocation that
+     * memory it already holds cannot serve fails, Rust aborts and the instance traps (a real
+     * out-of-memory, for the trap-recovery tests). Returns the bytes of memory now.
+     */
+    exhaustMemory() {
+      const inst = current();
+      if (inst === null) return 0;
+      for (let pages = 1 << 14; pages >= 1; pages >>= 1) {
+        try {
+          for (;;) inst.memory.grow(pages);
+        } catch {
+          // at the maximum, for this step
+        }
+      }
+      return inst.memory.buffer.byteLength;
+    },
     /** Finalizers of retired instances' objects that ran and did nothing. */
     suppressedFinalizers: () => stats.suppressedFinalizers,
     /** The fail-mode decision the engine would answer with for this request, computed directly. */

@@ -15,6 +15,8 @@ export interface Testing {
   lastFailure(): unknown;
   /** Bytes of linear memory of the live instance. */
   memoryBytes(): number;
+  /** Grows the live instance's memory to its maximum, so that the engine's next allocation beyond what it holds traps (a real out-of-memory); returns the bytes of memory now. */
+  exhaustMemory(): number;
   /** Finalizers of retired instances' objects that ran and did nothing. */
   suppressedFinalizers(): number;
   /** The fail-mode decision the engine answers with after a trap, computed directly. */
@@ -29,5 +31,6 @@ export declare const generation: Testing['generation'];
 export declare const failures: Testing['failures'];
 export declare const lastFailure: Testing['lastFailure'];
 export declare const memoryBytes: Testing['memoryBytes'];
+export declare const exhaustMemory: Testing['exhaustMemory'];
 export declare const suppressedFinalizers: Testing['suppressedFinalizers'];
 export declare const failMode: Testing['failMode'];

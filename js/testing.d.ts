@@ -15,6 +15,8 @@ interface Testing {
   lastFailure(): unknown;
   /** Bytes of linear memory of the live instance. */
   memoryBytes(): number;
+  /** Grows the live instance's memory to its maximum, so that the engine's next allocation beyond what it holds traps (a real out-of-memory); returns the bytes of memory now. */
+  exhaustMemory(): number;
   /** Finalizers of retired instances' objects that ran and did nothing. */
   suppressedFinalizers(): number;
   /** The fail-mode decision the engine answers with after a trap, computed directly. */
