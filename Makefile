@@ -1,5 +1,5 @@
 # factorgate: `make demo` and `make test` work on a fresh machine (they run scripts/setup.sh).
-.PHONY: all setup pkg test lint demo clean fuzz soak
+.PHONY: all setup pkg test lint demo bench clean fuzz soak
 
 all: pkg
 
@@ -32,6 +32,12 @@ lint:
 
 demo: pkg
 	@node examples/demo.mjs
+
+# SPEC §11 through the built package: warm decisions vs Cedar wasm, a JSON round trip and a JS
+# rule (tinybench, p50/p99), cold start, wasm memory over 1 M decisions, size. BENCH_ARGS=--readme
+# rewrites the README's table; BENCH_ARGS="--time 1000 --decisions 100000" for a quicker run.
+bench: pkg
+	@node bench/run.mjs $(BENCH_ARGS)
 
 clean:
 	rm -rf pkg target/pkg-build target/wasm

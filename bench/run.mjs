@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// `make bench`: SPEC §11 budgets measured through the built package (pkg/), in Node.
+//
+//   warm decisions   tinybench, one sample per call: decideLogin and assessFactorChange on a
+//                    realistic request with a full state (bench/requests.mjs), JSON in and out;
+//                    references in the same run: Cedar wasm 4.13 (statefulIsAuthorized on a
+//                    preparsed policy set with an equivalent step-up rule), a JSON round trip of
+//                    the same request, and the rule written by hand in JS
+//   cold start       fresh Node processes: import of the package + compilePolicy(defaultPolicy())
+//   memory           wasm memory over N decisions, valid and malformed mixed (default 1,000,000)
+//   size             pkg/factorgate_bg.wasm raw and gzip
+//
+// Options: --time <ms per task> (default 3000), --decisions <n> (default 1e6),
+//          --readme (rewrite the README section between <!-- bench --> and <!-- /bench -->).
+// Times are reported, never asserted (make test asserts the size only).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { Bench } from 'tinybench';
+import { CEDAR_POLICIES, NOW, STATE_KEY, cedarCall, factorChangeRequest, fullState, jsRule, loginRequest } from './requests.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const TIME = opt('time', 3000);
+const DECISIONS = opt('decisions', 1_000_000);
+const pkgEntry = pathToFileURL(join(root, 'pkg', 'node.mjs')).href;
+const cedarEntry = require.resolve('@cedar-policy/cedar-wasm/nodejs');
+const say = (s) => process.stderr.write(`[bench] ${s}\n`);
+const loadAtStart = os.loadavg()[0]; // a shared machine's other work shows in the times
+
+const fg = await import(pkgEntry);
+const testing = (await import(pathToFileURL(join(root, 'pkg', 'testing.mjs')).href)).default;
+const cedar = require(cedarEntry);
+
+// --- inputs --------------------------------------------------------------------------------------
+const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: STATE_KEY });
+if (engine.type !== 'engine') throw new Error(`compilePolicy: ${JSON.stringify(engine)}`);
+const state = fullState(engine);
+const login = loginRequest(NOW, undefined, state);
+const change = factorChangeRequest(NOW, state);
+const callOpts = { now: NOW };
+const first = engine.decideLogin(login, callOpts);
+const firstChange = engine.assessFactorChange(change, callOpts);
+if (first.type !== 'decision' || firstChange.type !== 'decision') throw new Error('bench requests do not decide');
+
+const preparsed = cedar.preparsePolicySet('factorgate-bench', { staticPolicies: CEDAR_POLICIES });
+if (preparsed.type !== 'success') throw new Error(`cedar preparse: ${JSON.stringify(preparsed)}`);
+const call = cedarCall(login, NOW);
+const cedarAnswer = cedar.statefulIsAuthorized(call);
+if (cedarAnswer.type !== 'success') throw new Error(`cedar: ${JSON.stringify(cedarAnswer)}`);
+const ruleAnswer = jsRule(login, NOW);
+say(`login: ${first.outcome} (${first.reasons.map((r) => r.code).join(', ')}); change: ${firstChange.outcome}; ` +
+  `cedar: ${cedarAnswer.response.decision}; js rule: ${ruleAnswer.outcome}; ` +
+  `request ${JSON.stringify(login).length} B with a ${state.length}-character state, decision ${JSON.stringify(first).length} B`);
+
+// --- warm decisions -----------------------------------------------------------------------------
+let sink = 0;
+const bench = new Bench({ time: TIME, warmupTime: Math.min(1000, TIME / 3), timestampProvider: 'hrtimeNow' });
+bench
+  .add('factorgate decideLogin', () => { sink ^= engine.decideLogin(login, callOpts).risk.score; })
+  .add('factorgate assessFactorChange', () => { sink ^= engine.assessFactorChange(change, callOpts).risk.score; })
+  .add('Cedar 4.13 statefulIsAuthorized (preparsed)', () => { sink ^= cedar.statefulIsAuthorized(call).type.length; })
+  .add('JSON round trip of the request', () => { sink ^= JSON.parse(JSON.stringify(login)).user.id.length; })
+  .add('hand-written JS rule', () => { sink ^= jsRule(login, NOW).reasons.length; });
+say(`tinybench: ${bench.tasks.length} tasks, ${TIME} ms each`);
+await bench.run();
+const us = (ms) => ms * 1000;
+const rows = bench.tasks.map((t) => ({ name: t.name, p50: us(t.result.latency.p50), p99: us(t.result.latency.p99), samples: t.result.latency.samplesCount ?? t.runs }));
+const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+const fgLogin = byName['factorgate decideLogin'];
+const cedarRow = byName['Cedar 4.13 statefulIsAuthorized (preparsed)'];
+
+// --- cold start ---------------------------------------------------------------------------------
+function coldStart(script, runs = 15) {
+  const out = [];
+  for (let i = 0; i < runs; i += 1) {
+    out.push(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: root })));
+  }
+  const median = (k) => out.map((o) => o[k]).sort((a, b) => a - b)[Math.floor(out.length / 2)];
+  return Object.fromEntries(Object.keys(out[0]).map((k) => [k, median(k)]));
+}
+say('cold start: 15 fresh processes each');
+const fgCold = coldStart(`
+  const t0 = performance.now();
+  const fg = await import(${JSON.stringify(pkgEntry)});
+  const t1 = performance.now();
+  const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: ${JSON.stringify(STATE_KEY)} });
+  const t2 = performance.now();
+  const d = engine.decideLogin(${JSON.stringify(login)}, { now: ${NOW} });
+  const t3 = performance.now();
+  if (d.type !== 'decision') throw new Error('no decision');
+  console.log(JSON.stringify({ importMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0, firstDecisionMs: t3 - t2 }));`);
+const cedarCold = coldStart(`
+  import { createRequire } from 'node:module';
+  const require = createRequire(${JSON.stringify(pathToFileURL(join(root, 'bench', 'run.mjs')).href)});
+  const t0 = performance.now();
+  const cedar = require(${JSON.stringify(cedarEntry)});
+  const t1 = performance.now();
+  cedar.preparsePolicySet('p', { staticPolicies: ${JSON.stringify(CEDAR_POLICIES)} });
+  const t2 = performance.now();
+  console.log(JSON.stringify({ importMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0 }));`, 7);
+
+// --- memory over many decisions -----------------------------------------------------------------
+say(`memory: ${DECISIONS.toLocaleString('en')} decisions, valid and malformed mixed`);
+const malformedJson = JSON.stringify(login).slice(0, 400); // truncated: invalidJson
+const badShape = { user: { id: 5, factors: 'none' }, session: { geo: { lat: 'north' } } }; // invalidShape
+const tooLarge = JSON.stringify({ ...login, pad: 'x'.repeat(70_000) }); // tooLarge, rejected before parsing
+const memOf = () => testing.memoryBytes();
+const mix = (i) => {
+  switch (i % 10) {
+    case 0: return engine.decideLogin(malformedJson, callOpts);
+    case 1: return engine.decideLogin(badShape, callOpts);
+    case 2: return engine.assessFactorChange(change, callOpts);
+    case 3: return engine.assessFactorChange(malformedJson, callOpts);
+    case 4: return i % 1000 === 4 ? engine.decideLogin(tooLarge, callOpts) : engine.decideLogin(login, callOpts);
+    default: return engine.decideLogin(login, callOpts);
+  }
+};
+const WARMUP = 20_000;
+for (let i = 0; i < WARMUP; i += 1) mix(i);
+const memWarm = memOf();
+const generation = testing.generation();
+const tMem = performance.now();
+const counts = { decision: 0, error: 0 };
+for (let i = 0; i < DECISIONS; i += 1) counts[mix(i).type] += 1;
+const memSeconds = (performance.now() - tMem) / 1000;
+const memEnd = memOf();
+if (testing.generation() !== generation) throw new Error('the instance trapped during the memory run');
+
+// --- size ---------------------------------------------------------------------------------------
+const wasm = readFileSync(join(root, 'pkg', 'factorgate_bg.wasm'));
+const cedarWasm = readFileSync(join(dirname(cedarEntry), 'cedar_wasm_bg.wasm'));
+const gz = (b) => gzipSync(b, { level: 9 }).length;
+
+// --- report -------------------------------------------------------------------------------------
+const cpu = (() => {
+  try {
+    return /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }))?.[1].trim();
+  } catch {
+    return undefined;
+  }
+})() ?? os.cpus()[0]?.model ?? 'unknown CPU';
+const machine = `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ` +
+  `Node ${process.version} (V8 ${process.versions.v8}), ${os.type()} ${os.release()} ${os.arch()}; ` +
+  `load average ${loadAtStart.toFixed(1)} at the start`;
+const f1 = (x) => x.toFixed(1);
+const f2 = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+const mark = (ok) => (ok ? 'ok' : '**over**');
+const lines = [];
+lines.push(`Measured by \`make bench\` on ${machine}; ${new Date().toISOString().slice(0, 10)}.`);
+lines.push('');
+lines.push('| warm, per call (JSON in and out) | p50 µs | p99 µs | p50 vs decideLogin |');
+lines.push('|---|---:|---:|---:|');
+for (const r of rows) {
+  const ratio = r === fgLogin ? '1×' : r.p50 >= fgLogin.p50 ? `${f1(r.p50 / fgLogin.p50)}× slower` : `${f1(fgLogin.p50 / r.p50)}× faster`;
+  lines.push(`| ${r.name} | ${f2(r.p50)} | ${f2(r.p99)} | ${ratio} |`);
+}
+lines.push('');
+lines.push('| SPEC §11 budget | measured | budget | |');
+lines.push('|---|---:|---:|---|');
+lines.push(`| warm login decision p50 / p99 | ${f2(fgLogin.p50)} / ${f2(fgLogin.p99)} µs | 10 / 40 µs | ${mark(fgLogin.p50 <= 10 && fgLogin.p99 <= 40)} |`);
+lines.push(`| vs Cedar preparsed, same run (p50) | ${f1(cedarRow.p50 / fgLogin.p50)}× faster | ≥ 3× | ${mark(cedarRow.p50 / fgLogin.p50 >= 3)} |`);
+lines.push(`| \`.wasm\` after wasm-opt, raw / gzip | ${kb(wasm.length)} / ${kb(gz(wasm))} | 250 / 100 KB (aim 150 / 60) | ${mark(wasm.length <= 250_000 && gz(wasm) <= 100_000)} |`);
+lines.push(`| cold start: import + compile default policy (median of 15 processes) | ${f2(fgCold.totalMs)} ms (import ${f2(fgCold.importMs)}, compile ${f2(fgCold.compileMs)}; first decision ${f2(fgCold.firstDecisionMs)}) | 5 ms | ${mark(fgCold.totalMs <= 5)} |`);
+lines.push(`| wasm memory over ${DECISIONS.toLocaleString('en')} decisions after ${WARMUP.toLocaleString('en')} warm-up (${counts.decision.toLocaleString('en')} decisions, ${counts.error.toLocaleString('en')} errors: malformed, wrong shape, too large; ${f1(memSeconds)} s) | ${kb(memWarm)} → ${kb(memEnd)} (+${kb(memEnd - memWarm)}) | < 1 MB growth | ${mark(memEnd - memWarm < 1_000_000)} |`);
+lines.push('');
+lines.push(`For comparison: Cedar wasm 4.13 is ${kb(cedarWasm.length)} raw / ${kb(gz(cedarWasm))} gzip; its import + preparse of the policy above ` +
+  `takes ${f1(cedarCold.totalMs)} ms (import ${f1(cedarCold.importMs)}, preparse ${f2(cedarCold.compileMs)}; median of 7 processes).`);
+const table = lines.join('\n');
+console.log(`\n${table}\n`);
+if (sink === 0.5) console.log(''); // keeps results alive
+
+if (argv.includes('--readme')) {
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const re = /<!-- bench -->\n[\s\S]*?<!-- \/bench -->/;
+  if (!re.test(text)) throw new Error('README.md has no <!-- bench --> ... <!-- /bench --> section');
+  writeFileSync(readme, text.replace(re, () => `<!-- bench -->\n${table}\n<!-- /bench -->`));
+  say('README.md updated');
+}
