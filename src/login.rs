@@ -26,10 +26,12 @@ pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp, memory: &M
     let (outcome, factors) = outcome(&mut ctx, &mut need, signal_risk.level, &granted);
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let rule = policy.policy.user_kinds.for_kind(ctx.kind);
+    // A factor bound on a shared device may not be the user's: no enrollment from kiosks.
     let enrollment_allowed = outcome != Outcome::Deny
         && signal_risk.level < policy.policy.risk.risky_at
         && rule.self_service
-        && ctx.kind != UserKind::BreakGlass;
+        && ctx.kind != UserKind::BreakGlass
+        && !ctx.has(ReasonCode::SharedDevice);
     let requirement = matches!(outcome, Outcome::StepUp | Outcome::Enroll).then(|| Requirement {
         factors,
         ..need.clone()
