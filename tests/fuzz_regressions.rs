@@ -18,6 +18,10 @@ mod signer;
 #[path = "support/fuzz_checks.rs"]
 mod checks;
 
+#[path = "support/merge_patch.rs"]
+mod merge_patch;
+
+use merge_patch::merge_patch;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -100,23 +104,4 @@ fn the_seeds_pass_the_fuzz_checks() {
         ]
         .concat(),
     );
-}
-
-/// RFC 7386 JSON merge patch.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    let t = target.as_object_mut().unwrap();
-    for (k, v) in p {
-        if v.is_null() {
-            t.remove(k);
-        } else {
-            merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-        }
-    }
 }

@@ -44,6 +44,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/merge_patch.rs"]
+mod merge_patch;
+use merge_patch::merge_patch;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -57,26 +60,6 @@ fn vector_files() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// RFC 7386 JSON merge patch.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    match patch {
-        Value::Object(p) => {
-            if !target.is_object() {
-                *target = json!({});
-            }
-            let t = target.as_object_mut().unwrap();
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        other => *target = other.clone(),
-    }
 }
 
 fn policy_json(case: &Value) -> String {
