@@ -369,3 +369,28 @@ fn a_bad_last_field_is_located_at_the_field() {
         assert_eq!(out["errors"][0]["path"], path, "{input}: {out}");
     }
 }
+
+#[test]
+fn the_default_policy_fast_path_is_the_same_engine() {
+    // The shim compiles `compilePolicy(defaultPolicy())` through default_engine_json (no JSON
+    // reading): it must be the engine compile_policy_json gives for the same document.
+    let options = r#"{"stateKey":"0123456789abcdef0123"}"#;
+    let fast = factorgate::default_engine_json(options).unwrap();
+    let slow = compile_policy_json(&default_policy_json(), options).unwrap();
+    assert_eq!(fast.policy().reference, slow.policy().reference);
+    assert_eq!(fast.policy().policy, slow.policy().policy);
+    let requests = [
+        json!({"user": {"id": "u1", "factors": [{"type": "totp"}]}, "app": {"id": "payroll"}}),
+        json!({"user": {"id": "admin1", "roles": ["admin"], "factors": [{"type": "webauthnRoaming"}]},
+               "session": {"ip": "198.51.100.7", "methods": [{"type": "password", "at": "2026-11-23T09:59:00Z"}]}}),
+    ];
+    for r in requests {
+        let r = r.to_string();
+        assert_eq!(
+            fast.decide_login_json(&r, NOW_MS),
+            slow.decide_login_json(&r, NOW_MS)
+        );
+    }
+    assert!(factorgate::default_engine_json(r#"{"stateKey":"short"}"#).is_err());
+    assert!(factorgate::default_engine_json(r#"{"bogus":1}"#).is_err());
+}
