@@ -224,9 +224,10 @@ pub fn validate_policy_json(policy_json: &str) -> String {
     }
 }
 
-/// `defaultPolicy` on JSON: the embedded default policy, every section explicit.
+/// `defaultPolicy` on JSON: the embedded default policy, every section explicit, compact (the
+/// same serializer as decisions and the digest: one copy of the policy's `Serialize` in wasm).
 pub fn default_policy_json() -> String {
-    serde_json::to_string_pretty(&Policy::default()).unwrap_or_default()
+    serde_json::to_string(&Policy::default()).unwrap_or_default()
 }
 
 /// `reviewExceptions` on JSON.

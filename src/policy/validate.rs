@@ -41,7 +41,9 @@ fn over_defaults(json: &str) -> Result<String, ErrorItem> {
             "a policy is a JSON object",
         ));
     }
-    let mut base = serde_json::to_value(Policy::default())
+    // The default policy read back from its JSON text rather than `serde_json::to_value`: that
+    // would add a second serializer of every policy type to the wasm module.
+    let mut base: serde_json::Value = serde_json::from_str(&crate::api::default_policy_json())
         .map_err(|e| ErrorItem::new(codes::INVALID_SHAPE, "", e.to_string()))?;
     if let Some(obj) = base.as_object_mut() {
         // What names a policy is never inherited: a custom policy says who it is.
