@@ -44,19 +44,31 @@ function describe(e) {
 // JSON text for `value`: strings are taken as JSON text as they are (the Rust side parses and
 // reports syntax errors with paths); anything else goes through JSON.stringify. Returns the text,
 // or a tagged error when JSON cannot represent the value.
-function toJson(value, what) {
-  if (typeof value === 'string') return value;
-  let json;
-  try {
-    json = JSON.stringify(value);
-  } catch (e) {
-    return errorResult('invalidJson', `${what} cannot be serialised to JSON (${describe(e)})`);
+//
+// With a `cap` (the engine's document cap in bytes), text longer than the cap is refused here,
+// before it is copied into wasm memory, which never shrinks: UTF-8 is never shorter than UTF-16,
+// so more UTF-16 units than the cap is more bytes than the cap.
+function toJson(value, what, cap = Infinity) {
+  let json = value;
+  if (typeof value !== 'string') {
+    try {
+      json = JSON.stringify(value);
+    } catch (e) {
+      return errorResult('invalidJson', `${what} cannot be serialised to JSON (${describe(e)})`);
+    }
+    if (typeof json !== 'string') {
+      return errorResult('invalidJson', `${what} cannot be serialised to JSON (it is ${typeof value})`);
+    }
   }
-  if (typeof json !== 'string') {
-    return errorResult('invalidJson', `${what} cannot be serialised to JSON (it is ${typeof value})`);
+  if (json.length > cap) {
+    return errorResult('tooLarge', `${what} is at least ${json.length} bytes, at most ${cap} allowed`);
   }
   return json;
 }
+
+/** The engine's caps on whole documents (src/limits.rs), checked before wasm sees them. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+const MAX_POLICY_BYTES = 256 * 1024;
 
 // The host clock for one call: `options.now` as epoch milliseconds or a Date, else Date.now().
 // Returns a finite number, or a tagged error.
@@ -252,7 +264,7 @@ export function createFactorgate(source) {
 
     #call(entry, invoke, request, options) {
       if (this.#freed) return errorResult('engineFreed', 'this engine was freed');
-      const requestJson = toJson(request, 'request');
+      const requestJson = toJson(request, 'request', MAX_REQUEST_BYTES);
       if (isError(requestJson)) return requestJson;
       const nowMs = clockOf(options);
       if (isError(nowMs)) return nowMs;
@@ -285,7 +297,7 @@ export function createFactorgate(source) {
   }
 
   function compilePolicy(policy, options) {
-    const policyJson = toJson(policy, 'policy');
+    const policyJson = toJson(policy, 'policy', MAX_POLICY_BYTES);
     if (isError(policyJson)) return policyJson;
     const optionsJson = options === undefined || options === null ? '{}' : toJson(options, 'options');
     if (isError(optionsJson)) return optionsJson;
@@ -296,7 +308,7 @@ export function createFactorgate(source) {
   }
 
   function validatePolicy(policy) {
-    const policyJson = toJson(policy, 'policy');
+    const policyJson = toJson(policy, 'policy', MAX_POLICY_BYTES);
     if (isError(policyJson)) return { type: 'validation', valid: false, errors: policyJson.errors };
     return parseOr(withRetry('validatePolicy', (glue) => glue.validate_policy(policyJson)));
   }
@@ -308,7 +320,7 @@ export function createFactorgate(source) {
   }
 
   function reviewExceptions(policy, now) {
-    const policyJson = toJson(policy, 'policy');
+    const policyJson = toJson(policy, 'policy', MAX_POLICY_BYTES);
     if (isError(policyJson)) return policyJson;
     const instant = instantOf(now);
     if (isError(instant)) return instant;

@@ -210,11 +210,9 @@ test('every documented request cap: at the cap a decision, one over a tagged err
   assertError(decide(`{"user":{"id":"a","roles":[${'"r",'.repeat(15_000)}"r"]}}`, '15 001 roles'), '15 001 roles', { code: 'limitExceeded', path: '/user/roles' });
 });
 
-// Found by this file: the shim copies the whole text into wasm memory before the engine checks
-// its size, so one 50 MB request grows the instance's memory by 50 MB for good (linear memory
-// never shrinks) and takes about 0.3 s. The fix belongs in js/core.js: refuse text longer than
-// the cap (in UTF-16 units; UTF-8 is never shorter) before it crosses into wasm.
-test('an oversized request or policy is refused before it reaches wasm memory', { todo: 'shim size check before wasm (issue 6 report)' }, () => {
+// Found by this file: the shim used to copy the whole text into wasm memory before the engine
+// checked its size, so one 50 MB request grew the instance's memory by 50 MB for good.
+test('an oversized request or policy is refused before it reaches wasm memory', () => {
   const before = testing.memoryBytes();
   assertError(decide({ ...LOGIN, pad: 'x'.repeat(20_000_000) }, '20 MB request'), '20 MB request', { code: 'tooLarge', path: '' });
   assertError(timed('20 MB policy', () => compilePolicy({ id: 'p', version: 1, description: 'd'.repeat(20_000_000) })), '20 MB policy', { code: 'tooLarge', path: '' });
