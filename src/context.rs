@@ -47,18 +47,18 @@ impl<'a> Context<'a> {
         } else {
             user.kind
         };
-        let privileged_roles = user
-            .roles
-            .iter()
-            .map(|r| r.as_str())
-            .filter(|r| policy.is_privileged_role(r))
-            .collect();
-        let sensitive_capabilities = user
-            .capabilities
-            .iter()
-            .map(|c| c.as_str())
-            .filter(|c| policy.policy.privileged.capabilities.iter().any(|p| p == c))
-            .collect();
+        let privileged_roles = distinct(
+            user.roles
+                .iter()
+                .map(|r| r.as_str())
+                .filter(|r| policy.is_privileged_role(r)),
+        );
+        let sensitive_capabilities = distinct(
+            user.capabilities
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| policy.policy.privileged.capabilities.iter().any(|p| p == c)),
+        );
         Context {
             policy,
             req,
@@ -116,6 +116,32 @@ impl<'a> Context<'a> {
     /// Seconds since `t` (negative if `t` is in the future).
     pub fn age(&self, t: Timestamp) -> i64 {
         t.seconds_until(self.now)
+    }
+}
+
+/// Each value once, in first-seen order: a host repeating a role must not repeat it in answers.
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// "a, b, c and 4 more": a list in a reason sentence stays short whatever the request holds.
+pub fn short_list(items: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let head = items
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match items.len().saturating_sub(SHOWN) {
+        0 => head,
+        more => format!("{head} and {more} more"),
     }
 }
 

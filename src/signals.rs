@@ -1,7 +1,7 @@
 //! Risk signals read from the request: place, device, the host's own detections, account
 //! history, flags, and who the user is. Each rule adds at most one reason; its code is its name.
 
-use crate::context::{human_duration, Context};
+use crate::context::{human_duration, short_list, Context};
 use crate::decision::ReasonCode;
 use crate::request::{Confidence, Level, UserKind};
 
@@ -22,14 +22,14 @@ pub fn collect(ctx: &mut Context) {
 /// `privilegedUser`, `sensitiveCapabilities`, `contractor`, `breakGlass`, `serviceAccount`.
 fn who(ctx: &mut Context) {
     if !ctx.privileged_roles.is_empty() {
-        let roles = ctx.privileged_roles.join(", ");
+        let roles = short_list(&ctx.privileged_roles);
         ctx.add(
             ReasonCode::PrivilegedUser,
             format!("Privileged role: {roles}."),
         );
     }
     if !ctx.sensitive_capabilities.is_empty() {
-        let caps = ctx.sensitive_capabilities.join(", ");
+        let caps = short_list(&ctx.sensitive_capabilities);
         ctx.add(
             ReasonCode::SensitiveCapabilities,
             format!("The account can {caps}: a compromise reaches beyond this user."),

@@ -394,3 +394,22 @@ fn the_default_policy_fast_path_is_the_same_engine() {
     assert!(factorgate::default_engine_json(r#"{"stateKey":"short"}"#).is_err());
     assert!(factorgate::default_engine_json(r#"{"bogus":1}"#).is_err());
 }
+
+#[test]
+fn long_role_lists_stay_short_in_answers() {
+    let e = engine();
+    let roles: Vec<String> = (0..40).map(|i| format!("r{}-admin", i % 20)).collect();
+    let mut req = calm_login();
+    req["user"]["roles"] = json!(roles);
+    let d = parse(&e.decide_login_json(&req.to_string(), NOW_MS));
+    let detail = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "privilegedUser")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.ends_with("and 15 more."), "{detail}");
+}
