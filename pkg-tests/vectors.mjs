@@ -4,6 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { clockOf, mergePatch, tamperState } from './vector-semantics.mjs';
+
+export { mergePatch, tamperState };
 
 export const vectorsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'vectors');
 
@@ -15,19 +18,7 @@ export function loadVectors() {
     .map((f) => [f, JSON.parse(readFileSync(join(vectorsDir, f), 'utf8'))]);
 }
 
-/** RFC 7386 JSON merge patch (returns the patched value; `target` may be modified). */
-export function mergePatch(target, patch) {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? target : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
 
-// The host clock when a vector has no (parseable) "now": the same fallback as tests/vectors.rs.
-const FALLBACK_NOW_MS = 1.8e12;
 
 /** The vector's policy: the default or its own, with `policyPatch` applied. */
 function policyOf(fg, vector) {
@@ -36,11 +27,6 @@ function policyOf(fg, vector) {
   return policy;
 }
 
-/** The host clock for an RFC 3339 `now` (the fallback when absent or unparseable). */
-function clockOf(now) {
-  const parsed = now === undefined ? NaN : Date.parse(now);
-  return Number.isFinite(parsed) ? parsed : FALLBACK_NOW_MS;
-}
 
 function decide(engine, entry, request, options) {
   switch (entry) {
@@ -69,11 +55,6 @@ export function runVector(fg, vector) {
   }
 }
 
-/** The state with the character at index ⌊len/2⌋ replaced by "A", or by "B" if it is "A". */
-export function tamperState(state) {
-  const mid = Math.floor(state.length / 2);
-  return state.slice(0, mid) + (state[mid] === 'A' ? 'B' : 'A') + state.slice(mid + 1);
-}
 
 /**
  * Runs a multi-step vector (`vector.steps`, memory between calls) on one engine; returns

@@ -3,29 +3,7 @@
 // (tests/vectors.rs, pkg-tests/vectors.mjs): a case's `policyPatch` is merged over the policy under
 // test (the case brings its own networks, exceptions, break-glass list), `now` is the host clock,
 // and multi-step cases thread the `state` each decision returns into the next request.
-
-/** RFC 7386 JSON merge patch (returns the patched value; `target` may be modified). */
-export function mergePatch(target, patch) {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? target : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
-
-/** The state with the character at index ⌊len/2⌋ replaced by "A", or by "B" if it is "A". */
-function tamperState(state) {
-  const mid = Math.floor(state.length / 2);
-  return state.slice(0, mid) + (state[mid] === 'A' ? 'B' : 'A') + state.slice(mid + 1);
-}
-
-const FALLBACK_NOW_MS = 1.8e12; // as the vector runners
-function clockOf(now) {
-  const parsed = now === undefined ? NaN : Date.parse(now);
-  return Number.isFinite(parsed) ? parsed : FALLBACK_NOW_MS;
-}
+import { clockOf, mergePatch, tamperState } from '../../../pkg-tests/vector-semantics.mjs';
 
 function decide(engine, entry, request, now) {
   const options = { now: clockOf(now) };
