@@ -313,7 +313,8 @@ test('duplicate keys: in a policy always an error at the key; in a request, at a
     ['{"id":"p","id":"q","version":1}', '/id'],
     ['{"id":"p","version":1,"risk":{"levels":{"medium":10,"medium":20}}}', '/risk/levels/medium'],
     ['{"id":"p","version":1,"networks":{"trusted":[{"name":"a","kind":"vpn","name":"b","asns":[1]}]}}', '/networks/trusted/0/name'],
-    ['{"id":"p","version":1,"x":1,"x":2}', '/x'],
+    ['{"id":"p","version":1,"apps":{"byId":{"a":"low","a":"high"}}}', '/apps/byId/a'],
+    ['{"id":"p","version":1,"risk":{"weights":{"newDevice":1,"newDevice":2}}}', '/risk/weights/newDevice'],
     ['{"id":"p","version":1,"failMode":{"default":"closed","byUserKind":{"breakGlass":"open","breakGlass":"closed"}}}', '/failMode/byUserKind/breakGlass'],
   ];
   for (const [text, where] of policies) {
@@ -322,6 +323,8 @@ test('duplicate keys: in a policy always an error at the key; in a request, at a
     assert.deepEqual([v.errors[0].code, v.errors[0].path], ['duplicateKey', where], `${text}: ${JSON.stringify(v.errors)}`);
     assertError(timed(text, () => compilePolicy(text)), text, { code: 'duplicateKey', path: where });
   }
+  // An unknown key is refused at its first occurrence, before it could be repeated.
+  assertError(compilePolicy('{"id":"p","version":1,"x":1,"x":2}'), 'unknown twice', { code: 'unknownField', path: '/x' });
   // Requests: a duplicated field the engine reads is refused (which of the two would it trust?);
   // duplicated unknown fields are ignored like any unknown field.
   assertError(decide('{"user":{"id":"a","id":"b"}}'), 'dup id', { code: 'duplicateKey', path: '/user/id' });

@@ -3,7 +3,7 @@
 //! endpoint, the reason codes and the policy digest.
 
 use crate::context::Context;
-use crate::decision::{Decision, Entry, Outcome, ReasonCode};
+use crate::decision::{Decision, Outcome, ReasonCode};
 use crate::factors::FactorType;
 use crate::request::{ActorKind, Change, ChangeAction, Level, Phase, UserKind};
 use serde_json::{json, Map, Value};
@@ -122,7 +122,7 @@ fn account_change_event(
         ("status", json!(status)),
         (
             "status_detail",
-            json!(format!("factorgate outcome: {}", outcome_name(d.outcome))),
+            json!(format!("factorgate outcome: {}", d.outcome.as_str())),
         ),
         ("policies", policies(d)),
     ];
@@ -159,7 +159,7 @@ fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> Value {
         capitalise(d.risk.level.as_str()),
         what,
         ctx.req.user.id.as_str(),
-        outcome_name(d.outcome)
+        d.outcome.as_str()
     );
     let desc: Vec<&str> = d.reasons.iter().map(|r| r.detail.as_str()).collect();
     let attack = match change {
@@ -181,7 +181,7 @@ fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> Value {
                 "uid": uid(ctx, d, 200_401),
                 "title": title,
                 "desc": desc.join(" "),
-                "types": [format!("factorgate/{}", entry_name(d.entry))],
+                "types": [format!("factorgate/{}", d.entry.as_str())],
                 "analytic": {"name": "factorgate policy", "type_id": 1, "type": "Rule", "uid": d.policy.digest},
                 "attacks": [attack],
             }),
@@ -217,15 +217,15 @@ fn base(
         "time": ctx.now.0.saturating_mul(1000),
         "severity_id": severity_id,
         "severity": severity,
-        "message": format!("{} for {}", outcome_name(d.outcome), ctx.req.user.id.as_str()),
+        "message": format!("{} for {}", d.outcome.as_str(), ctx.req.user.id.as_str()),
         "metadata": {
             "version": OCSF_VERSION,
             "uid": uid(ctx, d, class_uid * 100 + u32::from(activity_id)),
             "product": {"name": "factorgate", "vendor_name": "factorgate", "version": env!("CARGO_PKG_VERSION")},
         },
         "unmapped": {"factorgate": {
-            "entry": entry_name(d.entry),
-            "outcome": outcome_name(d.outcome),
+            "entry": d.entry.as_str(),
+            "outcome": d.outcome.as_str(),
             "risk": {"score": d.risk.score, "level": d.risk.level.as_str()},
             "reasons": d.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
             "capabilities_at_stake": ctx.sensitive_capabilities,
@@ -356,23 +356,6 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Allow => "allow",
-        Outcome::Enroll => "enroll",
-        Outcome::StepUp => "stepUp",
-        Outcome::Approval => "approval",
-        Outcome::Deny => "deny",
-    }
-}
-
-fn entry_name(e: Entry) -> &'static str {
-    match e {
-        Entry::Login => "login",
-        Entry::FactorChange => "factorChange",
-    }
-}
-
 /// Deterministic event id (no randomness in the decision path): the same decision gives the same
 /// id, so a SIEM can deduplicate a retried hook.
 fn uid(ctx: &Context, d: &Decision, type_uid: u32) -> String {
@@ -381,7 +364,7 @@ fn uid(ctx: &Context, d: &Decision, type_uid: u32) -> String {
     h.update(ctx.now.0.to_be_bytes());
     h.update(type_uid.to_be_bytes());
     h.update(d.policy.digest.as_bytes());
-    h.update(outcome_name(d.outcome).as_bytes());
+    h.update(d.outcome.as_str().as_bytes());
     h.finalize()
         .iter()
         .take(16)

@@ -3,21 +3,24 @@
 //! Nothing here panics or fails outside the tagged result.
 
 use crate::decision::{Decision, Entry};
-use crate::error::{codes, decode, error_json, ErrorItem};
+use crate::decode::{decode_struct, from_str as decode};
+use crate::error::{codes, error_json, ErrorItem};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
 use crate::state::{self, StateKey};
 use crate::time::Timestamp;
-use serde::Deserialize;
 
 /// Options for `compilePolicy`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
     /// Key for signing per-user state (an Actions secret, an env var): at least 16 bytes.
     pub state_key: Option<String>,
 }
+
+decode_struct!(EngineOptions, strict {
+    state_key: "stateKey" => default,
+});
 
 /// Minimum state key length in bytes.
 pub const MIN_STATE_KEY: usize = 16;

@@ -1,12 +1,12 @@
 //! The decision contract (SPEC §4): what the engine answers, always with its reasons.
 
+use crate::decode::named;
 use crate::factors::FactorType;
 use crate::request::Level;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Which entry point produced a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     /// `decideLogin`.
     Login,
@@ -14,9 +14,13 @@ pub enum Entry {
     FactorChange,
 }
 
+named!(Entry {
+    Login = "login",
+    FactorChange = "factorChange",
+});
+
 /// The outcome, ordered from least to most severe so decisions can be compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     /// Proceed.
     Allow,
@@ -30,10 +34,17 @@ pub enum Outcome {
     Deny,
 }
 
+named!(Outcome {
+    Allow = "allow",
+    Enroll = "enroll",
+    StepUp = "stepUp",
+    Approval = "approval",
+    Deny = "deny",
+});
+
 /// Every reason code the engine can give (SPEC §4.3). Each rule that emits one is found by
 /// searching for its camelCase name, which is also the key of its weight in the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReasonCode {
     // Travel and place.
     ImpossibleTravel,
@@ -89,58 +100,52 @@ pub enum ReasonCode {
     EngineFailure,
 }
 
-impl ReasonCode {
-    /// The camelCase code as it appears in decisions, policies and alerts.
-    pub fn as_str(self) -> &'static str {
-        use ReasonCode::*;
-        match self {
-            ImpossibleTravel => "impossibleTravel",
-            NewCountry => "newCountry",
-            NewAsn => "newAsn",
-            UntrustedIp => "untrustedIp",
-            TrustedNetwork => "trustedNetwork",
-            NewDevice => "newDevice",
-            UnmanagedDevice => "unmanagedDevice",
-            SharedDevice => "sharedDevice",
-            HostRiskHigh => "hostRiskHigh",
-            HostRiskMedium => "hostRiskMedium",
-            RecentRiskySignin => "recentRiskySignin",
-            RecentPasswordReset => "recentPasswordReset",
-            RecentRecovery => "recentRecovery",
-            DormantAccount => "dormantAccount",
-            NewAccount => "newAccount",
-            FirstFactor => "firstFactor",
-            SimSwap => "simSwap",
-            PushFatigue => "pushFatigue",
-            UserReportedSuspicious => "userReportedSuspicious",
-            FactorDowngrade => "factorDowngrade",
-            RemovesPhishingResistant => "removesPhishingResistant",
-            LastFactorRemoved => "lastFactorRemoved",
-            PhoneChange => "phoneChange",
-            ResetAll => "resetAll",
-            RecoveryChange => "recoveryChange",
-            DelegatedChange => "delegatedChange",
-            MissingTicket => "missingTicket",
-            BindingAuthenticated => "bindingAuthenticated",
-            BindingUnverified => "bindingUnverified",
-            PrivilegedUser => "privilegedUser",
-            SensitiveCapabilities => "sensitiveCapabilities",
-            Contractor => "contractor",
-            BreakGlass => "breakGlass",
-            ServiceAccount => "serviceAccount",
-            AppSensitivity => "appSensitivity",
-            InsufficientAal => "insufficientAal",
-            StaleAuthentication => "staleAuthentication",
-            RequestedAcr => "requestedAcr",
-            NoFactors => "noFactors",
-            ExceptionApplied => "exceptionApplied",
-            ExceptionExpired => "exceptionExpired",
-            StateTampered => "stateTampered",
-            StateMissing => "stateMissing",
-            EngineFailure => "engineFailure",
-        }
-    }
-}
+named!(ReasonCode {
+    ImpossibleTravel = "impossibleTravel",
+    NewCountry = "newCountry",
+    NewAsn = "newAsn",
+    UntrustedIp = "untrustedIp",
+    TrustedNetwork = "trustedNetwork",
+    NewDevice = "newDevice",
+    UnmanagedDevice = "unmanagedDevice",
+    SharedDevice = "sharedDevice",
+    HostRiskHigh = "hostRiskHigh",
+    HostRiskMedium = "hostRiskMedium",
+    RecentRiskySignin = "recentRiskySignin",
+    RecentPasswordReset = "recentPasswordReset",
+    RecentRecovery = "recentRecovery",
+    DormantAccount = "dormantAccount",
+    NewAccount = "newAccount",
+    FirstFactor = "firstFactor",
+    SimSwap = "simSwap",
+    PushFatigue = "pushFatigue",
+    UserReportedSuspicious = "userReportedSuspicious",
+    FactorDowngrade = "factorDowngrade",
+    RemovesPhishingResistant = "removesPhishingResistant",
+    LastFactorRemoved = "lastFactorRemoved",
+    PhoneChange = "phoneChange",
+    ResetAll = "resetAll",
+    RecoveryChange = "recoveryChange",
+    DelegatedChange = "delegatedChange",
+    MissingTicket = "missingTicket",
+    BindingAuthenticated = "bindingAuthenticated",
+    BindingUnverified = "bindingUnverified",
+    PrivilegedUser = "privilegedUser",
+    SensitiveCapabilities = "sensitiveCapabilities",
+    Contractor = "contractor",
+    BreakGlass = "breakGlass",
+    ServiceAccount = "serviceAccount",
+    AppSensitivity = "appSensitivity",
+    InsufficientAal = "insufficientAal",
+    StaleAuthentication = "staleAuthentication",
+    RequestedAcr = "requestedAcr",
+    NoFactors = "noFactors",
+    ExceptionApplied = "exceptionApplied",
+    ExceptionExpired = "exceptionExpired",
+    StateTampered = "stateTampered",
+    StateMissing = "stateMissing",
+    EngineFailure = "engineFailure",
+});
 
 /// One reason: the explanation of a decision is the list of these.
 #[derive(Debug, Clone, PartialEq, Serialize)]

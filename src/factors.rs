@@ -1,10 +1,9 @@
 //! Factor types and their assurance profiles (NIST SP 800-63B rev 4).
 
-use serde::{Deserialize, Serialize};
+use crate::decode::named;
 
 /// Every authenticator type the contract knows. Hosts map their own names onto these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FactorType {
     /// Roaming FIDO2 security key (hardware, device-bound).
     WebauthnRoaming,
@@ -31,6 +30,21 @@ pub enum FactorType {
     /// Memorized secret.
     Password,
 }
+
+named!(FactorType {
+    WebauthnRoaming = "webauthnRoaming",
+    WebauthnPlatform = "webauthnPlatform",
+    PasskeySynced = "passkeySynced",
+    Piv = "piv",
+    Totp = "totp",
+    Hotp = "hotp",
+    Push = "push",
+    Sms = "sms",
+    Voice = "voice",
+    Email = "email",
+    RecoveryCode = "recoveryCode",
+    Password = "password",
+});
 
 /// What a factor type can prove, used to compute session AAL and to pick step-up factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,25 +107,6 @@ impl FactorType {
             possession,
             max_aal,
             rank,
-        }
-    }
-
-    /// The camelCase contract name.
-    pub const fn as_str(self) -> &'static str {
-        use FactorType::*;
-        match self {
-            WebauthnRoaming => "webauthnRoaming",
-            WebauthnPlatform => "webauthnPlatform",
-            PasskeySynced => "passkeySynced",
-            Piv => "piv",
-            Totp => "totp",
-            Hotp => "hotp",
-            Push => "push",
-            Sms => "sms",
-            Voice => "voice",
-            Email => "email",
-            RecoveryCode => "recoveryCode",
-            Password => "password",
         }
     }
 

@@ -3,11 +3,13 @@
 //! deny factor changes. Open: allow and alert, for the kinds the policy names (break-glass).
 
 use crate::decision::{Decision, Entry, Outcome, Reason, ReasonCode, Requirement, Risk};
+use crate::decode::{read_named, Res};
 use crate::factors::FactorType;
+use crate::json::Reader;
 use crate::policy::{CompiledPolicy, FailMode};
 use crate::request::{Level, UserKind};
 use crate::time::Timestamp;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The fail-mode decision for a request the engine could not decide. The request is read
 /// leniently (it may be the input that broke the engine): only the user's kind and factors.
@@ -17,35 +19,25 @@ pub fn decide(
     request_json: &str,
     now: Timestamp,
 ) -> Decision {
-    let value: Value = if request_json.len() <= crate::limits::MAX_REQUEST_BYTES {
-        serde_json::from_str(request_json).unwrap_or(Value::Null)
+    let glimpse = if request_json.len() <= crate::limits::MAX_REQUEST_BYTES {
+        Glimpse::read(request_json).unwrap_or_default()
     } else {
-        Value::Null
+        Glimpse::default()
     };
-    let user = value.get("user");
-    let user_id = user
-        .and_then(|u| u.get("id"))
-        .and_then(Value::as_str)
+    let user_id = glimpse
+        .user_id
+        .as_deref()
         .map(crate::limits::preview)
         .unwrap_or_else(|| "unknown".into());
-    let mut kind = user
-        .and_then(|u| u.get("kind"))
-        .and_then(|k| serde_json::from_value::<UserKind>(k.clone()).ok())
-        .unwrap_or_default();
+    let mut kind = glimpse.kind.unwrap_or_default();
     if policy.policy.break_glass.user_ids.contains(&user_id) {
         kind = UserKind::BreakGlass;
     }
-    let factors: Vec<FactorType> = user
-        .and_then(|u| u.get("factors"))
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .take(crate::limits::MAX_FACTORS)
-                .filter_map(|f| serde_json::from_value::<FactorType>(f.get("type")?.clone()).ok())
-                .filter(|f| f.profile().possession)
-                .collect()
-        })
-        .unwrap_or_default();
+    let factors: Vec<FactorType> = glimpse
+        .factors
+        .into_iter()
+        .filter(|f| f.profile().possession)
+        .collect();
     let mode = policy.policy.fail_mode.for_kind(kind);
     let (outcome, requirement) = match (mode, entry) {
         (FailMode::Open, _) => (Outcome::Allow, None),
@@ -115,4 +107,60 @@ fn strongest_step_up(factors: &[FactorType]) -> (Outcome, Option<Requirement>) {
             max_age_s: 0,
         }),
     )
+}
+
+/// What the fail mode reads of a request: the user's id, kind and factor types. Values it does
+/// not know are passed over; a document that is not JSON yields nothing (`Err`).
+#[derive(Debug, Default)]
+struct Glimpse {
+    user_id: Option<String>,
+    kind: Option<UserKind>,
+    factors: Vec<FactorType>,
+}
+
+impl Glimpse {
+    fn read(json: &str) -> Res<Glimpse> {
+        let mut g = Glimpse::default();
+        let mut r = Reader::new(json);
+        r.begin_object("an object")?;
+        while let Some(key) = r.next_key()? {
+            match &*key {
+                "user" if r.peek() == Some(b'{') => g.read_user(&mut r)?,
+                _ => r.skip()?,
+            }
+        }
+        r.finish()?;
+        Ok(g)
+    }
+
+    fn read_user(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        r.begin_object("an object")?;
+        while let Some(key) = r.next_key()? {
+            match (&*key, r.peek()) {
+                ("id", Some(b'"')) => self.user_id = Some(r.string("a string")?.into_owned()),
+                ("kind", Some(b'"')) => self.kind = read_named(r).ok(),
+                ("factors", Some(b'[')) => self.read_factors(r)?,
+                _ => r.skip()?,
+            }
+        }
+        Ok(())
+    }
+
+    fn read_factors(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        r.begin_array("a list")?;
+        while r.next_item()? {
+            if r.peek() != Some(b'{') || self.factors.len() >= crate::limits::MAX_FACTORS {
+                r.skip()?;
+                continue;
+            }
+            r.begin_object("an object")?;
+            while let Some(key) = r.next_key()? {
+                match (&*key, r.peek()) {
+                    ("type", Some(b'"')) => self.factors.extend(read_named::<FactorType>(r).ok()),
+                    _ => r.skip()?,
+                }
+            }
+        }
+        Ok(())
+    }
 }

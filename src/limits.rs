@@ -10,16 +10,15 @@
 //! | `user.factors`, `session.methods` | 32 items |
 //! | `user.roles`, `user.capabilities`, `hostRisk.signals`, `requested.acr` | 64 items |
 //! | policy lists (roles, networks, exceptions, ...) | 1000 items |
-//! | JSON nesting | 128 levels (serde_json's limit) |
+//! | JSON nesting | 128 levels |
 //!
 //! A request over any cap is an `tooLarge`/`limitExceeded` error with the path of the field, never
 //! a slow call. A list over its cap is skipped to its end (bounded by the document cap) so the
 //! error names the list.
 
-use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+use crate::decode::Res;
+use crate::json::Reader;
 use serde::{Serialize, Serializer};
-use std::fmt;
-use std::marker::PhantomData;
 
 /// Largest request document accepted, in bytes.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -52,25 +51,9 @@ impl<const N: usize> BoundedString<N> {
     }
 }
 
-impl<'de, const N: usize> Deserialize<'de> for BoundedString<N> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<const N: usize>;
-        impl<const N: usize> Visitor<'_> for V<N> {
-            type Value = BoundedString<N>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                write!(f, "a string of at most {N} bytes")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                if v.len() > N {
-                    return Err(E::custom(format!(
-                        "too long: {} bytes, at most {N} allowed",
-                        v.len()
-                    )));
-                }
-                Ok(BoundedString(v.to_string()))
-            }
-        }
-        d.deserialize_str(V::<N>)
+impl<const N: usize> crate::decode::Decode for BoundedString<N> {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        crate::decode::bounded_text(r, N, "a string").map(|s| BoundedString(s.into_owned()))
     }
 }
 
@@ -78,40 +61,6 @@ impl<const N: usize> Serialize for BoundedString<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
     }
-}
-
-/// Reads a string of at most [`MAX_TEXT`] bytes and parses it *inside* the visitor, so that a
-/// value that does not parse is reported at the value itself. (serde_json positions an error
-/// raised after the string was read one character further, on the `}` that may close the
-/// enclosing object: the error would then name the object, not the field.)
-pub fn parse_text<'de, D, T>(
-    d: D,
-    expecting: &'static str,
-    parse: fn(&str) -> Result<T, String>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    struct V<T> {
-        expecting: &'static str,
-        parse: fn(&str) -> Result<T, String>,
-    }
-    impl<T> Visitor<'_> for V<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str(self.expecting)
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
-            if v.len() > MAX_TEXT {
-                return Err(E::custom(format!(
-                    "too long: {} bytes, at most {MAX_TEXT} allowed",
-                    v.len()
-                )));
-            }
-            (self.parse)(v).map_err(E::custom)
-        }
-    }
-    d.deserialize_str(V { expecting, parse })
 }
 
 /// A list of at most `N` items; reading stops at the first item over the cap.
@@ -131,31 +80,26 @@ impl<T, const N: usize> std::ops::Deref for BoundedVec<T, N> {
     }
 }
 
-impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedVec<T, N> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T, const N: usize>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for V<T, N> {
-            type Value = BoundedVec<T, N>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                write!(f, "a list of at most {N} items")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(N));
-                while let Some(item) = seq.next_element()? {
-                    if out.len() == N {
-                        // Skip to the end of the list so the error is located at the list
-                        // itself; the request size cap bounds this walk.
-                        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                        return Err(serde::de::Error::custom(format!(
-                            "too long: more than {N} items"
-                        )));
-                    }
-                    out.push(item);
+impl<T: crate::decode::Decode, const N: usize> crate::decode::Decode for BoundedVec<T, N> {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        let mut out = Vec::new();
+        r.begin_array("a list")?;
+        while r.next_item()? {
+            if out.len() == N {
+                // Skip to the end of the list so the error is located at the list itself; the
+                // document cap bounds this walk.
+                r.skip()?;
+                while r.next_item()? {
+                    r.skip()?;
                 }
-                Ok(BoundedVec(out))
+                return Err(r.error(
+                    crate::error::codes::LIMIT_EXCEEDED,
+                    format!("too long: more than {N} items"),
+                ));
             }
+            out.push(T::decode(r)?);
         }
-        d.deserialize_seq(V::<T, N>(PhantomData))
+        Ok(BoundedVec(out))
     }
 }
 

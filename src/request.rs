@@ -4,25 +4,24 @@
 //! errors, because silently ignoring a factor or user kind the engine does not understand would
 //! make a decision on less than the host sent.
 
+use crate::decode::{decode_struct, named, Decode, Res};
 use crate::error::{codes, ErrorItem};
 use crate::factors::FactorType;
+use crate::json::Reader;
 use crate::limits::{
     BoundedString, BoundedVec, Text, MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT,
 };
 use crate::time::Timestamp;
-use serde::{Deserialize, Deserializer, Serialize};
 use std::net::IpAddr;
 
 /// One login or factor-change request.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Request {
     /// Decision time; defaults to the host clock.
     pub now: Option<Timestamp>,
     /// The account being signed in to or changed.
     pub user: User,
     /// What is known about the current session.
-    #[serde(default)]
     pub session: Session,
     /// The application being signed in to (login).
     pub app: Option<App>,
@@ -34,11 +33,18 @@ pub struct Request {
     pub state: Option<BoundedString<MAX_STATE>>,
 }
 
+decode_struct!(Request, lenient {
+    now: "now" => default,
+    user: "user" => required,
+    session: "session" => default,
+    app: "app" => default,
+    requested: "requested" => default,
+    change: "change" => default,
+    state: "state" => default,
+});
+
 /// Kinds of account, each with its own rules in the policy.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum UserKind {
     /// Workforce member (the default when a host does not say).
     #[default]
@@ -55,34 +61,25 @@ pub enum UserKind {
     BreakGlass,
 }
 
-impl UserKind {
-    /// The camelCase contract name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            UserKind::Employee => "employee",
-            UserKind::Contractor => "contractor",
-            UserKind::Partner => "partner",
-            UserKind::Customer => "customer",
-            UserKind::Service => "service",
-            UserKind::BreakGlass => "breakGlass",
-        }
-    }
-}
+named!(UserKind {
+    Employee = "employee",
+    Contractor = "contractor",
+    Partner = "partner",
+    Customer = "customer",
+    Service = "service",
+    BreakGlass = "breakGlass",
+});
 
 /// The account.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct User {
     /// Stable user id at the IdP.
     pub id: Text,
     /// Kind of account.
-    #[serde(default)]
     pub kind: UserKind,
     /// Role names at the IdP.
-    #[serde(default)]
     pub roles: BoundedVec<Text, MAX_TAGS>,
     /// What the account can reach (e.g. `manageSecrets`, `manageIam`).
-    #[serde(default)]
     pub capabilities: BoundedVec<Text, MAX_TAGS>,
     /// Account creation time.
     pub created_at: Option<Timestamp>,
@@ -93,21 +90,30 @@ pub struct User {
     /// Last account recovery.
     pub recovered_at: Option<Timestamp>,
     /// Factors bound to the account.
-    #[serde(default)]
     pub factors: BoundedVec<Factor, MAX_FACTORS>,
     /// Flags the host knows.
-    #[serde(default)]
     pub flags: Flags,
 }
 
+decode_struct!(User, lenient {
+    id: "id" => required,
+    kind: "kind" => default,
+    roles: "roles" => default,
+    capabilities: "capabilities" => default,
+    created_at: "createdAt" => default,
+    last_login_at: "lastLoginAt" => default,
+    password_changed_at: "passwordChangedAt" => default,
+    recovered_at: "recoveredAt" => default,
+    factors: "factors" => default,
+    flags: "flags" => default,
+});
+
 /// A bound factor.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Factor {
     /// Host id of the factor.
     pub id: Option<Text>,
     /// Factor type.
-    #[serde(rename = "type")]
     pub kind: FactorType,
     /// When it was bound.
     pub enrolled_at: Option<Timestamp>,
@@ -115,9 +121,15 @@ pub struct Factor {
     pub last_used_at: Option<Timestamp>,
 }
 
+decode_struct!(Factor, lenient {
+    id: "id" => default,
+    kind: "type" => required,
+    enrolled_at: "enrolledAt" => default,
+    last_used_at: "lastUsedAt" => default,
+});
+
 /// Host-known flags on the account.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Flags {
     /// The carrier reported a SIM swap or port for the user's number.
     pub sim_swap: Option<bool>,
@@ -125,9 +137,13 @@ pub struct Flags {
     pub reported_suspicious: Option<bool>,
 }
 
+decode_struct!(Flags, lenient {
+    sim_swap: "simSwap" => default,
+    reported_suspicious: "reportedSuspicious" => default,
+});
+
 /// The session.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Session {
     /// Client IP address.
     pub ip: Option<Ip>,
@@ -138,7 +154,6 @@ pub struct Session {
     /// Browser user agent.
     pub user_agent: Option<BoundedString<MAX_USER_AGENT>>,
     /// Methods that authenticated this session, with their time.
-    #[serde(default)]
     pub methods: BoundedVec<Method, MAX_FACTORS>,
     /// The host's own risk detection.
     pub host_risk: Option<HostRisk>,
@@ -146,13 +161,23 @@ pub struct Session {
     pub pushes: Option<Pushes>,
 }
 
+decode_struct!(Session, lenient {
+    ip: "ip" => default,
+    geo: "geo" => default,
+    device: "device" => default,
+    user_agent: "userAgent" => default,
+    methods: "methods" => default,
+    host_risk: "hostRisk" => default,
+    pushes: "pushes" => default,
+});
+
 /// An IP address, parsed at decode time so a bad one is located.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ip(pub IpAddr);
 
-impl<'de> Deserialize<'de> for Ip {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::limits::parse_text(d, "an IP address string", |s| {
+impl Decode for Ip {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        crate::decode::parsed_text(r, "an IP address string", codes::INVALID_SHAPE, |s| {
             s.parse::<IpAddr>()
                 .map(Ip)
                 .map_err(|_| format!("invalid IP address {:?}", crate::limits::preview(s)))
@@ -161,8 +186,7 @@ impl<'de> Deserialize<'de> for Ip {
 }
 
 /// Geolocation.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Geo {
     /// Latitude in degrees.
     pub lat: Option<f64>,
@@ -174,9 +198,15 @@ pub struct Geo {
     pub asn: Option<u32>,
 }
 
+decode_struct!(Geo, lenient {
+    lat: "lat" => default,
+    lon: "lon" => default,
+    country: "country" => default,
+    asn: "asn" => default,
+});
+
 /// Device posture.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Device {
     /// Opaque device id (never stored raw).
     pub id: Option<Text>,
@@ -188,20 +218,29 @@ pub struct Device {
     pub shared: Option<bool>,
 }
 
+decode_struct!(Device, lenient {
+    id: "id" => default,
+    managed: "managed" => default,
+    compliant: "compliant" => default,
+    shared: "shared" => default,
+});
+
 /// One authentication method used in this session.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Method {
     /// Which factor type authenticated.
-    #[serde(rename = "type")]
     pub kind: FactorType,
     /// When (required: freshness is what step-up is about).
     pub at: Timestamp,
 }
 
+decode_struct!(Method, lenient {
+    kind: "type" => required,
+    at: "at" => required,
+});
+
 /// Risk levels, shared by host risk, scores and policy thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// Nothing notable.
     Low,
@@ -213,34 +252,32 @@ pub enum Level {
     Critical,
 }
 
-impl Level {
-    /// The camelCase contract name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Level::Low => "low",
-            Level::Medium => "medium",
-            Level::High => "high",
-            Level::Critical => "critical",
-        }
-    }
-}
+named!(Level {
+    Low = "low",
+    Medium = "medium",
+    High = "high",
+    Critical = "critical",
+});
 
 /// The host's risk assessment.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct HostRisk {
     /// Risk level as the host sees it.
     pub level: Option<Level>,
     /// Auth0-style confidence that the login matches the user's history (`low` means it does not).
     pub confidence: Option<Confidence>,
     /// Named detections, mapped onto the engine's reason codes where they match.
-    #[serde(default)]
     pub signals: BoundedVec<Text, MAX_TAGS>,
 }
 
+decode_struct!(HostRisk, lenient {
+    level: "level" => default,
+    confidence: "confidence" => default,
+    signals: "signals" => default,
+});
+
 /// Auth0 Adaptive MFA confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confidence {
     /// The login does not match the user's history.
     Low,
@@ -252,20 +289,29 @@ pub enum Confidence {
     Neutral,
 }
 
+named!(Confidence {
+    Low = "low",
+    Medium = "medium",
+    High = "high",
+    Neutral = "neutral",
+});
+
 /// Push prompts.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Pushes {
     /// Denied or unanswered pushes in the window.
-    #[serde(default)]
     pub denied: u32,
     /// The window the count covers, in seconds.
     pub window_s: Option<u64>,
 }
 
+decode_struct!(Pushes, lenient {
+    denied: "denied" => default,
+    window_s: "windowS" => default,
+});
+
 /// Application sensitivity tiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Sensitivity {
     /// Public or low-value data.
     Low,
@@ -277,21 +323,15 @@ pub enum Sensitivity {
     Critical,
 }
 
-impl Sensitivity {
-    /// The camelCase contract name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Sensitivity::Low => "low",
-            Sensitivity::Medium => "medium",
-            Sensitivity::High => "high",
-            Sensitivity::Critical => "critical",
-        }
-    }
-}
+named!(Sensitivity {
+    Low = "low",
+    Medium = "medium",
+    High = "high",
+    Critical = "critical",
+});
 
 /// The application.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct App {
     /// Application id (matched against the policy's tiers).
     pub id: Option<Text>,
@@ -299,20 +339,27 @@ pub struct App {
     pub sensitivity: Option<Sensitivity>,
 }
 
+decode_struct!(App, lenient {
+    id: "id" => default,
+    sensitivity: "sensitivity" => default,
+});
+
 /// What the relying party requested.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Requested {
     /// `acr_values`, in order of preference.
-    #[serde(default)]
     pub acr: BoundedVec<Text, MAX_TAGS>,
     /// `max_age` in seconds.
     pub max_age_s: Option<u64>,
 }
 
+decode_struct!(Requested, lenient {
+    acr: "acr" => default,
+    max_age_s: "maxAgeS" => default,
+});
+
 /// Kinds of factor change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChangeAction {
     /// Bind a new factor.
     Enroll,
@@ -328,19 +375,16 @@ pub enum ChangeAction {
     PhoneChange,
 }
 
-impl ChangeAction {
-    /// The camelCase contract name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ChangeAction::Enroll => "enroll",
-            ChangeAction::Replace => "replace",
-            ChangeAction::Remove => "remove",
-            ChangeAction::ResetAll => "resetAll",
-            ChangeAction::RecoveryChange => "recoveryChange",
-            ChangeAction::PhoneChange => "phoneChange",
-        }
-    }
+named!(ChangeAction {
+    Enroll = "enroll",
+    Replace = "replace",
+    Remove = "remove",
+    ResetAll = "resetAll",
+    RecoveryChange = "recoveryChange",
+    PhoneChange = "phoneChange",
+});
 
+impl ChangeAction {
     /// Does this change bind something new that could later authenticate?
     pub const fn binds(self) -> bool {
         matches!(
@@ -354,14 +398,10 @@ impl ChangeAction {
 }
 
 /// Who makes a change.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum ActorKind {
     /// The user themself.
     #[default]
-    #[serde(rename = "self")]
     SelfService,
     /// An administrator.
     Admin,
@@ -373,22 +413,16 @@ pub enum ActorKind {
     Automation,
 }
 
-impl ActorKind {
-    /// The contract name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::SelfService => "self",
-            ActorKind::Admin => "admin",
-            ActorKind::Helpdesk => "helpdesk",
-            ActorKind::Msp => "msp",
-            ActorKind::Automation => "automation",
-        }
-    }
-}
+named!(ActorKind {
+    SelfService = "self",
+    Admin = "admin",
+    Helpdesk = "helpdesk",
+    Msp = "msp",
+    Automation = "automation",
+});
 
 /// Inline gate or after-the-fact report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Phase {
     /// Before the change: the decision gates it.
     #[default]
@@ -397,23 +431,29 @@ pub enum Phase {
     After,
 }
 
+named!(Phase {
+    Before = "before",
+    After = "after",
+});
+
 /// A factor named in a change.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct FactorRef {
     /// Host id of the factor.
     pub id: Option<Text>,
     /// Factor type.
-    #[serde(rename = "type")]
     pub kind: FactorType,
 }
 
+decode_struct!(FactorRef, lenient {
+    id: "id" => default,
+    kind: "type" => required,
+});
+
 /// The actor.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Actor {
     /// Who.
-    #[serde(default)]
     pub kind: ActorKind,
     /// Actor id.
     pub id: Option<Text>,
@@ -421,9 +461,14 @@ pub struct Actor {
     pub ticket: Option<Text>,
 }
 
+decode_struct!(Actor, lenient {
+    kind: "kind" => default,
+    id: "id" => default,
+    ticket: "ticket" => default,
+});
+
 /// A factor change.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Change {
     /// What is being changed.
     pub action: ChangeAction,
@@ -432,12 +477,18 @@ pub struct Change {
     /// The factor being replaced.
     pub replaces: Option<FactorRef>,
     /// Who makes the change.
-    #[serde(default)]
     pub actor: Actor,
     /// Inline gate or after the fact.
-    #[serde(default)]
     pub phase: Phase,
 }
+
+decode_struct!(Change, lenient {
+    action: "action" => required,
+    factor: "factor" => default,
+    replaces: "replaces" => default,
+    actor: "actor" => default,
+    phase: "phase" => default,
+});
 
 impl Request {
     /// Checks what types alone cannot: ranges, formats and fields an entry point needs.

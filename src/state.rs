@@ -1174,18 +1174,21 @@ mod tests {
             state_key: Some("0123456789abcdef-test-key".into()),
         })
         .unwrap();
-        let req: Request = serde_json::from_value(serde_json::json!({
-            "user": {"id": "auth0|alice"}, "state": newer
-        }))
+        let req: Request = crate::decode::from_str(
+            &serde_json::json!({"user": {"id": "auth0|alice"}, "state": newer}).to_string(),
+        )
         .unwrap();
         for d in [
             engine.decide_login(&req, Timestamp(1_795_428_000)),
             engine
                 .assess_factor_change(
-                    &serde_json::from_value(serde_json::json!({
-                        "user": {"id": "auth0|alice"}, "state": newer,
-                        "change": {"action": "recoveryChange"}
-                    }))
+                    &crate::decode::from_str(
+                        &serde_json::json!({
+                            "user": {"id": "auth0|alice"}, "state": newer,
+                            "change": {"action": "recoveryChange"}
+                        })
+                        .to_string(),
+                    )
                     .unwrap(),
                     Timestamp(1_795_428_000),
                 )

@@ -1,7 +1,7 @@
 //! RFC 3339 timestamps, parsed by hand: the engine needs seconds since the epoch and nothing else,
 //! and a date library would cost more wasm than the whole decision logic.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 /// Seconds since 1970-01-01T00:00:00Z. Requests carry RFC 3339 strings; the engine compares seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,16 +32,21 @@ impl Timestamp {
     }
 }
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::limits::parse_text(d, "an RFC 3339 timestamp string", |s| {
-            Timestamp::parse(s).ok_or_else(|| {
-                format!(
-                    "invalid timestamp {:?}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
-                    crate::limits::preview(s)
-                )
-            })
-        })
+impl crate::decode::Decode for Timestamp {
+    fn decode(r: &mut crate::json::Reader<'_>) -> crate::decode::Res<Self> {
+        crate::decode::parsed_text(
+            r,
+            "an RFC 3339 timestamp string",
+            crate::error::codes::INVALID_TIMESTAMP,
+            |s| {
+                Timestamp::parse(s).ok_or_else(|| {
+                    format!(
+                        "invalid timestamp {:?}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
+                        crate::limits::preview(s)
+                    )
+                })
+            },
+        )
     }
 }
 

@@ -19,7 +19,6 @@ use factorgate::factors::FactorType;
 use factorgate::policy::{self, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse};
 use factorgate::request::{ActorKind, Level, Sensitivity, UserKind};
 use factorgate::ReasonCode;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -1057,9 +1056,9 @@ fn schema_enum(schema: &Schema, def: &str) -> BTreeSet<String> {
     set
 }
 
-/// The schema enum `def` is exactly what serde accepts for `T`: each value decodes and encodes
+/// The schema enum `def` is exactly what the engine accepts for `T`: each value decodes and encodes
 /// back to itself, each variant encodes into the list, and no other candidate string decodes.
-fn assert_enum<T: Serialize + DeserializeOwned>(
+fn assert_enum<T: Serialize + factorgate::decode::Decode>(
     schema: &Schema,
     def: &str,
     variants: &[T],
@@ -1072,11 +1071,11 @@ fn assert_enum<T: Serialize + DeserializeOwned>(
         "{def}: schema enum vs Rust variants"
     );
     for c in candidates {
-        let decoded = serde_json::from_value::<T>(json!(c));
+        let decoded = factorgate::decode::from_str::<T>(&json!(c).to_string());
         assert_eq!(
             decoded.is_ok(),
             listed.contains(c),
-            "{def}: serde and the schema disagree on {c:?}"
+            "{def}: the engine and the schema disagree on {c:?}"
         );
         if let Ok(v) = decoded {
             assert_eq!(serde_json::to_value(v).unwrap(), json!(c), "{def}: {c}");

@@ -3,78 +3,101 @@
 //! it differs (see `validate::parse`).
 
 mod compile;
-mod structure;
 mod validate;
 
 pub use compile::CompiledPolicy;
 pub use validate::{parse, validate};
 
 use crate::decision::ReasonCode;
+use crate::decode::{decode_by_merge, decode_struct, merge_struct, named};
 use crate::factors::FactorType;
 use crate::request::{ActorKind, Level, Sensitivity, UserKind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the policy schema this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A policy document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// JSON Schema reference, ignored by the engine.
-    #[serde(rename = "$schema", default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub schema: Option<String>,
     /// Policy id, carried into every decision and alert.
     pub id: String,
     /// Policy version, carried into every decision and alert.
     pub version: u64,
     /// What this policy is for.
-    #[serde(default)]
     pub description: String,
     /// Application sensitivity tiers.
-    #[serde(default)]
     pub apps: Apps,
     /// Requirement per application tier.
-    #[serde(default)]
     pub requirements: Requirements,
     /// Maximum age of an authentication for it to count at each AAL.
-    #[serde(default)]
     pub reauthentication: Reauthentication,
     /// Privileged roles and sensitive capabilities.
-    #[serde(default)]
     pub privileged: Privileged,
     /// Rules per kind of account.
-    #[serde(default)]
     pub user_kinds: UserKinds,
     /// Signal weights, level thresholds and responses to risk.
-    #[serde(default)]
     pub risk: RiskPolicy,
     /// Signal thresholds and windows.
-    #[serde(default)]
     pub signals: Signals,
     /// Enrollment and binding rules.
-    #[serde(default)]
     pub enrollment: Enrollment,
     /// Delegated administration (help desk, MSP, admin, automation).
-    #[serde(default)]
     pub delegation: Delegation,
     /// Break-glass accounts.
-    #[serde(default)]
     pub break_glass: BreakGlass,
     /// Trusted and denied networks.
-    #[serde(default)]
     pub networks: Networks,
     /// Time-bound exceptions.
-    #[serde(default)]
     pub exceptions: Exceptions,
     /// What to answer when the engine fails.
-    #[serde(default)]
     pub fail_mode: FailModes,
     /// Alerting thresholds.
-    #[serde(default)]
     pub alerts: Alerts,
 }
+
+decode_struct!(Policy, strict {
+    schema: "$schema" => default,
+    id: "id" => required,
+    version: "version" => required,
+    description: "description" => default,
+    apps: "apps" => default,
+    requirements: "requirements" => default,
+    reauthentication: "reauthentication" => default,
+    privileged: "privileged" => default,
+    user_kinds: "userKinds" => default,
+    risk: "risk" => default,
+    signals: "signals" => default,
+    enrollment: "enrollment" => default,
+    delegation: "delegation" => default,
+    break_glass: "breakGlass" => default,
+    networks: "networks" => default,
+    exceptions: "exceptions" => default,
+    fail_mode: "failMode" => default,
+    alerts: "alerts" => default,
+});
+
+decode_by_merge!(
+    Apps,
+    Requirements,
+    Reauthentication,
+    Privileged,
+    UserKinds,
+    RiskPolicy,
+    Signals,
+    Enrollment,
+    Delegation,
+    BreakGlass,
+    Networks,
+    Exceptions,
+    FailModes,
+    Alerts,
+);
 
 impl Default for Policy {
     fn default() -> Self {
@@ -102,14 +125,19 @@ impl Default for Policy {
 }
 
 /// Application sensitivity tiers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Apps {
     /// Tier of an application the policy does not list and the host does not rate.
     pub default_sensitivity: Sensitivity,
     /// Tier per application id; wins over the host's rating when higher.
     pub by_id: BTreeMap<String, Sensitivity>,
 }
+
+merge_struct!(Apps {
+    default_sensitivity: "defaultSensitivity",
+    by_id: "byId",
+});
 
 impl Default for Apps {
     fn default() -> Self {
@@ -121,20 +149,31 @@ impl Default for Apps {
 }
 
 /// A requirement a session must meet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RequirementRule {
     /// Minimum AAL (1..=3).
     pub min_aal: u8,
     /// Phishing resistance required.
-    #[serde(default)]
     pub phishing_resistant: bool,
     /// Hardware-bound key required.
-    #[serde(default)]
     pub hardware_bound: bool,
     /// Maximum age of the authentication in seconds.
     pub max_age_s: u64,
 }
+
+decode_struct!(RequirementRule, strict {
+    min_aal: "minAal" => required,
+    phishing_resistant: "phishingResistant" => default,
+    hardware_bound: "hardwareBound" => default,
+    max_age_s: "maxAgeS" => required,
+});
+merge_struct!(RequirementRule {
+    min_aal: "minAal",
+    phishing_resistant: "phishingResistant",
+    hardware_bound: "hardwareBound",
+    max_age_s: "maxAgeS",
+});
 
 impl RequirementRule {
     const fn new(min_aal: u8, pr: bool, hw: bool, max_age_s: u64) -> Self {
@@ -148,8 +187,8 @@ impl RequirementRule {
 }
 
 /// Requirement per application tier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Requirements {
     /// Low-sensitivity applications.
     pub low: RequirementRule,
@@ -160,6 +199,13 @@ pub struct Requirements {
     /// Critical applications.
     pub critical: RequirementRule,
 }
+
+merge_struct!(Requirements {
+    low: "low",
+    medium: "medium",
+    high: "high",
+    critical: "critical",
+});
 
 const DAY: u64 = 86_400;
 const HOUR: u64 = 3_600;
@@ -188,8 +234,8 @@ impl Requirements {
 }
 
 /// Re-authentication windows per AAL (NIST rev 4: AAL1 30 days, AAL2 24 h, AAL3 12 h).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Reauthentication {
     /// AAL1 window in seconds.
     pub aal1_s: u64,
@@ -198,6 +244,12 @@ pub struct Reauthentication {
     /// AAL3 window in seconds.
     pub aal3_s: u64,
 }
+
+merge_struct!(Reauthentication {
+    aal1_s: "aal1S",
+    aal2_s: "aal2S",
+    aal3_s: "aal3S",
+});
 
 impl Default for Reauthentication {
     fn default() -> Self {
@@ -221,8 +273,8 @@ impl Reauthentication {
 }
 
 /// Privileged roles and sensitive capabilities.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Privileged {
     /// Role names or patterns with one `*` (e.g. `*-admin`).
     pub roles: Vec<String>,
@@ -231,6 +283,12 @@ pub struct Privileged {
     /// Requirement for privileged users at any application.
     pub requirement: RequirementRule,
 }
+
+merge_struct!(Privileged {
+    roles: "roles",
+    capabilities: "capabilities",
+    requirement: "requirement",
+});
 
 impl Default for Privileged {
     fn default() -> Self {
@@ -247,29 +305,30 @@ impl Default for Privileged {
 }
 
 /// Rules for one kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KindRule {
     /// A floor on the login requirement for this kind, whatever the application.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement: Option<RequirementRule>,
     /// Factor types this kind may bind, strongest first.
     pub allowed_factors: Vec<FactorType>,
     /// May users of this kind add or change their own factors?
-    #[serde(default = "yes")]
     pub self_service: bool,
     /// May accounts of this kind sign in interactively at all?
-    #[serde(default = "yes")]
     pub interactive_login: bool,
 }
 
-fn yes() -> bool {
-    true
-}
+merge_struct!(KindRule {
+    requirement: "requirement",
+    allowed_factors: "allowedFactors",
+    self_service: "selfService",
+    interactive_login: "interactiveLogin",
+});
 
 /// Rules per kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserKinds {
     /// Workforce.
     pub employee: KindRule,
@@ -284,6 +343,15 @@ pub struct UserKinds {
     /// Emergency access.
     pub break_glass: KindRule,
 }
+
+merge_struct!(UserKinds {
+    employee: "employee",
+    contractor: "contractor",
+    partner: "partner",
+    customer: "customer",
+    service: "service",
+    break_glass: "breakGlass",
+});
 
 impl Default for UserKinds {
     fn default() -> Self {
@@ -341,8 +409,8 @@ impl UserKinds {
 }
 
 /// Score thresholds for each level.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Levels {
     /// Score at which risk is medium.
     pub medium: u8,
@@ -351,6 +419,12 @@ pub struct Levels {
     /// Score at which risk is critical.
     pub critical: u8,
 }
+
+merge_struct!(Levels {
+    medium: "medium",
+    high: "high",
+    critical: "critical",
+});
 
 impl Default for Levels {
     fn default() -> Self {
@@ -363,8 +437,8 @@ impl Default for Levels {
 }
 
 /// How a login's requirement rises with risk. Risk never counts as a factor and never lowers one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginRiskResponse {
     /// Floor at medium risk.
     pub medium: RequirementRule,
@@ -373,6 +447,12 @@ pub struct LoginRiskResponse {
     /// Deny at critical risk.
     pub deny_at_critical: bool,
 }
+
+merge_struct!(LoginRiskResponse {
+    medium: "medium",
+    high: "high",
+    deny_at_critical: "denyAtCritical",
+});
 
 impl Default for LoginRiskResponse {
     fn default() -> Self {
@@ -385,8 +465,8 @@ impl Default for LoginRiskResponse {
 }
 
 /// How a factor change's outcome rises with risk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeRiskResponse {
     /// Level at which a change needs approval.
     pub approval_at: Level,
@@ -399,6 +479,14 @@ pub struct ChangeRiskResponse {
     /// How long an approval request stays valid, in seconds.
     pub approval_expires_in_s: u64,
 }
+
+merge_struct!(ChangeRiskResponse {
+    approval_at: "approvalAt",
+    deny_at: "denyAt",
+    approvers: "approvers",
+    privileged_approvers: "privilegedApprovers",
+    approval_expires_in_s: "approvalExpiresInS",
+});
 
 impl Default for ChangeRiskResponse {
     fn default() -> Self {
@@ -413,8 +501,8 @@ impl Default for ChangeRiskResponse {
 }
 
 /// Signal weights, level thresholds and responses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RiskPolicy {
     /// Points per reason code; codes not listed keep their default weight.
     pub weights: BTreeMap<ReasonCode, i32>,
@@ -427,6 +515,14 @@ pub struct RiskPolicy {
     /// Factor-change response.
     pub factor_change: ChangeRiskResponse,
 }
+
+merge_struct!(RiskPolicy {
+    weights: "weights",
+    levels: "levels",
+    risky_at: "riskyAt",
+    login: "login",
+    factor_change: "factorChange",
+});
 
 impl Default for RiskPolicy {
     fn default() -> Self {
@@ -494,14 +590,19 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
 }
 
 /// Impossible-travel thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Travel {
     /// Speed above which travel is impossible, km/h.
     pub speed_kmh: f64,
     /// Distance below which travel is never flagged, km.
     pub min_distance_km: f64,
 }
+
+merge_struct!(Travel {
+    speed_kmh: "speedKmh",
+    min_distance_km: "minDistanceKm",
+});
 
 impl Default for Travel {
     fn default() -> Self {
@@ -513,14 +614,19 @@ impl Default for Travel {
 }
 
 /// Push-fatigue threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PushFatigue {
     /// Denied pushes at which the signal fires.
     pub denied: u32,
     /// Longest window the count may cover, in seconds.
     pub window_s: u64,
 }
+
+merge_struct!(PushFatigue {
+    denied: "denied",
+    window_s: "windowS",
+});
 
 impl Default for PushFatigue {
     fn default() -> Self {
@@ -532,8 +638,8 @@ impl Default for PushFatigue {
 }
 
 /// Signal thresholds and windows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Signals {
     /// Impossible travel.
     pub impossible_travel: Travel,
@@ -553,6 +659,17 @@ pub struct Signals {
     pub learning_logins: u32,
 }
 
+merge_struct!(Signals {
+    impossible_travel: "impossibleTravel",
+    recent_risky_signin_s: "recentRiskySigninS",
+    recent_password_reset_s: "recentPasswordResetS",
+    recent_recovery_s: "recentRecoveryS",
+    dormant_s: "dormantS",
+    new_account_s: "newAccountS",
+    push_fatigue: "pushFatigue",
+    learning_logins: "learningLogins",
+});
+
 impl Default for Signals {
     fn default() -> Self {
         Signals {
@@ -569,8 +686,7 @@ impl Default for Signals {
 }
 
 /// When SMS and voice may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestrictedUse {
     /// Like any other factor.
     Allow,
@@ -580,9 +696,15 @@ pub enum RestrictedUse {
     Never,
 }
 
+named!(RestrictedUse {
+    Allow = "allow",
+    OnlyIfNothingBetter = "onlyIfNothingBetter",
+    Never = "never",
+});
+
 /// Enrollment and binding rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Enrollment {
     /// A binding needs an authentication at least this recent, seconds (NIST rev 4 §4.1.2.1).
     pub binding_window_s: u64,
@@ -593,6 +715,13 @@ pub struct Enrollment {
     /// Offer enrollment on a risky login (the attacker would bind their own factor).
     pub offer_on_risky_login: bool,
 }
+
+merge_struct!(Enrollment {
+    binding_window_s: "bindingWindowS",
+    grace_period_s: "gracePeriodS",
+    restricted_factors: "restrictedFactors",
+    offer_on_risky_login: "offerOnRiskyLogin",
+});
 
 impl Default for Enrollment {
     fn default() -> Self {
@@ -606,8 +735,7 @@ impl Default for Enrollment {
 }
 
 /// What a delegated change on a privileged account leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DelegatedPrivileged {
     /// Scored like any change.
     Allow,
@@ -617,9 +745,15 @@ pub enum DelegatedPrivileged {
     Deny,
 }
 
+named!(DelegatedPrivileged {
+    Allow = "allow",
+    Approval = "approval",
+    Deny = "deny",
+});
+
 /// Rules for one delegated actor kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ActorRule {
     /// A ticket reference is required.
     pub require_ticket: bool,
@@ -627,9 +761,14 @@ pub struct ActorRule {
     pub privileged_targets: DelegatedPrivileged,
 }
 
+merge_struct!(ActorRule {
+    require_ticket: "requireTicket",
+    privileged_targets: "privilegedTargets",
+});
+
 /// Delegated administration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Delegation {
     /// Administrators.
     pub admin: ActorRule,
@@ -640,6 +779,13 @@ pub struct Delegation {
     /// Automation.
     pub automation: ActorRule,
 }
+
+merge_struct!(Delegation {
+    admin: "admin",
+    helpdesk: "helpdesk",
+    msp: "msp",
+    automation: "automation",
+});
 
 impl Default for Delegation {
     fn default() -> Self {
@@ -670,14 +816,19 @@ impl Delegation {
 }
 
 /// Break-glass accounts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BreakGlass {
     /// User ids that are break-glass accounts whatever kind the host sends.
     pub user_ids: Vec<String>,
     /// The hardware factors a break-glass login must use.
     pub required_factors: Vec<FactorType>,
 }
+
+merge_struct!(BreakGlass {
+    user_ids: "userIds",
+    required_factors: "requiredFactors",
+});
 
 impl Default for BreakGlass {
     fn default() -> Self {
@@ -689,8 +840,7 @@ impl Default for BreakGlass {
 }
 
 /// What a network is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkKind {
     /// The organisation's own egress: lowers risk.
     Corporate,
@@ -700,26 +850,37 @@ pub enum NetworkKind {
     Cloud,
 }
 
+named!(NetworkKind {
+    Corporate = "corporate",
+    Vpn = "vpn",
+    Cloud = "cloud",
+});
+
 /// A named network.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Network {
     /// Name shown in reasons.
     pub name: String,
     /// What it is (trusted networks only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<NetworkKind>,
     /// IPv4 and IPv6 CIDR blocks.
-    #[serde(default)]
     pub cidrs: Vec<String>,
     /// Autonomous system numbers.
-    #[serde(default)]
     pub asns: Vec<u32>,
 }
 
+decode_struct!(Network, strict {
+    name: "name" => required,
+    kind: "kind" => default,
+    cidrs: "cidrs" => default,
+    asns: "asns" => default,
+});
+
 /// Trusted and denied networks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Networks {
     /// Trusted networks (corporate, VPN, cloud).
     pub trusted: Vec<Network>,
@@ -727,55 +888,71 @@ pub struct Networks {
     pub denied: Vec<Network>,
 }
 
+merge_struct!(Networks {
+    trusted: "trusted",
+    denied: "denied",
+});
+
 /// Who an exception is for: exactly one of the fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Subject {
     /// One user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Everyone with a role.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Everyone of a kind.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_kind: Option<UserKind>,
 }
 
+decode_struct!(Subject, strict {
+    user_id: "userId" => default,
+    role: "role" => default,
+    user_kind: "userKind" => default,
+});
+
 /// Where an exception applies.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Scope {
     /// Application ids (empty: all).
-    #[serde(default)]
     pub apps: Vec<String>,
     /// Entry points (empty: both).
-    #[serde(default)]
     pub entries: Vec<crate::decision::Entry>,
 }
 
+decode_struct!(Scope, strict {
+    apps: "apps" => default,
+    entries: "entries" => default,
+});
+
 /// What an exception grants. It waives policy requirements, never risk-driven ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Grant {
     /// Extra factor types the subject may use and bind (e.g. `sms` for a user without a smartphone).
-    #[serde(default)]
     pub allow_factors: Vec<FactorType>,
     /// Drop the policy's phishing-resistance requirement (not one raised by risk).
-    #[serde(default)]
     pub waive_phishing_resistant: bool,
 }
 
+decode_struct!(Grant, strict {
+    allow_factors: "allowFactors" => default,
+    waive_phishing_resistant: "waivePhishingResistant" => default,
+});
+
 /// A time-bound, reviewed exception.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exception {
     /// Exception id (e.g. the change ticket).
     pub id: String,
     /// Who.
     pub subject: Subject,
     /// Where.
-    #[serde(default)]
     pub scope: Scope,
     /// What.
     pub grant: Grant,
@@ -789,9 +966,20 @@ pub struct Exception {
     pub expires_at: Option<String>,
 }
 
+decode_struct!(Exception, strict {
+    id: "id" => required,
+    subject: "subject" => required,
+    scope: "scope" => default,
+    grant: "grant" => required,
+    reason: "reason" => required,
+    approver: "approver" => required,
+    created_at: "createdAt" => required,
+    expires_at: "expiresAt" => default,
+});
+
 /// Time-bound exceptions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exceptions {
     /// Longest an exception may last, seconds.
     pub max_duration_s: u64,
@@ -800,6 +988,12 @@ pub struct Exceptions {
     /// The exceptions.
     pub items: Vec<Exception>,
 }
+
+merge_struct!(Exceptions {
+    max_duration_s: "maxDurationS",
+    expiring_soon_s: "expiringSoonS",
+    items: "items",
+});
 
 impl Default for Exceptions {
     fn default() -> Self {
@@ -812,8 +1006,7 @@ impl Default for Exceptions {
 }
 
 /// Fail-closed or fail-open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailMode {
     /// Step up with the strongest factors the user has; deny factor changes.
     Closed,
@@ -821,15 +1014,25 @@ pub enum FailMode {
     Open,
 }
 
+named!(FailMode {
+    Closed = "closed",
+    Open = "open",
+});
+
 /// Fail mode per kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FailModes {
     /// For every kind not listed.
     pub default: FailMode,
     /// Per kind.
     pub by_user_kind: BTreeMap<UserKind, FailMode>,
 }
+
+merge_struct!(FailModes {
+    default: "default",
+    by_user_kind: "byUserKind",
+});
 
 impl Default for FailModes {
     fn default() -> Self {
@@ -853,8 +1056,8 @@ impl FailModes {
 }
 
 /// Alerting thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Alerts {
     /// A Detection Finding is raised from this risk level on (and on every deny).
     pub detection_at: Level,
@@ -862,6 +1065,11 @@ pub struct Alerts {
     /// (and always for privileged accounts and changes reported after the fact).
     pub account_change_at: Level,
 }
+
+merge_struct!(Alerts {
+    detection_at: "detectionAt",
+    account_change_at: "accountChangeAt",
+});
 
 impl Default for Alerts {
     fn default() -> Self {

@@ -1,7 +1,7 @@
 //! Policy validation: every problem, each with a JSON pointer and a sentence.
 
-use super::{structure, Exception, Policy, RequirementRule};
-use crate::error::{codes, decode, ErrorItem};
+use super::{Exception, Policy, RequirementRule};
+use crate::error::{codes, ErrorItem};
 use crate::factors::FactorType;
 use crate::limits::{MAX_POLICY_BYTES, MAX_POLICY_LIST};
 use crate::networks::Cidr;
@@ -19,58 +19,14 @@ pub fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
     }
 }
 
-/// Decodes a policy document (size, duplicate keys, shape) without the semantic checks.
+/// Decodes a policy document (size, shape, duplicate keys) without the semantic checks. Each
+/// section given is laid over the embedded default's (see `crate::decode`), so a custom policy
+/// inherits every default it does not restate, down to single fields: writing
+/// `requirements.critical.maxAgeS` keeps the default's hardware binding. What names a policy
+/// (`id`, `version`, `description`) is never inherited.
 pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
     crate::limits::within(json, MAX_POLICY_BYTES, "policy").map_err(|e| vec![e])?;
-    if let Some(problem) = structure::first_problem(json) {
-        return Err(vec![problem]);
-    }
-    let merged = over_defaults(json).map_err(|e| vec![e])?;
-    decode::<Policy>(&merged).map_err(|e| vec![e])
-}
-
-/// The document merged over the default policy (RFC 7386: objects merge key by key, anything
-/// else replaces), so a custom policy inherits every default it does not restate, down to single
-/// fields: writing `requirements.critical.maxAgeS` keeps the default's hardware binding.
-fn over_defaults(json: &str) -> Result<String, ErrorItem> {
-    let given: serde_json::Value = decode(json)?;
-    if !given.is_object() {
-        return Err(ErrorItem::new(
-            codes::INVALID_SHAPE,
-            "",
-            "a policy is a JSON object",
-        ));
-    }
-    // The default policy read back from its JSON text rather than `serde_json::to_value`: that
-    // would add a second serializer of every policy type to the wasm module.
-    let mut base: serde_json::Value = serde_json::from_str(&crate::api::default_policy_json())
-        .map_err(|e| ErrorItem::new(codes::INVALID_SHAPE, "", e.to_string()))?;
-    if let Some(obj) = base.as_object_mut() {
-        // What names a policy is never inherited: a custom policy says who it is.
-        for own in ["id", "version", "description"] {
-            obj.remove(own);
-        }
-    }
-    merge(&mut base, given);
-    Ok(base.to_string())
-}
-
-/// RFC 7386 merge of `patch` into `target`, except that `null` is kept as a value (the policy
-/// decoder then reports it where it is not allowed) instead of deleting the key.
-fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {
-    match (target, patch) {
-        (serde_json::Value::Object(t), serde_json::Value::Object(p)) => {
-            for (k, v) in p {
-                match t.get_mut(&k) {
-                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
-                    _ => {
-                        t.insert(k, v);
-                    }
-                }
-            }
-        }
-        (t, p) => *t = p,
-    }
+    crate::decode::from_str::<Policy>(json).map_err(|e| vec![e])
 }
 
 /// Semantic checks on a decoded policy.

@@ -141,7 +141,7 @@ fn check_decision(entry: Entry, v: &Value) {
     let mut codes: Vec<factorgate::ReasonCode> = reasons
         .iter()
         .map(|r| {
-            serde_json::from_value(r["code"].clone())
+            factorgate::decode::from_str(&r["code"].to_string())
                 .unwrap_or_else(|_| panic!("unknown reason code: {r}"))
         })
         .collect();
@@ -165,7 +165,7 @@ fn check_decision(entry: Entry, v: &Value) {
         let mut types: Vec<factorgate::factors::FactorType> = factors
             .iter()
             .map(|f| {
-                serde_json::from_value(f.clone())
+                factorgate::decode::from_str(&f.to_string())
                     .unwrap_or_else(|_| panic!("unknown factor type: {f}"))
             })
             .collect();

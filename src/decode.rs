@@ -1,0 +1,442 @@
+//! Typed decoding of the JSON contract: requests, policies and options, each type read straight
+//! from the [`Reader`] with every error located by its JSON pointer.
+//!
+//! Two ways to read a type:
+//! - [`Decode`]: a fresh value; required fields must be present, the others take their default.
+//! - [`Merge`]: into an existing value, which is how a policy is laid over the embedded default
+//!   (RFC 7386: objects merge field by field, anything else replaces; `null` clears only what
+//!   may be absent).
+//!
+//! The struct decoders are written with [`decode_struct!`] and [`merge_struct!`]; a reader finds
+//! a type's JSON field names next to the type itself.
+
+use crate::error::{codes, ErrorItem};
+use crate::json::Reader;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Result of a decoder.
+pub type Res<T> = Result<T, ErrorItem>;
+
+/// A type read fresh from JSON.
+pub trait Decode: Sized {
+    /// Reads one value at the reader's cursor.
+    fn decode(r: &mut Reader<'_>) -> Res<Self>;
+}
+
+/// A type read *into* an existing value (a policy over its defaults).
+pub trait Merge {
+    /// Lays the JSON value at the cursor over `self`.
+    fn merge(&mut self, r: &mut Reader<'_>) -> Res<()>;
+}
+
+/// A type that can be an object key (policy maps keyed by id, reason code or user kind).
+pub trait Key: Sized + Ord {
+    /// Reads a key; the reader's path already ends at it.
+    fn from_key(r: &Reader<'_>, key: &str) -> Res<Self>;
+}
+
+/// A string-valued enumeration of the contract: its values and their names.
+pub trait Named: Copy + 'static {
+    /// Every value, in declaration order.
+    const VALUES: &'static [Self];
+    /// What the contract calls a value.
+    fn name(self) -> &'static str;
+}
+
+/// Reads a whole document as `T`: nothing but whitespace may follow it.
+pub fn from_str<T: Decode>(text: &str) -> Res<T> {
+    let mut r = Reader::new(text);
+    let value = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+/// Reads an enumeration value by name; an unknown name lists the known ones.
+pub fn read_named<T: Named>(r: &mut Reader<'_>) -> Res<T> {
+    let s = r.string("a string")?;
+    lookup(r, &s)
+}
+
+fn lookup<T: Named>(r: &Reader<'_>, s: &str) -> Res<T> {
+    if let Some(v) = T::VALUES.iter().copied().find(|v| v.name() == s) {
+        return Ok(v);
+    }
+    let known: Vec<&str> = T::VALUES.iter().map(|v| v.name()).collect();
+    Err(r.error(
+        codes::INVALID_SHAPE,
+        format!(
+            "unknown value {:?}, expected one of: {}",
+            crate::limits::preview(s),
+            known.join(", ")
+        ),
+    ))
+}
+
+/// `Decode` and `Merge` (replace) for enumerations that implement [`Named`].
+macro_rules! named_enums {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
+                $crate::decode::read_named(r)
+            }
+        }
+        impl $crate::decode::Merge for $ty {
+            fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
+                *self = $crate::decode::read_named(r)?;
+                Ok(())
+            }
+        }
+    )*};
+}
+pub(crate) use named_enums;
+
+/// A contract enumeration: `named!(Level { Low = "low", ... })` gives `as_str`, [`Named`],
+/// decoding (as a value and as a key) and serialization, all from the one list of names.
+macro_rules! named {
+    ($ty:ident { $($variant:ident = $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The contract's name for this value.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+        }
+        impl $crate::decode::Named for $ty {
+            const VALUES: &'static [Self] = &[$($ty::$variant),*];
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        $crate::decode::named_enums!($ty);
+    };
+}
+pub(crate) use named;
+
+impl<T: Named + Ord> Key for T {
+    fn from_key(r: &Reader<'_>, key: &str) -> Res<Self> {
+        lookup(r, key)
+    }
+}
+
+/// Fresh decoding of a struct: `field: "jsonName" => required | default | or(expr)`, then
+/// `strict` (unknown fields are errors: policies) or `lenient` (ignored: requests, which hosts
+/// extend). A key given twice is an error either way, for the fields the engine reads.
+macro_rules! decode_struct {
+    ($ty:ident, $mode:ident { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* $(,)? }) => {
+        impl $crate::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
+                $(let mut $field = None;)*
+                r.begin_object("an object")?;
+                while let Some(key) = r.next_key()? {
+                    match &*key {
+                        $($name => $crate::decode::field(r, &mut $field)?,)*
+                        _ => $crate::decode::unknown(r, $crate::decode::decode_struct!(@strict $mode))?,
+                    }
+                }
+                Ok($ty {
+                    $($field: $crate::decode::decode_struct!(@finish r, $field, $name, $how $(($default))?),)*
+                })
+            }
+        }
+    };
+    (@strict strict) => { true };
+    (@strict lenient) => { false };
+    (@finish $r:ident, $f:ident, $name:literal, required) => {
+        $crate::decode::required($r, $f, $name)?
+    };
+    (@finish $r:ident, $f:ident, $name:literal, default) => { $f.unwrap_or_default() };
+    (@finish $r:ident, $f:ident, $name:literal, or($default:expr)) => {
+        $f.unwrap_or_else(|| $default)
+    };
+}
+pub(crate) use decode_struct;
+
+/// Merging decoding of a policy section: each field given is laid over the existing one; every
+/// field is optional and unknown fields are errors. `decode` starts from `Default`.
+macro_rules! merge_struct {
+    ($ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
+        impl $crate::decode::Merge for $ty {
+            fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
+                $(let mut $field = false;)*
+                r.begin_object("an object")?;
+                while let Some(key) = r.next_key()? {
+                    match &*key {
+                        $($name => {
+                            $crate::decode::once(r, &mut $field)?;
+                            $crate::decode::Merge::merge(&mut self.$field, r)?;
+                        })*
+                        _ => $crate::decode::unknown(r, true)?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use merge_struct;
+
+/// `Decode` for merged sections that have a `Default`: the default with the JSON laid over it.
+macro_rules! decode_by_merge {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
+                let mut value = <$ty>::default();
+                $crate::decode::Merge::merge(&mut value, r)?;
+                Ok(value)
+            }
+        }
+    )*};
+}
+pub(crate) use decode_by_merge;
+
+/// Reads a field's value into its slot; a second occurrence of the key is an error.
+pub fn field<T: Decode>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Res<()> {
+    if slot.is_some() {
+        return Err(duplicate(r));
+    }
+    *slot = Some(T::decode(r)?);
+    Ok(())
+}
+
+/// Marks a merged field as seen; a second occurrence of the key is an error.
+pub fn once(r: &mut Reader<'_>, seen: &mut bool) -> Res<()> {
+    if std::mem::replace(seen, true) {
+        return Err(duplicate(r));
+    }
+    Ok(())
+}
+
+fn duplicate(r: &Reader<'_>) -> ErrorItem {
+    r.error(
+        codes::DUPLICATE_KEY,
+        "this key appears twice in its object; which value would count is ambiguous",
+    )
+}
+
+/// An unknown field: an error where the contract is strict, else skipped.
+pub fn unknown(r: &mut Reader<'_>, strict: bool) -> Res<()> {
+    if strict {
+        return Err(r.error(codes::UNKNOWN_FIELD, "unknown field"));
+    }
+    r.skip()
+}
+
+/// A required field's value, or a `missing field` error at the object's path.
+pub fn required<T>(r: &Reader<'_>, slot: Option<T>, name: &str) -> Res<T> {
+    slot.ok_or_else(|| r.error(codes::INVALID_SHAPE, format!("missing field `{name}`")))
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        if r.take_null()? {
+            return Ok(None);
+        }
+        T::decode(r).map(Some)
+    }
+}
+
+impl<T: Decode + Merge> Merge for Option<T> {
+    fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        if r.take_null()? {
+            *self = None;
+            return Ok(());
+        }
+        match self {
+            Some(value) => value.merge(r),
+            None => {
+                *self = Some(T::decode(r)?);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        let mut out = Vec::new();
+        r.begin_array("a list")?;
+        while r.next_item()? {
+            out.push(T::decode(r)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<T: Decode> Merge for Vec<T> {
+    fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        *self = Self::decode(r)?;
+        Ok(())
+    }
+}
+
+impl<K: Key, V: Decode> Decode for BTreeMap<K, V> {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        let mut out = BTreeMap::new();
+        Merge::merge(&mut out, r)?;
+        Ok(out)
+    }
+}
+
+impl<K: Key, V: Decode> Merge for BTreeMap<K, V> {
+    fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        let mut given: BTreeSet<Cow<'_, str>> = BTreeSet::new();
+        r.begin_object("an object")?;
+        while let Some(key) = r.next_key()? {
+            let k = K::from_key(r, &key)?;
+            if !given.insert(key) {
+                return Err(duplicate(r));
+            }
+            let v = V::decode(r)?;
+            self.insert(k, v);
+        }
+        Ok(())
+    }
+}
+
+impl Key for String {
+    fn from_key(_: &Reader<'_>, key: &str) -> Res<Self> {
+        Ok(key.to_string())
+    }
+}
+
+impl Decode for String {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        r.string("a string").map(Cow::into_owned)
+    }
+}
+
+impl Decode for bool {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        r.boolean()
+    }
+}
+
+impl Decode for f64 {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        r.float()
+    }
+}
+
+/// `Decode` for whole numbers, each with its range in the message when out of it.
+macro_rules! decode_unsigned {
+    ($($ty:ty => $what:literal),*) => {$(
+        impl Decode for $ty {
+            fn decode(r: &mut Reader<'_>) -> Res<Self> {
+                let v = r.unsigned(<$ty>::MAX.into(), $what)?;
+                <$ty>::try_from(v).map_err(|_| r.error(codes::INVALID_SHAPE, "out of range"))
+            }
+        }
+    )*};
+}
+decode_unsigned!(u8 => "a whole number from 0 to 255", u32 => "a whole number from 0 to 4294967295", u64 => "a whole number from 0 to 18446744073709551615");
+
+impl Decode for i32 {
+    fn decode(r: &mut Reader<'_>) -> Res<Self> {
+        let v = r.signed(i32::MIN.into(), i32::MAX.into(), "a 32-bit whole number")?;
+        i32::try_from(v).map_err(|_| r.error(codes::INVALID_SHAPE, "out of range"))
+    }
+}
+
+/// `Merge` by replacement, for values that are not objects.
+macro_rules! merge_by_replace {
+    ($($ty:ty),*) => {$(
+        impl Merge for $ty {
+            fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
+                *self = Self::decode(r)?;
+                Ok(())
+            }
+        }
+    )*};
+}
+merge_by_replace!(String, bool, f64, u8, u32, u64, i32);
+
+/// Reads a string of at most `max` bytes; longer is `limitExceeded` at the string itself.
+pub fn bounded_text<'a>(r: &mut Reader<'a>, max: usize, expected: &str) -> Res<Cow<'a, str>> {
+    let s = r.string(expected)?;
+    if s.len() > max {
+        return Err(r.error(
+            codes::LIMIT_EXCEEDED,
+            format!("too long: {} bytes, at most {max} allowed", s.len()),
+        ));
+    }
+    Ok(s)
+}
+
+/// Reads a string of at most [`crate::limits::MAX_TEXT`] bytes and parses it; a value that does
+/// not parse is reported at itself with `code`.
+pub fn parsed_text<T>(
+    r: &mut Reader<'_>,
+    expected: &str,
+    code: &'static str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Res<T> {
+    let s = bounded_text(r, crate::limits::MAX_TEXT, expected)?;
+    parse(&s).map_err(|message| r.error(code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Inner {
+        n: u8,
+        tag: Option<String>,
+    }
+    decode_struct!(Inner, lenient { n: "n" => required, tag: "tag" => default });
+
+    #[derive(Debug, PartialEq)]
+    struct Outer {
+        list: Vec<Inner>,
+        flag: bool,
+    }
+    decode_struct!(Outer, strict { list: "list" => required, flag: "flag" => or(true) });
+
+    fn err(text: &str) -> (String, &'static str) {
+        let e = from_str::<Outer>(text).unwrap_err();
+        (e.path, e.code)
+    }
+
+    #[test]
+    fn decodes_with_defaults() {
+        let o = from_str::<Outer>(r#"{"list": [{"n": 1, "x": [1]}, {"n": 2, "tag": null}]}"#);
+        let o = o.unwrap();
+        assert_eq!(o.list.len(), 2);
+        assert!(o.flag);
+    }
+
+    #[test]
+    fn errors_carry_paths() {
+        assert_eq!(
+            err("{\"list\": [{\"n\": 1},\n {\"n\": \"two\"}]}"),
+            ("/list/1/n".into(), codes::INVALID_SHAPE)
+        );
+        assert_eq!(
+            err(r#"{"list": [{}]}"#),
+            ("/list/0".into(), codes::INVALID_SHAPE)
+        );
+        assert_eq!(err(r#"{"list": [{"n": 1}"#).1, codes::INVALID_JSON);
+        assert_eq!(err(r#"{"list": [true]}"#).0, "/list/0");
+        assert_eq!(err(r#"{"list": [{"n": 1}, 7]}"#).0, "/list/1");
+        assert_eq!(err(r#"{"list": [{"n": 256}]}"#).0, "/list/0/n");
+        assert_eq!(err(r#"{"list": [{"n": 1.5}]}"#).0, "/list/0/n");
+        assert_eq!(
+            err(r#"{"list": [], "bogus": 1}"#),
+            ("/bogus".into(), codes::UNKNOWN_FIELD)
+        );
+        assert_eq!(
+            err(r#"{"list": [], "list": []}"#),
+            ("/list".into(), codes::DUPLICATE_KEY)
+        );
+        assert_eq!(err(r#"{}"#), ("".into(), codes::INVALID_SHAPE));
+        assert_eq!(err(r#"["list"]"#), ("".into(), codes::INVALID_SHAPE));
+        assert_eq!(err(r#"{"list": []} x"#).1, codes::INVALID_JSON);
+    }
+}
