@@ -4,16 +4,17 @@
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, ReasonCode};
+use crate::encode::{Encode, RawJson};
 use crate::factors::FactorType;
+use crate::json::Writer;
 use crate::request::{ActorKind, Change, ChangeAction, Level, Phase, UserKind};
-use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 const OCSF_VERSION: &str = "1.8.0";
 
 /// Alerts for a login decision: a Detection Finding when risk reaches the policy's level, on
 /// every deny, on every break-glass use and on tampered state.
-pub fn for_login(ctx: &Context, d: &Decision) -> Vec<Value> {
+pub fn for_login(ctx: &Context, d: &Decision) -> Vec<RawJson> {
     let p = &ctx.policy.policy;
     let raise = d.risk.level >= p.alerts.detection_at
         || d.outcome == Outcome::Deny
@@ -30,7 +31,7 @@ pub fn for_login(ctx: &Context, d: &Decision) -> Vec<Value> {
 /// (whatever the outcome), every change reported after the fact, and every change that is risky
 /// or not allowed; a Detection Finding when risk reaches the policy's level, on deny and on
 /// tampered state.
-pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Value> {
+pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<RawJson> {
     let p = &ctx.policy.policy;
     let mut out = Vec::new();
     let account_change = ctx.is_privileged()
@@ -38,15 +39,8 @@ pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Value> {
         || d.risk.level >= p.alerts.account_change_at
         || matches!(d.outcome, Outcome::Approval | Outcome::Deny);
     if account_change {
-        for (activity_id, activity_name, factors) in activities(ctx, change) {
-            out.push(account_change_event(
-                ctx,
-                change,
-                d,
-                activity_id,
-                activity_name,
-                &factors,
-            ));
+        for activity in activities(ctx, change) {
+            out.push(account_change_event(ctx, change, d, &activity));
         }
     }
     if d.risk.level >= p.alerts.detection_at
@@ -62,252 +56,333 @@ fn has(d: &Decision, code: ReasonCode) -> bool {
     d.reasons.iter().any(|r| r.code == code)
 }
 
-/// OCSF activities for a change: 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other.
-fn activities(ctx: &Context, change: &Change) -> Vec<(u8, &'static str, Vec<FactorType>)> {
+/// One OCSF activity of a change: 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other.
+struct Activity {
+    id: u32,
+    name: &'static str,
+    factors: Vec<FactorType>,
+}
+
+fn activities(ctx: &Context, change: &Change) -> Vec<Activity> {
     let new = change.factor.as_ref().map(|f| f.kind);
     let old = change.replaces.as_ref().map(|f| f.kind);
+    let enable = |factors: Vec<FactorType>| Activity {
+        id: 10,
+        name: "MFA Factor Enable",
+        factors,
+    };
+    let disable = |factors: Vec<FactorType>| Activity {
+        id: 11,
+        name: "MFA Factor Disable",
+        factors,
+    };
     match change.action {
-        ChangeAction::Enroll => vec![(10, "MFA Factor Enable", new.into_iter().collect())],
-        ChangeAction::PhoneChange => vec![(
-            10,
-            "MFA Factor Enable",
-            vec![new.unwrap_or(FactorType::Sms)],
-        )],
-        ChangeAction::Remove => vec![(11, "MFA Factor Disable", new.into_iter().collect())],
+        ChangeAction::Enroll => vec![enable(new.into_iter().collect())],
+        ChangeAction::PhoneChange => vec![enable(vec![new.unwrap_or(FactorType::Sms)])],
+        ChangeAction::Remove => vec![disable(new.into_iter().collect())],
         ChangeAction::Replace => vec![
-            (10, "MFA Factor Enable", new.into_iter().collect()),
-            (11, "MFA Factor Disable", old.into_iter().collect()),
+            enable(new.into_iter().collect()),
+            disable(old.into_iter().collect()),
         ],
-        ChangeAction::ResetAll => vec![(
-            11,
-            "MFA Factor Disable",
+        ChangeAction::ResetAll => vec![disable(
             ctx.req.user.factors.iter().map(|f| f.kind).collect(),
         )],
-        ChangeAction::RecoveryChange => vec![(99, "Recovery Method Change", vec![])],
+        ChangeAction::RecoveryChange => vec![Activity {
+            id: 99,
+            name: "Recovery Method Change",
+            factors: vec![],
+        }],
     }
 }
 
-fn account_change_event(
-    ctx: &Context,
-    change: &Change,
-    d: &Decision,
-    activity_id: u8,
-    activity_name: &str,
-    factors: &[FactorType],
-) -> Value {
+/// The OCSF class an event belongs to.
+struct Class {
+    uid: u32,
+    name: &'static str,
+    category_uid: u32,
+    category_name: &'static str,
+}
+
+const ACCOUNT_CHANGE: Class = Class {
+    uid: 3001,
+    name: "Account Change",
+    category_uid: 3,
+    category_name: "Identity & Access Management",
+};
+
+const DETECTION_FINDING: Class = Class {
+    uid: 2004,
+    name: "Detection Finding",
+    category_uid: 2,
+    category_name: "Findings",
+};
+
+fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activity) -> RawJson {
     let (status_id, status) = match (change.phase, d.outcome) {
-        (Phase::After, _) => (1, "Success"),
-        (Phase::Before, Outcome::Allow) => (1, "Success"),
+        (Phase::After, _) | (Phase::Before, Outcome::Allow) => (1, "Success"),
         (Phase::Before, Outcome::Deny) => (2, "Failure"),
         (Phase::Before, _) => (99, "Pending"),
     };
-    let mut event = base(
-        ctx,
-        d,
-        3001,
-        "Account Change",
-        3,
-        "Identity & Access Management",
-        activity_id,
-        activity_name,
-    );
-    let fields = [
-        ("user", user(ctx)),
-        ("actor", actor(ctx, Some(change))),
-        (
-            "auth_factors",
-            Value::Array(factors.iter().map(|f| auth_factor(*f)).collect()),
-        ),
-        ("status_id", json!(status_id)),
-        ("status", json!(status)),
-        (
-            "status_detail",
-            json!(format!("factorgate outcome: {}", d.outcome.as_str())),
-        ),
-        ("policies", policies(d)),
-    ];
-    extend(&mut event, fields);
-    if let Some(src) = src_endpoint(ctx) {
-        extend(&mut event, [("src_endpoint", src)]);
+    let mut w = Writer::new();
+    base(&mut w, ctx, d, &ACCOUNT_CHANGE, a.id, a.name);
+    w.key("user");
+    user(&mut w, ctx);
+    w.key("actor");
+    actor(&mut w, ctx, Some(change));
+    w.key("auth_factors").begin_array();
+    for f in &a.factors {
+        auth_factor(&mut w, *f);
     }
-    event
+    w.end_array();
+    w.key("status_id").uint(status_id);
+    w.key("status").string(status);
+    w.key("status_detail")
+        .string(&format!("factorgate outcome: {}", d.outcome.as_str()));
+    policies(&mut w, d);
+    src_endpoint(&mut w, ctx);
+    w.end_object();
+    RawJson(w.finish())
 }
 
-fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> Value {
-    let mut event = base(
-        ctx,
-        d,
-        2004,
-        "Detection Finding",
-        2,
-        "Findings",
-        1,
-        "Create",
-    );
-    let mut evidence = Map::new();
-    evidence.insert("user".into(), user(ctx));
-    evidence.insert("actor".into(), actor(ctx, change));
-    if let Some(src) = src_endpoint(ctx) {
-        evidence.insert("src_endpoint".into(), src);
-    }
+fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> RawJson {
+    let mut w = Writer::new();
+    base(&mut w, ctx, d, &DETECTION_FINDING, 1, "Create");
+    let level = capitalise(d.risk.level.as_str());
+    w.key("status_id").uint(1);
+    w.key("status").string("New");
+    w.key("is_alert").boolean(true);
+    w.key("risk_score").uint(d.risk.score.into());
+    w.key("risk_level_id").uint(risk_level_id(d.risk.level));
+    w.key("risk_level").string(&level);
+    w.key("finding_info");
+    finding_info(&mut w, ctx, d, change, &level);
+    w.key("evidences").begin_array();
+    w.begin_object();
+    w.key("user");
+    user(&mut w, ctx);
+    w.key("actor");
+    actor(&mut w, ctx, change);
+    src_endpoint(&mut w, ctx);
+    w.end_object();
+    w.end_array();
+    policies(&mut w, d);
+    w.end_object();
+    RawJson(w.finish())
+}
+
+fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Change>, level: &str) {
     let what = match change {
         Some(c) => format!("factor change ({})", c.action.as_str()),
         None => "sign-in".to_string(),
     };
-    let title = format!(
-        "{} risk {} for {}: {}",
-        capitalise(d.risk.level.as_str()),
-        what,
+    let desc: Vec<&str> = d.reasons.iter().map(|r| r.detail.as_str()).collect();
+    let ((technique_uid, technique), (tactic_uid, tactic)) = match change {
+        Some(_) => (
+            ("T1556.006", "Multi-Factor Authentication"),
+            ("TA0003", "Persistence"),
+        ),
+        None => (("T1078", "Valid Accounts"), ("TA0001", "Initial Access")),
+    };
+    w.begin_object();
+    w.key("uid").string(&uid(ctx, d, 200_401));
+    w.key("title").string(&format!(
+        "{level} risk {what} for {}: {}",
         ctx.req.user.id.as_str(),
         d.outcome.as_str()
-    );
-    let desc: Vec<&str> = d.reasons.iter().map(|r| r.detail.as_str()).collect();
-    let attack = match change {
-        Some(_) => json!({"technique": {"uid": "T1556.006", "name": "Multi-Factor Authentication"},
-                          "tactic": {"uid": "TA0003", "name": "Persistence"}}),
-        None => json!({"technique": {"uid": "T1078", "name": "Valid Accounts"},
-                       "tactic": {"uid": "TA0001", "name": "Initial Access"}}),
-    };
-    let fields = [
-        ("status_id", json!(1)),
-        ("status", json!("New")),
-        ("is_alert", json!(true)),
-        ("risk_score", json!(d.risk.score)),
-        ("risk_level_id", json!(risk_level_id(d.risk.level))),
-        ("risk_level", json!(capitalise(d.risk.level.as_str()))),
-        (
-            "finding_info",
-            json!({
-                "uid": uid(ctx, d, 200_401),
-                "title": title,
-                "desc": desc.join(" "),
-                "types": [format!("factorgate/{}", d.entry.as_str())],
-                "analytic": {"name": "factorgate policy", "type_id": 1, "type": "Rule", "uid": d.policy.digest},
-                "attacks": [attack],
-            }),
-        ),
-        ("evidences", json!([Value::Object(evidence)])),
-        ("policies", policies(d)),
-    ];
-    extend(&mut event, fields);
-    event
+    ));
+    w.key("desc").string(&desc.join(" "));
+    w.key("types").begin_array();
+    w.string(&format!("factorgate/{}", d.entry.as_str()));
+    w.end_array();
+    w.key("analytic").begin_object();
+    w.key("name").string("factorgate policy");
+    w.key("type_id").uint(1);
+    w.key("type").string("Rule");
+    w.key("uid").string(&d.policy.digest);
+    w.end_object();
+    w.key("attacks").begin_array();
+    w.begin_object();
+    named_object(w, "technique", technique_uid, technique);
+    named_object(w, "tactic", tactic_uid, tactic);
+    w.end_object();
+    w.end_array();
+    w.end_object();
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `"key": {"uid": uid, "name": name}`.
+fn named_object(w: &mut Writer, key: &str, uid: &str, name: &str) {
+    w.key(key).begin_object();
+    w.key("uid").string(uid);
+    w.key("name").string(name);
+    w.end_object();
+}
+
+/// Opens an event and writes the members every event has; the caller adds its own and closes it.
 fn base(
+    w: &mut Writer,
     ctx: &Context,
     d: &Decision,
-    class_uid: u32,
-    class_name: &str,
-    category_uid: u32,
-    category_name: &str,
-    activity_id: u8,
-    activity_name: &str,
-) -> Value {
+    class: &Class,
+    activity_id: u32,
+    activity: &str,
+) {
     let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
-    json!({
-        "class_uid": class_uid,
-        "class_name": class_name,
-        "category_uid": category_uid,
-        "category_name": category_name,
-        "activity_id": activity_id,
-        "activity_name": activity_name,
-        "type_uid": class_uid * 100 + u32::from(activity_id),
-        "type_name": format!("{class_name}: {activity_name}"),
-        "time": ctx.now.0.saturating_mul(1000),
-        "severity_id": severity_id,
-        "severity": severity,
-        "message": format!("{} for {}", d.outcome.as_str(), ctx.req.user.id.as_str()),
-        "metadata": {
-            "version": OCSF_VERSION,
-            "uid": uid(ctx, d, class_uid * 100 + u32::from(activity_id)),
-            "product": {"name": "factorgate", "vendor_name": "factorgate", "version": env!("CARGO_PKG_VERSION")},
-        },
-        "unmapped": {"factorgate": {
-            "entry": d.entry.as_str(),
-            "outcome": d.outcome.as_str(),
-            "risk": {"score": d.risk.score, "level": d.risk.level.as_str()},
-            "reasons": d.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
-            "capabilities_at_stake": ctx.sensitive_capabilities,
-            "privileged_roles": ctx.privileged_roles,
-            "policy": d.policy,
-        }},
-    })
-}
-
-fn extend<const N: usize>(event: &mut Value, fields: [(&str, Value); N]) {
-    if let Value::Object(map) = event {
-        for (k, v) in fields {
-            map.insert(k.to_string(), v);
-        }
+    let type_uid = class.uid * 100 + activity_id;
+    w.begin_object();
+    w.key("class_uid").uint(class.uid.into());
+    w.key("class_name").string(class.name);
+    w.key("category_uid").uint(class.category_uid.into());
+    w.key("category_name").string(class.category_name);
+    w.key("activity_id").uint(activity_id.into());
+    w.key("activity_name").string(activity);
+    w.key("type_uid").uint(type_uid.into());
+    w.key("type_name")
+        .string(&format!("{}: {activity}", class.name));
+    w.key("time").int(ctx.now.0.saturating_mul(1000));
+    w.key("severity_id").uint(severity_id);
+    w.key("severity").string(severity);
+    w.key("message").string(&format!(
+        "{} for {}",
+        d.outcome.as_str(),
+        ctx.req.user.id.as_str()
+    ));
+    metadata(w, Some(&uid(ctx, d, type_uid)));
+    w.key("unmapped").begin_object();
+    w.key("factorgate").begin_object();
+    d.entry.encode_field(w, "entry");
+    d.outcome.encode_field(w, "outcome");
+    d.risk.encode_field(w, "risk");
+    w.key("reasons").begin_array();
+    for r in &d.reasons {
+        r.code.encode(w);
     }
+    w.end_array();
+    ctx.sensitive_capabilities
+        .encode_field(w, "capabilities_at_stake");
+    ctx.privileged_roles.encode_field(w, "privileged_roles");
+    d.policy.encode_field(w, "policy");
+    w.end_object();
+    w.end_object();
 }
 
-fn user(ctx: &Context) -> Value {
+/// The `metadata` member of every event (`uid` when the event has one).
+pub fn metadata(w: &mut Writer, uid: Option<&str>) {
+    w.key("metadata").begin_object();
+    w.key("version").string(OCSF_VERSION);
+    if let Some(uid) = uid {
+        w.key("uid").string(uid);
+    }
+    w.key("product").begin_object();
+    w.key("name").string("factorgate");
+    w.key("vendor_name").string("factorgate");
+    w.key("version").string(env!("CARGO_PKG_VERSION"));
+    w.end_object();
+    w.end_object();
+}
+
+fn user(w: &mut Writer, ctx: &Context) {
     let (type_id, kind) = match ctx.kind {
         UserKind::Service => (3, "System"),
         _ if ctx.is_privileged() => (2, "Admin"),
         _ => (1, "User"),
     };
-    json!({"uid": ctx.req.user.id.as_str(), "type_id": type_id, "type": kind,
-           "groups": ctx.req.user.roles.iter().map(|r| json!({"name": r.as_str()})).collect::<Vec<_>>()})
+    w.begin_object();
+    w.key("uid").string(ctx.req.user.id.as_str());
+    w.key("type_id").uint(type_id);
+    w.key("type").string(kind);
+    w.key("groups").begin_array();
+    for role in ctx.req.user.roles.iter() {
+        w.begin_object();
+        w.key("name").string(role.as_str());
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
 }
 
-fn actor(ctx: &Context, change: Option<&Change>) -> Value {
+fn actor(w: &mut Writer, ctx: &Context, change: Option<&Change>) {
+    w.begin_object();
+    w.key("user").begin_object();
     match change.map(|c| &c.actor) {
         Some(a) if a.kind != ActorKind::SelfService => {
-            let mut v = json!({"user": {"uid": a.id.as_ref().map(|i| i.as_str()).unwrap_or("unknown"),
-                                        "type": a.kind.as_str()}});
+            let id = a.id.as_ref().map(|i| i.as_str()).unwrap_or("unknown");
+            w.key("uid").string(id);
+            w.key("type").string(a.kind.as_str());
+            w.end_object();
             if let Some(t) = a.ticket.as_ref() {
-                extend(
-                    &mut v,
-                    [(
-                        "authorizations",
-                        json!([{"decision": "ticket", "policy": {"uid": t.as_str()}}]),
-                    )],
-                );
+                w.key("authorizations").begin_array();
+                w.begin_object();
+                w.key("decision").string("ticket");
+                w.key("policy").begin_object();
+                w.key("uid").string(t.as_str());
+                w.end_object();
+                w.end_object();
+                w.end_array();
             }
-            v
         }
-        _ => json!({"user": {"uid": ctx.req.user.id.as_str(), "type": "self"}}),
+        _ => {
+            w.key("uid").string(ctx.req.user.id.as_str());
+            w.key("type").string("self");
+            w.end_object();
+        }
     }
+    w.end_object();
 }
 
-fn src_endpoint(ctx: &Context) -> Option<Value> {
+/// `"src_endpoint": {...}` with what the session tells of the source; nothing when it tells
+/// nothing.
+fn src_endpoint(w: &mut Writer, ctx: &Context) {
     let s = &ctx.req.session;
-    let mut ep = Map::new();
+    let geo = s.geo.as_ref();
+    let device = s.device.as_ref().and_then(|d| d.id.as_ref());
+    let country = geo.and_then(|g| g.country.as_ref());
+    let position = geo.and_then(|g| g.lat.zip(g.lon));
+    let asn = geo.and_then(|g| g.asn);
+    if s.ip.is_none()
+        && country.is_none()
+        && position.is_none()
+        && asn.is_none()
+        && device.is_none()
+    {
+        return;
+    }
+    w.key("src_endpoint").begin_object();
     if let Some(ip) = s.ip {
-        ep.insert("ip".into(), json!(ip.0.to_string()));
+        ip.encode_field(w, "ip");
     }
-    if let Some(g) = s.geo.as_ref() {
-        let mut loc = Map::new();
-        if let Some(c) = g.country.as_ref() {
-            loc.insert("country".into(), json!(c.as_str()));
+    if country.is_some() || position.is_some() {
+        w.key("location").begin_object();
+        country.encode_field(w, "country");
+        if let Some((lat, lon)) = position {
+            w.key("lat").float(lat);
+            w.key("long").float(lon);
         }
-        if let (Some(lat), Some(lon)) = (g.lat, g.lon) {
-            loc.insert("lat".into(), json!(lat));
-            loc.insert("long".into(), json!(lon));
-        }
-        if !loc.is_empty() {
-            ep.insert("location".into(), Value::Object(loc));
-        }
-        if let Some(asn) = g.asn {
-            ep.insert("autonomous_system".into(), json!({"number": asn}));
-        }
+        w.end_object();
     }
-    if let Some(d) = s.device.as_ref().and_then(|d| d.id.as_ref()) {
-        ep.insert("uid".into(), json!(d.as_str()));
+    if let Some(asn) = asn {
+        w.key("autonomous_system").begin_object();
+        w.key("number").uint(asn.into());
+        w.end_object();
     }
-    (!ep.is_empty()).then_some(Value::Object(ep))
+    device.encode_field(w, "uid");
+    w.end_object();
 }
 
-fn policies(d: &Decision) -> Value {
-    json!([{"uid": d.policy.id, "name": d.policy.id, "version": d.policy.version.to_string(),
-            "data": {"digest": d.policy.digest}}])
+fn policies(w: &mut Writer, d: &Decision) {
+    w.key("policies").begin_array();
+    w.begin_object();
+    w.key("uid").string(&d.policy.id);
+    w.key("name").string(&d.policy.id);
+    w.key("version").string(&d.policy.version.to_string());
+    w.key("data").begin_object();
+    w.key("digest").string(&d.policy.digest);
+    w.end_object();
+    w.end_object();
+    w.end_array();
 }
 
 /// OCSF auth_factor object for a factor type.
-pub fn auth_factor(f: FactorType) -> Value {
+pub fn auth_factor(w: &mut Writer, f: FactorType) {
     let (id, name) = match f {
         FactorType::Sms => (1, "SMS"),
         FactorType::Voice => (3, "Phone Call"),
@@ -321,16 +396,19 @@ pub fn auth_factor(f: FactorType) -> Value {
         FactorType::Password => (11, "Password"),
         FactorType::RecoveryCode => (99, "Other"),
     };
-    let mut v = json!({"factor_type_id": id, "factor_type": name, "provider": f.as_str()});
+    w.begin_object();
+    w.key("factor_type_id").uint(id);
+    w.key("factor_type").string(name);
+    w.key("provider").string(f.as_str());
     match f {
-        FactorType::Totp => extend(&mut v, [("is_totp", json!(true))]),
-        FactorType::Hotp => extend(&mut v, [("is_hotp", json!(true))]),
+        FactorType::Totp => w.key("is_totp").boolean(true),
+        FactorType::Hotp => w.key("is_hotp").boolean(true),
         _ => {}
     }
-    v
+    w.end_object();
 }
 
-fn severity(level: Level, privileged: bool) -> (u8, &'static str) {
+fn severity(level: Level, privileged: bool) -> (u64, &'static str) {
     match level {
         Level::Low if privileged => (2, "Low"),
         Level::Low => (1, "Informational"),
@@ -340,7 +418,7 @@ fn severity(level: Level, privileged: bool) -> (u8, &'static str) {
     }
 }
 
-fn risk_level_id(level: Level) -> u8 {
+fn risk_level_id(level: Level) -> u64 {
     match level {
         Level::Low => 1,
         Level::Medium => 2,

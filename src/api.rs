@@ -4,7 +4,9 @@
 
 use crate::decision::{Decision, Entry};
 use crate::decode::{decode_struct, from_str as decode};
+use crate::encode::{to_json, Encode};
 use crate::error::{codes, error_json, ErrorItem};
+use crate::json::Writer;
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
@@ -185,16 +187,6 @@ fn clock(now_ms: f64) -> Option<Timestamp> {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| {
-        error_json(&[ErrorItem::new(
-            codes::INVALID_VALUE,
-            "",
-            format!("cannot encode the result: {e}"),
-        )])
-    })
-}
-
 /// `compilePolicy` on JSON: an engine, or the tagged error document.
 pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engine, String> {
     let options = if options_json.trim().is_empty() {
@@ -222,35 +214,53 @@ pub fn default_engine_json(options_json: &str) -> Result<Engine, String> {
 /// id, version and digest when it is valid.
 pub fn validate_policy_json(policy_json: &str) -> String {
     match CompiledPolicy::compile(policy_json) {
-        Ok(p) => serde_json::json!({"type": "validation", "valid": true, "errors": [], "policy": p.reference}).to_string(),
-        Err(errors) => serde_json::json!({"type": "validation", "valid": false, "errors": errors}).to_string(),
+        Ok(p) => tagged("validation", |w| {
+            w.key("valid").boolean(true);
+            w.key("errors").begin_array();
+            w.end_array();
+            p.reference.encode_field(w, "policy");
+        }),
+        Err(errors) => tagged("validation", |w| {
+            w.key("valid").boolean(false);
+            errors.encode_field(w, "errors");
+        }),
     }
 }
 
 /// `defaultPolicy` on JSON: the embedded default policy, every section explicit, compact (the
-/// same serializer as decisions and the digest: one copy of the policy's `Serialize` in wasm).
+/// canonical form the digest is taken of).
 pub fn default_policy_json() -> String {
-    serde_json::to_string(&Policy::default()).unwrap_or_default()
+    to_json(&Policy::default())
 }
 
 /// `reviewExceptions` on JSON.
 pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
     match crate::exceptions::review(policy_json, now) {
-        Ok(items) => {
-            serde_json::json!({"type": "exceptionReview", "now": now, "items": items}).to_string()
-        }
+        Ok(items) => tagged("exceptionReview", |w| {
+            w.key("now").string(now);
+            items.encode_field(w, "items");
+        }),
         Err(errors) => error_json(&errors),
     }
 }
 
 /// `version` on JSON.
 pub fn version_json() -> String {
-    serde_json::json!({
-        "type": "version",
-        "crate": env!("CARGO_PKG_VERSION"),
-        "policySchema": policy::SCHEMA_VERSION,
-        "stateVersion": crate::state::STATE_VERSION,
-        "ocsf": "1.8.0",
+    tagged("version", |w| {
+        w.key("crate").string(env!("CARGO_PKG_VERSION"));
+        w.key("policySchema").uint(policy::SCHEMA_VERSION.into());
+        w.key("stateVersion")
+            .uint(crate::state::STATE_VERSION.into());
+        w.key("ocsf").string("1.8.0");
     })
-    .to_string()
+}
+
+/// A result object `{"type": kind, ...}` whose other members `body` writes.
+fn tagged(kind: &str, body: impl FnOnce(&mut Writer)) -> String {
+    let mut w = Writer::new();
+    w.begin_object();
+    w.key("type").string(kind);
+    body(&mut w);
+    w.end_object();
+    w.finish()
 }

@@ -1,9 +1,9 @@
 //! The decision contract (SPEC §4): what the engine answers, always with its reasons.
 
 use crate::decode::named;
+use crate::encode::{encode_struct, RawJson};
 use crate::factors::FactorType;
 use crate::request::Level;
-use serde::Serialize;
 
 /// Which entry point produced a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,7 @@ named!(ReasonCode {
 });
 
 /// One reason: the explanation of a decision is the list of these.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
     /// Stable code.
     pub code: ReasonCode,
@@ -158,9 +158,14 @@ pub struct Reason {
     pub detail: String,
 }
 
+encode_struct!(Reason {
+    code: "code",
+    points: "points",
+    detail: "detail"
+});
+
 /// What the session must prove.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {
     /// Minimum authenticator assurance level.
     pub min_aal: u8,
@@ -174,9 +179,16 @@ pub struct Requirement {
     pub max_age_s: u64,
 }
 
+encode_struct!(Requirement {
+    min_aal: "minAal",
+    phishing_resistant: "phishingResistant",
+    hardware_bound: "hardwareBound",
+    factors: "factors",
+    max_age_s: "maxAgeS",
+});
+
 /// Who must approve, and for how long the approval stays valid.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     /// Approver groups (e.g. `manager`, `soc`).
     pub by: Vec<String>,
@@ -184,8 +196,13 @@ pub struct Approval {
     pub expires_in_s: u64,
 }
 
+encode_struct!(Approval {
+    by: "by",
+    expires_in_s: "expiresInS"
+});
+
 /// A notification the host must send through a channel independent of the change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
     /// Always `independent`: not the channel the change came through.
     pub channel: &'static str,
@@ -193,8 +210,13 @@ pub struct Notify {
     pub template: &'static str,
 }
 
+encode_struct!(Notify {
+    channel: "channel",
+    template: "template"
+});
+
 /// The score and its level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Risk {
     /// 0..=100.
     pub score: u8,
@@ -202,9 +224,13 @@ pub struct Risk {
     pub level: Level,
 }
 
+encode_struct!(Risk {
+    score: "score",
+    level: "level"
+});
+
 /// What the current session proved, for the host's `acr`/`amr` claims.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assurance {
     /// AAL the session reached within the re-authentication windows.
     pub aal: u8,
@@ -215,12 +241,19 @@ pub struct Assurance {
     /// RFC 8176 method references.
     pub amr: Vec<&'static str>,
     /// The requested `acr` value the session satisfies, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acr: Option<String>,
 }
 
+encode_struct!(Assurance {
+    aal: "aal",
+    phishing_resistant: "phishingResistant",
+    hardware_bound: "hardwareBound",
+    amr: "amr",
+    acr: "acr",
+});
+
 /// Identifies the policy that produced a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRef {
     /// Policy id.
     pub id: String,
@@ -230,12 +263,16 @@ pub struct PolicyRef {
     pub digest: String,
 }
 
+encode_struct!(PolicyRef {
+    id: "id",
+    version: "version",
+    digest: "digest"
+});
+
 /// A decision (SPEC §4).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     /// Always `decision`.
-    #[serde(rename = "type")]
     pub kind: &'static str,
     /// Which entry point.
     pub entry: Entry,
@@ -246,24 +283,35 @@ pub struct Decision {
     /// Why: never empty.
     pub reasons: Vec<Reason>,
     /// What the session must prove (stepUp, enroll; also on approval when a step-up is due).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement: Option<Requirement>,
     /// Who approves (outcome approval).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<Approval>,
     /// Login: may this session add factors afterwards?
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_allowed: Option<bool>,
     /// What the session proved (login).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assurance: Option<Assurance>,
     /// Notifications to send.
     pub notify: Vec<Notify>,
     /// OCSF 1.8 events for the SIEM.
-    pub alerts: Vec<serde_json::Value>,
+    pub alerts: Vec<RawJson>,
     /// New memory for the host to store and pass back.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// The policy that decided.
     pub policy: PolicyRef,
 }
+
+encode_struct!(Decision {
+    kind: "type",
+    entry: "entry",
+    outcome: "outcome",
+    risk: "risk",
+    reasons: "reasons",
+    requirement: "requirement",
+    approval: "approval",
+    enrollment_allowed: "enrollmentAllowed",
+    assurance: "assurance",
+    notify: "notify",
+    alerts: "alerts",
+    state: "state",
+    policy: "policy",
+});

@@ -15,8 +15,7 @@ use crate::json::Reader;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Result of a decoder.
-pub type Res<T> = Result<T, ErrorItem>;
+pub use crate::json::Res;
 
 /// A type read fresh from JSON.
 pub trait Decode: Sized {
@@ -45,11 +44,10 @@ pub trait Named: Copy + 'static {
 }
 
 /// Reads a whole document as `T`: nothing but whitespace may follow it.
-pub fn from_str<T: Decode>(text: &str) -> Res<T> {
+pub fn from_str<T: Decode>(text: &str) -> Result<T, ErrorItem> {
     let mut r = Reader::new(text);
-    let value = T::decode(&mut r)?;
-    r.finish()?;
-    Ok(value)
+    let read = T::decode(&mut r).and_then(|value| r.finish().map(|()| value));
+    read.map_err(|e| *e)
 }
 
 /// Reads an enumeration value by name; an unknown name lists the known ones.
@@ -92,7 +90,7 @@ macro_rules! named_enums {
 pub(crate) use named_enums;
 
 /// A contract enumeration: `named!(Level { Low = "low", ... })` gives `as_str`, [`Named`],
-/// decoding (as a value and as a key) and serialization, all from the one list of names.
+/// decoding (as a value and as a key) and encoding, all from the one list of names.
 macro_rules! named {
     ($ty:ident { $($variant:ident = $name:literal),* $(,)? }) => {
         impl $ty {
@@ -109,9 +107,9 @@ macro_rules! named {
                 self.as_str()
             }
         }
-        impl serde::Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
+        impl $crate::encode::Encode for $ty {
+            fn encode(&self, w: &mut $crate::json::Writer) {
+                w.string(self.as_str());
             }
         }
         $crate::decode::named_enums!($ty);
@@ -125,7 +123,8 @@ impl<T: Named + Ord> Key for T {
     }
 }
 
-/// Fresh decoding of a struct: `field: "jsonName" => required | default | or(expr)`, then
+/// Fresh decoding (and encoding, with the same names) of a struct:
+/// `field: "jsonName" => required | default | or(expr)`, after
 /// `strict` (unknown fields are errors: policies) or `lenient` (ignored: requests, which hosts
 /// extend). A key given twice is an error either way, for the fields the engine reads.
 macro_rules! decode_struct {
@@ -145,6 +144,7 @@ macro_rules! decode_struct {
                 })
             }
         }
+        $crate::encode::encode_struct!($ty { $($field: $name),* });
     };
     (@strict strict) => { true };
     (@strict lenient) => { false };
@@ -158,10 +158,15 @@ macro_rules! decode_struct {
 }
 pub(crate) use decode_struct;
 
-/// Merging decoding of a policy section: each field given is laid over the existing one; every
-/// field is optional and unknown fields are errors. `decode` starts from `Default`.
+/// Merging decoding (and encoding, with the same names) of a policy section: each field given is
+/// laid over the existing one; every field is optional and unknown fields are errors.
 macro_rules! merge_struct {
     ($ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
+        $crate::decode::merge_struct!(merge_only $ty { $($field: $name),* });
+        $crate::encode::encode_struct!($ty { $($field: $name),* });
+    };
+    // For a type that `decode_struct!` also reads (and so already encodes).
+    (merge_only $ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
         impl $crate::decode::Merge for $ty {
             fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
                 $(let mut $field = false;)*
@@ -213,7 +218,7 @@ pub fn once(r: &mut Reader<'_>, seen: &mut bool) -> Res<()> {
     Ok(())
 }
 
-fn duplicate(r: &Reader<'_>) -> ErrorItem {
+fn duplicate(r: &Reader<'_>) -> Box<ErrorItem> {
     r.error(
         codes::DUPLICATE_KEY,
         "this key appears twice in its object; which value would count is ambiguous",

@@ -1,10 +1,10 @@
 //! Tagged errors: every failure the engine reports is data, never a panic or a throw.
 
-use serde::Serialize;
+use crate::encode::{encode_struct, Encode};
 
 /// One problem found in an input, located by a JSON pointer so a host or an editor can show it
 /// next to the offending field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorItem {
     /// Stable camelCase code a host can branch on (see `codes`).
     pub code: &'static str,
@@ -13,6 +13,12 @@ pub struct ErrorItem {
     /// RFC 6901 JSON pointer into the input ("" is the whole document).
     pub path: String,
 }
+
+encode_struct!(ErrorItem {
+    code: "code",
+    message: "message",
+    path: "path"
+});
 
 impl ErrorItem {
     /// Builds an error item; exists so call sites stay one line.
@@ -60,5 +66,10 @@ pub fn escape_pointer(token: &str) -> String {
 
 /// The tagged error document every entry point returns on failure.
 pub fn error_json(errors: &[ErrorItem]) -> String {
-    serde_json::json!({ "type": "error", "errors": errors }).to_string()
+    let mut w = crate::json::Writer::new();
+    w.begin_object();
+    w.key("type").string("error");
+    errors.encode_field(&mut w, "errors");
+    w.end_object();
+    w.finish()
 }

@@ -3,11 +3,12 @@
 
 use crate::context::{human_duration, Context};
 use crate::decision::{Entry, ReasonCode};
+use crate::decode::named;
+use crate::encode::encode_struct;
 use crate::error::ErrorItem;
 use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, Exception};
 use crate::time::Timestamp;
-use serde::Serialize;
 
 /// What the active exceptions for one call grant together.
 #[derive(Debug, Default, Clone)]
@@ -81,8 +82,7 @@ fn matches(ctx: &Context, x: &Exception, entry: Entry, app: Option<&str>) -> boo
 }
 
 /// Where an exception stands at review time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewStatus {
     /// In force and not ending soon.
     Active,
@@ -98,22 +98,37 @@ pub enum ReviewStatus {
     NoExpiry,
 }
 
+named!(ReviewStatus {
+    Active = "active",
+    ExpiringSoon = "expiringSoon",
+    Expired = "expired",
+    NotYetActive = "notYetActive",
+    TooLong = "tooLong",
+    NoExpiry = "noExpiry",
+});
+
 /// One exception in a review.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct ReviewItem {
     /// Exception id.
     pub id: String,
     /// Status.
     pub status: ReviewStatus,
     /// Seconds until it ends (negative once ended).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_s: Option<i64>,
     /// Who approved it.
     pub approver: String,
     /// Why it exists.
     pub reason: String,
 }
+
+encode_struct!(ReviewItem {
+    id: "id",
+    status: "status",
+    expires_in_s: "expiresInS",
+    approver: "approver",
+    reason: "reason",
+});
 
 /// Reviews every exception of a policy document at `now`. The policy needs to decode, but not
 /// to pass validation: reporting too-long or expiry-less exceptions is the point of a review.

@@ -4,12 +4,13 @@
 
 use crate::decision::{Decision, Entry, Outcome, Reason, ReasonCode, Requirement, Risk};
 use crate::decode::{read_named, Res};
+use crate::encode::{Encode, RawJson};
 use crate::factors::FactorType;
 use crate::json::Reader;
+use crate::json::Writer;
 use crate::policy::{CompiledPolicy, FailMode};
 use crate::request::{Level, UserKind};
 use crate::time::Timestamp;
-use serde_json::json;
 
 /// The fail-mode decision for a request the engine could not decide. The request is read
 /// leniently (it may be the input that broke the engine): only the user's kind and factors.
@@ -57,18 +58,7 @@ pub fn decide(
         score: 0,
         level: Level::Low,
     };
-    let alert = json!({
-        "class_uid": 2004, "class_name": "Detection Finding", "category_uid": 2, "category_name": "Findings",
-        "activity_id": 1, "activity_name": "Create", "type_uid": 200_401, "type_name": "Detection Finding: Create",
-        "time": now.0.saturating_mul(1000), "severity_id": 4, "severity": "High",
-        "status_id": 1, "status": "New", "is_alert": true,
-        "message": format!("factorgate engine failure: fail {mode_name} for {user_id}"),
-        "metadata": {"version": "1.8.0", "product": {"name": "factorgate", "vendor_name": "factorgate", "version": env!("CARGO_PKG_VERSION")}},
-        "finding_info": {"uid": format!("engine-failure-{}", now.0), "title": "factorgate engine failure", "desc": reason.detail,
-                          "types": ["factorgate/engineFailure"], "analytic": {"name": "factorgate policy", "type_id": 1, "type": "Rule", "uid": policy.reference.digest}},
-        "evidences": [{"user": {"uid": user_id}}],
-        "unmapped": {"factorgate": {"outcome": outcome, "reasons": ["engineFailure"], "policy": policy.reference}},
-    });
+    let alert = alert(policy, &reason, outcome, &user_id, mode_name, now);
     Decision {
         kind: "decision",
         entry,
@@ -84,6 +74,69 @@ pub fn decide(
         state: None,
         policy: policy.reference.clone(),
     }
+}
+
+/// The Detection Finding that says the engine failed and which fail mode answered.
+fn alert(
+    policy: &CompiledPolicy,
+    reason: &Reason,
+    outcome: Outcome,
+    user_id: &str,
+    mode_name: &str,
+    now: Timestamp,
+) -> RawJson {
+    let mut w = Writer::new();
+    w.begin_object();
+    for (key, value) in [("class_uid", 2004), ("category_uid", 2), ("activity_id", 1)] {
+        w.key(key).uint(value);
+    }
+    w.key("class_name").string("Detection Finding");
+    w.key("category_name").string("Findings");
+    w.key("activity_name").string("Create");
+    w.key("type_uid").uint(200_401);
+    w.key("type_name").string("Detection Finding: Create");
+    w.key("time").int(now.0.saturating_mul(1000));
+    w.key("severity_id").uint(4);
+    w.key("severity").string("High");
+    w.key("status_id").uint(1);
+    w.key("status").string("New");
+    w.key("is_alert").boolean(true);
+    w.key("message").string(&format!(
+        "factorgate engine failure: fail {mode_name} for {user_id}"
+    ));
+    crate::alerts::metadata(&mut w, None);
+    w.key("finding_info").begin_object();
+    w.key("uid").string(&format!("engine-failure-{}", now.0));
+    w.key("title").string("factorgate engine failure");
+    w.key("desc").string(&reason.detail);
+    w.key("types").begin_array();
+    w.string("factorgate/engineFailure");
+    w.end_array();
+    w.key("analytic").begin_object();
+    w.key("name").string("factorgate policy");
+    w.key("type_id").uint(1);
+    w.key("type").string("Rule");
+    w.key("uid").string(&policy.reference.digest);
+    w.end_object();
+    w.end_object();
+    w.key("evidences").begin_array();
+    w.begin_object();
+    w.key("user").begin_object();
+    w.key("uid").string(user_id);
+    w.end_object();
+    w.end_object();
+    w.end_array();
+    w.key("unmapped").begin_object();
+    w.key("factorgate").begin_object();
+    outcome.encode_field(&mut w, "outcome");
+    w.key("reasons").begin_array();
+    w.string("engineFailure");
+    w.end_array();
+    policy.reference.encode_field(&mut w, "policy");
+    w.end_object();
+    w.end_object();
+    w.end_object();
+    RawJson(w.finish())
 }
 
 /// Step up with the strongest factors the user has, fresh now; deny when there are none.

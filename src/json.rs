@@ -55,7 +55,9 @@ pub struct Reader<'a> {
     path: Vec<Step<'a>>,
 }
 
-type Res<T> = Result<T, ErrorItem>;
+/// What reading returns: the error is boxed so that passing it up through every decoder costs a
+/// pointer, not a copy of the whole error (this alone is a large part of the decoders' size).
+pub type Res<T> = Result<T, Box<ErrorItem>>;
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `text`.
@@ -103,12 +105,12 @@ impl<'a> Reader<'a> {
     }
 
     /// An error of `code` at the value being read.
-    pub fn error(&self, code: &'static str, message: impl Into<String>) -> ErrorItem {
-        ErrorItem::new(code, self.pointer(), message)
+    pub fn error(&self, code: &'static str, message: impl Into<String>) -> Box<ErrorItem> {
+        Box::new(ErrorItem::new(code, self.pointer(), message))
     }
 
     /// A syntax error (`invalidJson`) at the value being read.
-    fn syntax(&mut self, what: &str) -> ErrorItem {
+    fn syntax(&mut self, what: &str) -> Box<ErrorItem> {
         let found = match self.peek() {
             None => "the end of the input".to_string(),
             Some(b) => format!("{:?}", char::from(b)),
@@ -120,7 +122,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A wrong-type error (`invalidShape`): `expected` names what the contract wants here.
-    pub fn wrong_type(&mut self, expected: &str) -> ErrorItem {
+    pub fn wrong_type(&mut self, expected: &str) -> Box<ErrorItem> {
         let found = describe(self.peek());
         if found == "an unexpected character" || found == "the end of the input" {
             return self.syntax("a JSON value");
@@ -451,7 +453,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn out_of_range(&self, n: &str, expected: &str) -> ErrorItem {
+    fn out_of_range(&self, n: &str, expected: &str) -> Box<ErrorItem> {
         self.error(
             codes::INVALID_SHAPE,
             format!("{n} is out of range for {expected}"),
@@ -519,13 +521,154 @@ impl<'a> Reader<'a> {
     pub fn finish(&mut self) -> Res<()> {
         match self.peek() {
             None => Ok(()),
-            Some(_) => Err(ErrorItem::new(
+            Some(_) => Err(Box::new(ErrorItem::new(
                 codes::INVALID_JSON,
                 "",
                 format!("unexpected data after the document at byte {}", self.pos),
-            )),
+            ))),
         }
     }
+}
+
+/// Writes compact JSON text. Commas are placed by the writer: after `{`, `[` or a key the next
+/// member is the first, anything else is preceded by a comma.
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+    first: bool,
+}
+
+impl Writer {
+    /// An empty writer.
+    pub fn new() -> Self {
+        Writer {
+            out: String::with_capacity(1024),
+            first: true,
+        }
+    }
+
+    /// The text written.
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn sep(&mut self) {
+        if !std::mem::replace(&mut self.first, false) {
+            self.out.push(',');
+        }
+    }
+
+    /// Opens an object.
+    pub fn begin_object(&mut self) {
+        self.sep();
+        self.out.push('{');
+        self.first = true;
+    }
+
+    /// Closes the open object.
+    pub fn end_object(&mut self) {
+        self.out.push('}');
+        self.first = false;
+    }
+
+    /// Opens a list.
+    pub fn begin_array(&mut self) {
+        self.sep();
+        self.out.push('[');
+        self.first = true;
+    }
+
+    /// Closes the open list.
+    pub fn end_array(&mut self) {
+        self.out.push(']');
+        self.first = false;
+    }
+
+    /// Writes a key; its value comes next.
+    pub fn key(&mut self, key: &str) -> &mut Self {
+        self.string(key);
+        self.out.push(':');
+        self.first = true;
+        self
+    }
+
+    /// Writes a string, escaped as RFC 8259 requires.
+    pub fn string(&mut self, s: &str) {
+        self.sep();
+        self.out.push('"');
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0..=0x1f => "",
+                _ => continue,
+            };
+            self.out.push_str(s.get(start..i).unwrap_or_default());
+            if escape.is_empty() {
+                self.out.push_str("\\u00");
+                self.out.push(hex_digit(b >> 4));
+                self.out.push(hex_digit(b & 0xf));
+            } else {
+                self.out.push_str(escape);
+            }
+            start = i + 1;
+        }
+        self.out.push_str(s.get(start..).unwrap_or_default());
+        self.out.push('"');
+    }
+
+    /// Writes JSON text as it is (an alert rendered earlier).
+    pub fn raw(&mut self, json: &str) {
+        self.sep();
+        self.out.push_str(json);
+    }
+
+    /// Writes a whole number.
+    pub fn int(&mut self, n: i64) {
+        self.sep();
+        self.out.push_str(&n.to_string());
+    }
+
+    /// Writes an unsigned whole number.
+    pub fn uint(&mut self, n: u64) {
+        self.sep();
+        self.out.push_str(&n.to_string());
+    }
+
+    /// Writes a finite number (the decoders accept no other); anything else is `null`.
+    pub fn float(&mut self, x: f64) {
+        self.sep();
+        if x.is_finite() {
+            self.out.push_str(&x.to_string());
+        } else {
+            self.out.push_str("null");
+        }
+    }
+
+    /// Writes `true` or `false`.
+    pub fn boolean(&mut self, b: bool) {
+        self.sep();
+        self.out.push_str(if b { "true" } else { "false" });
+    }
+
+    /// Writes `null`.
+    pub fn null(&mut self) {
+        self.sep();
+        self.out.push_str("null");
+    }
+}
+
+fn hex_digit(n: u8) -> char {
+    char::from(
+        b"0123456789abcdef"
+            .get(usize::from(n))
+            .copied()
+            .unwrap_or(b'0'),
+    )
 }
 
 #[cfg(test)]
@@ -608,6 +751,29 @@ mod tests {
     fn strings_resolve_escapes() {
         let mut r = Reader::new(r#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#);
         assert_eq!(r.string("a string").unwrap(), "a\"b\\c/d\né😀");
+    }
+
+    #[test]
+    fn writer_escapes_and_places_commas() {
+        let mut w = Writer::new();
+        w.begin_object();
+        w.key("a\"b").string("x\n\u{1}\\é");
+        w.key("list").begin_array();
+        w.int(-1);
+        w.boolean(true);
+        w.null();
+        w.float(0.5);
+        w.begin_object();
+        w.end_object();
+        w.end_array();
+        w.end_object();
+        let text = w.finish();
+        assert_eq!(
+            text,
+            r#"{"a\"b":"x\n\u0001\\é","list":[-1,true,null,0.5,{}]}"#
+        );
+        let mut r = Reader::new(&text);
+        assert_eq!(r.skip(), Ok(()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod borders;
 pub mod context;
 pub mod decision;
 pub mod decode;
+pub mod encode;
 pub mod enrollment;
 pub mod error;
 pub mod exceptions;

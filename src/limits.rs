@@ -18,7 +18,6 @@
 
 use crate::decode::Res;
 use crate::json::Reader;
-use serde::{Serialize, Serializer};
 
 /// Largest request document accepted, in bytes.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -57,9 +56,9 @@ impl<const N: usize> crate::decode::Decode for BoundedString<N> {
     }
 }
 
-impl<const N: usize> Serialize for BoundedString<N> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+impl<const N: usize> crate::encode::Encode for BoundedString<N> {
+    fn encode(&self, w: &mut crate::json::Writer) {
+        w.string(&self.0);
     }
 }
 
@@ -103,9 +102,9 @@ impl<T: crate::decode::Decode, const N: usize> crate::decode::Decode for Bounded
     }
 }
 
-impl<T: Serialize, const N: usize> Serialize for BoundedVec<T, N> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+impl<T: crate::encode::Encode, const N: usize> crate::encode::Encode for BoundedVec<T, N> {
+    fn encode(&self, w: &mut crate::json::Writer) {
+        self.0.encode(w);
     }
 }
 

@@ -175,6 +175,12 @@ decode_struct!(Session, lenient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ip(pub IpAddr);
 
+impl crate::encode::Encode for Ip {
+    fn encode(&self, w: &mut crate::json::Writer) {
+        w.string(&self.0.to_string());
+    }
+}
+
 impl Decode for Ip {
     fn decode(r: &mut Reader<'_>) -> Res<Self> {
         crate::decode::parsed_text(r, "an IP address string", codes::INVALID_SHAPE, |s| {

@@ -1,8 +1,6 @@
 //! RFC 3339 timestamps, parsed by hand: the engine needs seconds since the epoch and nothing else,
 //! and a date library would cost more wasm than the whole decision logic.
 
-use serde::{Serialize, Serializer};
-
 /// Seconds since 1970-01-01T00:00:00Z. Requests carry RFC 3339 strings; the engine compares seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
@@ -50,9 +48,9 @@ impl crate::decode::Decode for Timestamp {
     }
 }
 
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+impl crate::encode::Encode for Timestamp {
+    fn encode(&self, w: &mut crate::json::Writer) {
+        w.string(&self.to_rfc3339());
     }
 }
 

@@ -147,10 +147,9 @@ fn role_matches(pattern: &str, role: &str) -> bool {
 
 /// SHA-256 of the canonical form: the decoded policy (defaults filled) written as compact JSON
 /// in its fields' order, maps in key order. Two documents that mean the same policy decode to the
-/// same `Policy` and so have the same digest. (Written directly, not through a sorted
-/// `serde_json::Value`: that second serializer of every policy type cost 15 KB of wasm.)
+/// same `Policy` and so have the same digest.
 pub fn digest(policy: &Policy) -> String {
-    let canonical = serde_json::to_string(policy).unwrap_or_default();
+    let canonical = crate::encode::to_json(policy);
     let hash = Sha256::digest(canonical.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");

@@ -12,18 +12,15 @@ use crate::decision::ReasonCode;
 use crate::decode::{decode_by_merge, decode_struct, merge_struct, named};
 use crate::factors::FactorType;
 use crate::request::{ActorKind, Level, Sensitivity, UserKind};
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the policy schema this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A policy document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     /// JSON Schema reference, ignored by the engine.
-    #[serde(skip_serializing)]
     pub schema: Option<String>,
     /// Policy id, carried into every decision and alert.
     pub id: String,
@@ -125,8 +122,7 @@ impl Default for Policy {
 }
 
 /// Application sensitivity tiers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Apps {
     /// Tier of an application the policy does not list and the host does not rate.
     pub default_sensitivity: Sensitivity,
@@ -149,8 +145,7 @@ impl Default for Apps {
 }
 
 /// A requirement a session must meet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequirementRule {
     /// Minimum AAL (1..=3).
     pub min_aal: u8,
@@ -168,7 +163,7 @@ decode_struct!(RequirementRule, strict {
     hardware_bound: "hardwareBound" => default,
     max_age_s: "maxAgeS" => required,
 });
-merge_struct!(RequirementRule {
+merge_struct!(merge_only RequirementRule {
     min_aal: "minAal",
     phishing_resistant: "phishingResistant",
     hardware_bound: "hardwareBound",
@@ -187,8 +182,7 @@ impl RequirementRule {
 }
 
 /// Requirement per application tier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Requirements {
     /// Low-sensitivity applications.
     pub low: RequirementRule,
@@ -234,8 +228,7 @@ impl Requirements {
 }
 
 /// Re-authentication windows per AAL (NIST rev 4: AAL1 30 days, AAL2 24 h, AAL3 12 h).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reauthentication {
     /// AAL1 window in seconds.
     pub aal1_s: u64,
@@ -273,8 +266,7 @@ impl Reauthentication {
 }
 
 /// Privileged roles and sensitive capabilities.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Privileged {
     /// Role names or patterns with one `*` (e.g. `*-admin`).
     pub roles: Vec<String>,
@@ -305,11 +297,9 @@ impl Default for Privileged {
 }
 
 /// Rules for one kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KindRule {
     /// A floor on the login requirement for this kind, whatever the application.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirement: Option<RequirementRule>,
     /// Factor types this kind may bind, strongest first.
     pub allowed_factors: Vec<FactorType>,
@@ -327,8 +317,7 @@ merge_struct!(KindRule {
 });
 
 /// Rules per kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserKinds {
     /// Workforce.
     pub employee: KindRule,
@@ -409,8 +398,7 @@ impl UserKinds {
 }
 
 /// Score thresholds for each level.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Levels {
     /// Score at which risk is medium.
     pub medium: u8,
@@ -437,8 +425,7 @@ impl Default for Levels {
 }
 
 /// How a login's requirement rises with risk. Risk never counts as a factor and never lowers one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoginRiskResponse {
     /// Floor at medium risk.
     pub medium: RequirementRule,
@@ -465,8 +452,7 @@ impl Default for LoginRiskResponse {
 }
 
 /// How a factor change's outcome rises with risk.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChangeRiskResponse {
     /// Level at which a change needs approval.
     pub approval_at: Level,
@@ -501,8 +487,7 @@ impl Default for ChangeRiskResponse {
 }
 
 /// Signal weights, level thresholds and responses.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RiskPolicy {
     /// Points per reason code; codes not listed keep their default weight.
     pub weights: BTreeMap<ReasonCode, i32>,
@@ -590,8 +575,7 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
 }
 
 /// Impossible-travel thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Travel {
     /// Speed above which travel is impossible, km/h.
     pub speed_kmh: f64,
@@ -614,8 +598,7 @@ impl Default for Travel {
 }
 
 /// Push-fatigue threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PushFatigue {
     /// Denied pushes at which the signal fires.
     pub denied: u32,
@@ -638,8 +621,7 @@ impl Default for PushFatigue {
 }
 
 /// Signal thresholds and windows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Signals {
     /// Impossible travel.
     pub impossible_travel: Travel,
@@ -703,8 +685,7 @@ named!(RestrictedUse {
 });
 
 /// Enrollment and binding rules.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Enrollment {
     /// A binding needs an authentication at least this recent, seconds (NIST rev 4 §4.1.2.1).
     pub binding_window_s: u64,
@@ -752,8 +733,7 @@ named!(DelegatedPrivileged {
 });
 
 /// Rules for one delegated actor kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ActorRule {
     /// A ticket reference is required.
     pub require_ticket: bool,
@@ -767,8 +747,7 @@ merge_struct!(ActorRule {
 });
 
 /// Delegated administration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Delegation {
     /// Administrators.
     pub admin: ActorRule,
@@ -816,8 +795,7 @@ impl Delegation {
 }
 
 /// Break-glass accounts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BreakGlass {
     /// User ids that are break-glass accounts whatever kind the host sends.
     pub user_ids: Vec<String>,
@@ -857,13 +835,11 @@ named!(NetworkKind {
 });
 
 /// A named network.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     /// Name shown in reasons.
     pub name: String,
     /// What it is (trusted networks only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<NetworkKind>,
     /// IPv4 and IPv6 CIDR blocks.
     pub cidrs: Vec<String>,
@@ -879,8 +855,7 @@ decode_struct!(Network, strict {
 });
 
 /// Trusted and denied networks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Networks {
     /// Trusted networks (corporate, VPN, cloud).
     pub trusted: Vec<Network>,
@@ -894,17 +869,13 @@ merge_struct!(Networks {
 });
 
 /// Who an exception is for: exactly one of the fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subject {
     /// One user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Everyone with a role.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// Everyone of a kind.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_kind: Option<UserKind>,
 }
 
@@ -915,8 +886,7 @@ decode_struct!(Subject, strict {
 });
 
 /// Where an exception applies.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     /// Application ids (empty: all).
     pub apps: Vec<String>,
@@ -930,8 +900,7 @@ decode_struct!(Scope, strict {
 });
 
 /// What an exception grants. It waives policy requirements, never risk-driven ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grant {
     /// Extra factor types the subject may use and bind (e.g. `sms` for a user without a smartphone).
     pub allow_factors: Vec<FactorType>,
@@ -945,8 +914,7 @@ decode_struct!(Grant, strict {
 });
 
 /// A time-bound, reviewed exception.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exception {
     /// Exception id (e.g. the change ticket).
     pub id: String,
@@ -978,8 +946,7 @@ decode_struct!(Exception, strict {
 });
 
 /// Time-bound exceptions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Exceptions {
     /// Longest an exception may last, seconds.
     pub max_duration_s: u64,
@@ -1020,8 +987,7 @@ named!(FailMode {
 });
 
 /// Fail mode per kind of account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FailModes {
     /// For every kind not listed.
     pub default: FailMode,
@@ -1056,8 +1022,7 @@ impl FailModes {
 }
 
 /// Alerting thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Alerts {
     /// A Detection Finding is raised from this risk level on (and on every deny).
     pub detection_at: Level,
