@@ -13,7 +13,7 @@
 use crate::error::{codes, ErrorItem};
 use crate::json::Reader;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub use crate::json::Res;
 
@@ -131,14 +131,13 @@ macro_rules! decode_struct {
     ($ty:ident, $mode:ident { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* $(,)? }) => {
         impl $crate::decode::Decode for $ty {
             fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
-                $(let mut $field = None;)*
-                r.begin_object("an object")?;
-                while let Some(key) = r.next_key()? {
-                    match &*key {
-                        $($name => $crate::decode::field(r, &mut $field)?,)*
-                        _ => $crate::decode::unknown(r, $crate::decode::decode_struct!(@strict $mode))?,
-                    }
-                }
+                $(let mut $field = $crate::decode::slot(|s: &$ty| &s.$field);)*
+                $crate::decode::read_fields(
+                    r,
+                    &[$($name),*],
+                    &mut [$(&mut $field as &mut dyn $crate::decode::Slot),*],
+                    $crate::decode::decode_struct!(@strict $mode),
+                )?;
                 Ok($ty {
                     $($field: $crate::decode::decode_struct!(@finish r, $field, $name, $how $(($default))?),)*
                 })
@@ -169,18 +168,11 @@ macro_rules! merge_struct {
     (merge_only $ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
         impl $crate::decode::Merge for $ty {
             fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
-                $(let mut $field = false;)*
-                r.begin_object("an object")?;
-                while let Some(key) = r.next_key()? {
-                    match &*key {
-                        $($name => {
-                            $crate::decode::once(r, &mut $field)?;
-                            $crate::decode::Merge::merge(&mut self.$field, r)?;
-                        })*
-                        _ => $crate::decode::unknown(r, true)?,
-                    }
-                }
-                Ok(())
+                $crate::decode::merge_fields(
+                    r,
+                    &[$($name),*],
+                    &mut [$(&mut self.$field as &mut dyn $crate::decode::Merge),*],
+                )
             }
         }
     };
@@ -201,21 +193,81 @@ macro_rules! decode_by_merge {
 }
 pub(crate) use decode_by_merge;
 
-/// Reads a field's value into its slot; a second occurrence of the key is an error.
-pub fn field<T: Decode>(r: &mut Reader<'_>, slot: &mut Option<T>) -> Res<()> {
-    if slot.is_some() {
-        return Err(duplicate(r));
+/// A field being read fresh: `None` until its key comes. Type-erased so that one loop,
+/// [`read_fields`], reads every struct (a loop per struct cost more wasm than all the rest of
+/// decoding).
+pub trait Slot {
+    /// Reads the field's value.
+    fn fill(&mut self, r: &mut Reader<'_>) -> Res<()>;
+}
+
+impl<T: Decode> Slot for Option<T> {
+    fn fill(&mut self, r: &mut Reader<'_>) -> Res<()> {
+        *self = Some(T::decode(r)?);
+        Ok(())
     }
-    *slot = Some(T::decode(r)?);
+}
+
+/// An empty slot for the field `field` picks out (the closure only names the type).
+pub fn slot<S, T>(_field: fn(&S) -> &T) -> Option<T> {
+    None
+}
+
+/// Reads an object's members into `slots` by name (`names[i]` fills `slots[i]`).
+pub fn read_fields(
+    r: &mut Reader<'_>,
+    names: &[&str],
+    slots: &mut [&mut dyn Slot],
+    strict: bool,
+) -> Res<()> {
+    let mut seen = 0;
+    r.begin_object("an object")?;
+    while let Some(key) = r.next_key()? {
+        if let Some(i) = field_index(r, names, &key, &mut seen, strict)? {
+            if let Some(slot) = slots.get_mut(i) {
+                slot.fill(r)?;
+            }
+        }
+    }
     Ok(())
 }
 
-/// Marks a merged field as seen; a second occurrence of the key is an error.
-pub fn once(r: &mut Reader<'_>, seen: &mut bool) -> Res<()> {
-    if std::mem::replace(seen, true) {
-        return Err(duplicate(r));
+/// Lays an object's members over `fields` by name (`names[i]` merges into `fields[i]`); unknown
+/// fields are errors.
+pub fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn Merge]) -> Res<()> {
+    let mut seen = 0;
+    r.begin_object("an object")?;
+    while let Some(key) = r.next_key()? {
+        if let Some(i) = field_index(r, names, &key, &mut seen, true)? {
+            if let Some(field) = fields.get_mut(i) {
+                field.merge(r)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// The index of `key` among `names`, marking it seen (a second time is an error); an unknown
+/// key is an error when `strict`, else skipped (`None`).
+fn field_index(
+    r: &mut Reader<'_>,
+    names: &[&str],
+    key: &str,
+    seen: &mut u64,
+    strict: bool,
+) -> Res<Option<usize>> {
+    let Some(i) = names.iter().position(|n| *n == key) else {
+        unknown(r, strict)?;
+        return Ok(None);
+    };
+    let bit = 1u64
+        .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+        .unwrap_or(0);
+    if *seen & bit != 0 {
+        return Err(duplicate(r));
+    }
+    *seen |= bit;
+    Ok(Some(i))
 }
 
 fn duplicate(r: &Reader<'_>) -> Box<ErrorItem> {
@@ -291,16 +343,15 @@ impl<K: Key, V: Decode> Decode for BTreeMap<K, V> {
 
 impl<K: Key, V: Decode> Merge for BTreeMap<K, V> {
     fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
-        let mut given: BTreeSet<Cow<'_, str>> = BTreeSet::new();
+        let mut given = BTreeMap::new();
         r.begin_object("an object")?;
         while let Some(key) = r.next_key()? {
             let k = K::from_key(r, &key)?;
-            if !given.insert(key) {
+            if given.insert(k, V::decode(r)?).is_some() {
                 return Err(duplicate(r));
             }
-            let v = V::decode(r)?;
-            self.insert(k, v);
         }
+        self.extend(given);
         Ok(())
     }
 }

@@ -523,6 +523,21 @@ impl Default for RiskPolicy {
 
 /// Default points per reason. Requirement and policy codes explain, they do not score.
 pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
+    let mut weights = BTreeMap::new();
+    for (code, points) in DEFAULT_WEIGHTS {
+        weights.insert(code, points);
+    }
+    weights
+}
+
+/// A map of one entry (inserting, rather than collecting, keeps sorting code out of the wasm).
+fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.insert(key, value);
+    map
+}
+
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 44] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -570,9 +585,7 @@ pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
         (StateMissing, 0),
         (EngineFailure, 0),
     ]
-    .into_iter()
-    .collect()
-}
+};
 
 /// Impossible-travel thresholds.
 #[derive(Debug, Clone, PartialEq)]
@@ -1004,9 +1017,7 @@ impl Default for FailModes {
     fn default() -> Self {
         FailModes {
             default: FailMode::Closed,
-            by_user_kind: [(UserKind::BreakGlass, FailMode::Open)]
-                .into_iter()
-                .collect(),
+            by_user_kind: one_entry(UserKind::BreakGlass, FailMode::Open),
         }
     }
 }
