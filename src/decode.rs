@@ -64,8 +64,8 @@ fn lookup<T: Named>(r: &Reader<'_>, s: &str) -> Res<T> {
     Err(r.error(
         codes::INVALID_SHAPE,
         format!(
-            "unknown value {:?}, expected one of: {}",
-            crate::limits::preview(s),
+            "unknown value {}, expected one of: {}",
+            crate::limits::quoted(s),
             known.join(", ")
         ),
     ))

@@ -120,6 +120,12 @@ pub fn within(document: &str, cap: usize, what: &str) -> Result<(), crate::error
     ))
 }
 
+/// Untrusted text in quotes, shortened, for messages (not `{:?}`: Debug formatting brings
+/// Unicode tables into the wasm).
+pub fn quoted(s: &str) -> String {
+    format!("\"{}\"", preview(s))
+}
+
 /// The first few characters of untrusted text, for error messages.
 pub fn preview(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();

@@ -134,7 +134,8 @@ fn base_requirement(ctx: &mut Context, tier: Sensitivity, granted: &Granted) -> 
                 ctx.add(
                     ReasonCode::RequestedAcr,
                     format!(
-                        "The application asked for acr {value:?}: {}.",
+                        "The application asked for acr {}: {}.",
+                        crate::limits::quoted(&value),
                         describe(&acr_rule)
                     ),
                 );

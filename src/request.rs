@@ -186,7 +186,7 @@ impl Decode for Ip {
         crate::decode::parsed_text(r, "an IP address string", codes::INVALID_SHAPE, |s| {
             s.parse::<IpAddr>()
                 .map(Ip)
-                .map_err(|_| format!("invalid IP address {:?}", crate::limits::preview(s)))
+                .map_err(|_| format!("invalid IP address {}", crate::limits::quoted(s)))
         })
     }
 }
@@ -523,7 +523,10 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
             errors.push(ErrorItem::new(
                 codes::INVALID_VALUE,
                 "/session/geo/lat",
-                format!("latitude {lat} is outside -90..90"),
+                format!(
+                    "latitude {} is outside -90..90",
+                    crate::json::format_number(lat)
+                ),
             ));
         }
     }
@@ -532,7 +535,10 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
             errors.push(ErrorItem::new(
                 codes::INVALID_VALUE,
                 "/session/geo/lon",
-                format!("longitude {lon} is outside -180..180"),
+                format!(
+                    "longitude {} is outside -180..180",
+                    crate::json::format_number(lon)
+                ),
             ));
         }
     }
@@ -549,8 +555,8 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
                 codes::INVALID_VALUE,
                 "/session/geo/country",
                 format!(
-                    "country {:?} is not an ISO 3166-1 alpha-2 code",
-                    crate::limits::preview(country.as_str())
+                    "country {} is not an ISO 3166-1 alpha-2 code",
+                    crate::limits::quoted(country.as_str())
                 ),
             ));
         }

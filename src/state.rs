@@ -650,16 +650,21 @@ fn impossible_travel(ctx: &mut Context, memory: &Memory) {
     if let Some(trip) = travel::judge(rule, &from, &to) {
         let place = |c: Option<[u8; 2]>| c.map_or_else(|| "an unknown country".into(), country_str);
         let detail = format!(
-            "{} → {}: {:.0} km in {} since the last sign-in ({:.0} km/h; the policy's limit is {:.0} km/h).",
+            "{} → {}: {} km in {} since the last sign-in ({} km/h; the policy's limit is {} km/h).",
             place(prev.country),
             place(cur.country),
-            trip.km,
+            whole(trip.km),
             human_duration(trip.seconds),
-            trip.kmh,
-            rule.speed_kmh
+            whole(trip.kmh),
+            whole(rule.speed_kmh)
         );
         ctx.add(ReasonCode::ImpossibleTravel, detail);
     }
+}
+
+/// A distance or speed rounded to a whole number, for sentences.
+fn whole(x: f64) -> i64 {
+    x.round() as i64
 }
 
 /// `newCountry`, `newAsn`, `newDevice`: after the learning period, a country, network provider

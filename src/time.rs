@@ -39,8 +39,8 @@ impl crate::decode::Decode for Timestamp {
             |s| {
                 Timestamp::parse(s).ok_or_else(|| {
                     format!(
-                        "invalid timestamp {:?}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
-                        crate::limits::preview(s)
+                        "invalid timestamp {}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
+                        crate::limits::quoted(s)
                     )
                 })
             },

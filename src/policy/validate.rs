@@ -243,7 +243,7 @@ fn check_networks(e: &mut Errors, p: &Policy) {
                 if Cidr::parse(c).is_none() {
                     e.push(
                         format!("{path}/cidrs/{j}"),
-                        format!("{c:?} is not a CIDR block"),
+                        format!("{} is not a CIDR block", crate::limits::quoted(c)),
                     );
                 }
             }
@@ -266,7 +266,10 @@ fn check_exceptions(e: &mut Errors, p: &Policy) {
         if !ids.insert(item.id.as_str()) {
             e.push(
                 format!("{path}/id"),
-                format!("exception id {:?} is used twice", item.id),
+                format!(
+                    "exception id {} is used twice",
+                    crate::limits::quoted(&item.id)
+                ),
             );
         }
         check_exception(e, &path, item, x.max_duration_s);
