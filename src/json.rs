@@ -597,6 +597,16 @@ impl Writer {
     pub fn string(&mut self, s: &str) {
         self.sep();
         self.out.push('"');
+        let needs_escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+        if s.as_bytes().iter().any(needs_escape) {
+            self.escaped(s);
+        } else {
+            self.out.push_str(s);
+        }
+        self.out.push('"');
+    }
+
+    fn escaped(&mut self, s: &str) {
         let mut start = 0;
         for (i, b) in s.bytes().enumerate() {
             let escape = match b {
@@ -619,7 +629,6 @@ impl Writer {
             start = i + 1;
         }
         self.out.push_str(s.get(start..).unwrap_or_default());
-        self.out.push('"');
     }
 
     /// Writes JSON text as it is (an alert rendered earlier).
