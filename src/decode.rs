@@ -247,6 +247,12 @@ pub fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn M
     Ok(())
 }
 
+/// String equality that rejects on length before comparing bytes (most field names differ in
+/// length, and a general comparison is an out-of-line call).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// The index of `key` among `names`, marking it seen (a second time is an error); an unknown
 /// key is an error when `strict`, else skipped (`None`).
 fn field_index(
@@ -256,7 +262,7 @@ fn field_index(
     seen: &mut u64,
     strict: bool,
 ) -> Res<Option<usize>> {
-    let Some(i) = names.iter().position(|n| *n == key) else {
+    let Some(i) = names.iter().position(|n| same(n, key)) else {
         unknown(r, strict)?;
         return Ok(None);
     };

@@ -99,7 +99,7 @@ impl<K: KeyName, V: Encode> Encode for BTreeMap<K, V> {
     fn encode(&self, w: &mut Writer) {
         w.begin_object();
         for (k, v) in self {
-            w.key(k.key_name());
+            w.any_key(k.key_name());
             v.encode(w);
         }
         w.end_object();
