@@ -590,7 +590,7 @@ impl Writer {
         if !std::mem::replace(&mut self.first, true) {
             self.out.push_str(",\"");
         } else {
-            self.out.push_str("\"");
+            self.out.push('"');
         }
         self.out.push_str(key);
         self.out.push_str("\":");
