@@ -179,27 +179,9 @@ export function createFactorgate(source) {
     return out === TRAPPED ? trappedTwice(what) : out;
   }
 
-  // The default policy's document as defaultPolicy() gave it (its JSON text and that text
-  // re-serialised compactly, which is what compilePolicy(defaultPolicy()) receives). A policy
-  // that is exactly one of them compiles without being read from JSON (SPEC §11 cold start):
-  // the engine is the same (tests/contract.rs), only the parse, merge and decode are skipped.
-  const defaultTexts = new Set();
-  function rememberDefault(text) {
-    if (defaultTexts.size === 0) {
-      defaultTexts.add(text);
-      try {
-        defaultTexts.add(JSON.stringify(JSON.parse(text)));
-      } catch {
-        // not JSON: parseResult reports it
-      }
-    }
-  }
-
   // Compiles on the live instance: a glue WasmEngine, or the tagged error text of a bad policy.
   function compileOn(glue, policyJson, optionsJson) {
-    const handle = defaultTexts.has(policyJson)
-      ? glue.WasmEngine.with_default_policy(optionsJson)
-      : new glue.WasmEngine(policyJson, optionsJson);
+    const handle = new glue.WasmEngine(policyJson, optionsJson);
     const errors = handle.errors();
     if (errors === '') return handle;
     handle.free();
@@ -314,9 +296,7 @@ export function createFactorgate(source) {
   }
 
   function defaultPolicy() {
-    const text = withRetry('defaultPolicy', (glue) => glue.default_policy());
-    if (typeof text === 'string') rememberDefault(text);
-    return parseOr(text);
+    return parseOr(withRetry('defaultPolicy', (glue) => glue.default_policy()));
   }
 
   function reviewExceptions(policy, now) {

@@ -197,19 +197,6 @@ pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engi
     Engine::compile(policy_json, options).map_err(|e| error_json(&e))
 }
 
-/// `compilePolicy` of the embedded default policy, without reading it from JSON: the shim calls
-/// this when the policy it is given is exactly `defaultPolicy()`'s document, which is the usual
-/// start-up (SPEC §11 cold start). The engine is the one [`compile_policy_json`] gives for that
-/// document (tests/contract.rs checks the reference and decisions are the same).
-pub fn default_engine_json(options_json: &str) -> Result<Engine, String> {
-    let options = if options_json.trim().is_empty() {
-        EngineOptions::default()
-    } else {
-        decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))?
-    };
-    Engine::with_default_policy(options).map_err(|e| error_json(&e))
-}
-
 /// `validatePolicy` on JSON: `{"type":"validation","valid":..,"errors":[..]}`, with the policy's
 /// id, version and digest when it is valid.
 pub fn validate_policy_json(policy_json: &str) -> String {

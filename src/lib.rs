@@ -33,7 +33,7 @@ pub mod travel;
 pub mod wasm;
 
 pub use api::{
-    compile_policy_json, default_engine_json, default_policy_json, review_exceptions_json,
-    validate_policy_json, version_json, Engine, EngineOptions,
+    compile_policy_json, default_policy_json, review_exceptions_json, validate_policy_json,
+    version_json, Engine, EngineOptions,
 };
 pub use decision::{Decision, Outcome, ReasonCode};

@@ -26,14 +26,6 @@ impl WasmEngine {
         }
     }
 
-    /// The engine of the embedded default policy, without reading it from JSON (the shim's
-    /// fast path for `compilePolicy(defaultPolicy())`).
-    pub fn with_default_policy(options_json: &str) -> WasmEngine {
-        WasmEngine {
-            inner: crate::default_engine_json(options_json),
-        }
-    }
-
     /// `""` when the policy compiled, else the tagged error JSON.
     pub fn errors(&self) -> String {
         match &self.inner {

@@ -371,14 +371,21 @@ fn a_bad_last_field_is_located_at_the_field() {
 }
 
 #[test]
-fn the_default_policy_fast_path_is_the_same_engine() {
-    // The shim compiles `compilePolicy(defaultPolicy())` through default_engine_json (no JSON
-    // reading): it must be the engine compile_policy_json gives for the same document.
-    let options = r#"{"stateKey":"0123456789abcdef0123"}"#;
-    let fast = factorgate::default_engine_json(options).unwrap();
-    let slow = compile_policy_json(&default_policy_json(), options).unwrap();
-    assert_eq!(fast.policy().reference, slow.policy().reference);
-    assert_eq!(fast.policy().policy, slow.policy().policy);
+fn the_native_default_engine_is_the_one_the_default_document_compiles_to() {
+    // `Engine::with_default_policy` (native callers) skips reading JSON: it must be the engine
+    // compile_policy_json gives for defaultPolicy()'s document.
+    let key = "0123456789abcdef0123";
+    let options = || factorgate::EngineOptions {
+        state_key: Some(key.into()),
+    };
+    let direct = factorgate::Engine::with_default_policy(options()).unwrap();
+    let read = compile_policy_json(
+        &default_policy_json(),
+        &format!(r#"{{"stateKey":"{key}"}}"#),
+    )
+    .unwrap();
+    assert_eq!(direct.policy().reference, read.policy().reference);
+    assert_eq!(direct.policy().policy, read.policy().policy);
     let requests = [
         json!({"user": {"id": "u1", "factors": [{"type": "totp"}]}, "app": {"id": "payroll"}}),
         json!({"user": {"id": "admin1", "roles": ["admin"], "factors": [{"type": "webauthnRoaming"}]},
@@ -387,12 +394,14 @@ fn the_default_policy_fast_path_is_the_same_engine() {
     for r in requests {
         let r = r.to_string();
         assert_eq!(
-            fast.decide_login_json(&r, NOW_MS),
-            slow.decide_login_json(&r, NOW_MS)
+            direct.decide_login_json(&r, NOW_MS),
+            read.decide_login_json(&r, NOW_MS)
         );
     }
-    assert!(factorgate::default_engine_json(r#"{"stateKey":"short"}"#).is_err());
-    assert!(factorgate::default_engine_json(r#"{"bogus":1}"#).is_err());
+    let short = factorgate::EngineOptions {
+        state_key: Some("short".into()),
+    };
+    assert!(factorgate::Engine::with_default_policy(short).is_err());
 }
 
 #[test]
