@@ -256,6 +256,33 @@ impl<'a> Reader<'a> {
         self.string_body()
     }
 
+    /// Skips the string at the opening quote under the cursor, checking its syntax but not
+    /// pairing `\u` surrogates: a lone surrogate in a value the engine ignores is passed over,
+    /// as serde_json did (one the engine reads is an error).
+    fn skip_string(&mut self) -> Res<()> {
+        self.pos += 1;
+        loop {
+            match self.at(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    if self.at(self.pos) == Some(b'u') {
+                        self.pos += 1;
+                        self.hex4()?;
+                    } else {
+                        self.escape()?;
+                    }
+                }
+                Some(0..=0x1f) => return Err(self.syntax("a printable character in a string")),
+                Some(_) => self.pos += 1,
+                None => return Err(self.syntax("`\"` closing the string")),
+            }
+        }
+    }
+
     /// Reads the string at the opening quote under the cursor.
     fn string_body(&mut self) -> Res<Cow<'a, str>> {
         let start = self.pos + 1;
@@ -489,9 +516,7 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     self.path.push(Step::Before);
                 }
-                Some(b'"') => {
-                    self.string_body()?;
-                }
+                Some(b'"') => self.skip_string()?,
                 Some(b't') => self.literal("true")?,
                 Some(b'f') => self.literal("false")?,
                 Some(b'n') => self.literal("null")?,
@@ -763,6 +788,45 @@ fn scale(mut m: f64, mut e: i64) -> f64 {
     }
 }
 
+/// `a` (positive, finite) as 15 significant digits and the decimal exponent of the first:
+/// `a ≈ digits × 10^(e − 14)`. Within 1e±22 the scaling is one exact power of ten, so one
+/// rounding: a number read from 15 or fewer digits gives those digits back.
+fn significant_digits(a: f64) -> (u64, i32) {
+    let power = |k: i32| {
+        EXACT_POWERS
+            .get(usize::try_from(k).unwrap_or(usize::MAX))
+            .copied()
+    };
+    let mut e: i32 = 0;
+    while a >= power(e + 1).unwrap_or(f64::INFINITY) {
+        e += 1;
+    }
+    while e > -22 && a * power(-e).unwrap_or(1.0) < 1.0 {
+        e -= 1;
+    }
+    if !(-22..=22).contains(&e) || a >= 1e23 {
+        // Outside the table: repeated scaling, a few units in the 15th digit at worst.
+        let (mut v, mut e) = (a, 0);
+        while v >= 10.0 {
+            v /= 10.0;
+            e += 1;
+        }
+        while v < 1.0 {
+            v *= 10.0;
+            e -= 1;
+        }
+        return ((v * 1e14).round() as u64, e);
+    }
+    let shift = 14 - e;
+    let scaled = match (power(shift), power(-shift)) {
+        (Some(p), _) => a * p,
+        (None, Some(p)) => a / p,
+        // 14 − e above 22: two exact steps.
+        (None, None) => a * 1e22 * power(shift - 22).unwrap_or(1.0),
+    };
+    (scaled.round() as u64, e)
+}
+
 /// A finite number as JSON text with up to 15 significant digits (every double read from 15 or
 /// fewer digits prints back as the same digits): integers without a fraction, `0.000123`, and an
 /// exponent only outside 1e-6..1e15. core's shortest-representation printer would cost ~8 KB.
@@ -773,19 +837,9 @@ pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         return (x as i64).to_string();
     }
-    let mut v = x.abs();
-    let mut e: i32 = 0;
-    while v >= 10.0 {
-        v /= 10.0;
-        e += 1;
-    }
-    while v < 1.0 {
-        v *= 10.0;
-        e -= 1;
-    }
-    let mut digits = (v * 1e14).round() as u64;
+    let (mut digits, mut e) = significant_digits(x.abs());
     if digits >= 1_000_000_000_000_000 {
-        digits /= 10;
+        digits = (digits + 5) / 10;
         e += 1;
     }
     let mut text = digits.to_string();
@@ -874,8 +928,6 @@ mod tests {
             "{\"a\":1,}",
             "{\"a\" 1}",
             "[1 2]",
-            "\"\\ud800\"",
-            "\"\\udc00\"",
             "\"a\u{1}\"",
             "\"\\x\"",
             "tru",
