@@ -2,6 +2,12 @@
 //! reference implementation the tests already trust: on random documents and on random damage
 //! to them, both accept and reject the same texts, read the same strings and numbers, and what
 //! the writer writes reads back as the same value.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use factorgate::json::{format_number, parse_number, Reader, Writer};
 use proptest::prelude::*;
