@@ -422,3 +422,29 @@ fn long_role_lists_stay_short_in_answers() {
         .to_string();
     assert!(detail.ends_with("and 15 more."), "{detail}");
 }
+
+#[test]
+fn sections_are_objects_never_positional_arrays() {
+    // serde read a JSON array as a struct's fields in order; the engine's reader does not, so a
+    // reviewer never has to guess what `["x", "employee"]` sets.
+    let e = engine();
+    for (input, path) in [
+        (r#"{"user": ["u1", "employee"]}"#, "/user"),
+        (
+            r#"{"user": {"id": "u1", "factors": [["totp"]]}}"#,
+            "/user/factors/0",
+        ),
+        (
+            r#"{"user": {"id": "u1"}, "session": {"geo": [1, 2]}}"#,
+            "/session/geo",
+        ),
+    ] {
+        let out = parse(&e.decide_login_json(input, NOW_MS));
+        assert_eq!(out["errors"][0]["code"], "invalidShape", "{input}: {out}");
+        assert_eq!(out["errors"][0]["path"], path, "{input}: {out}");
+    }
+    let out = parse(&validate_policy_json(
+        r#"{"id":"p","version":1,"alerts":["low","low"]}"#,
+    ));
+    assert_eq!(out["errors"][0]["path"], "/alerts", "{out}");
+}
