@@ -191,21 +191,30 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
         d.outcome.as_str()
     ));
     w.key("desc").string(&desc.join(" "));
-    w.key("types").begin_array();
-    w.string(&format!("factorgate/{}", d.entry.as_str()));
-    w.end_array();
-    w.key("analytic").begin_object();
-    w.key("name").string("factorgate policy");
-    w.key("type_id").uint(1);
-    w.key("type").string("Rule");
-    w.key("uid").string(&d.policy.digest);
-    w.end_object();
+    finding_type(
+        w,
+        &format!("factorgate/{}", d.entry.as_str()),
+        &d.policy.digest,
+    );
     w.key("attacks").begin_array();
     w.begin_object();
     named_object(w, "technique", technique_uid, technique);
     named_object(w, "tactic", tactic_uid, tactic);
     w.end_object();
     w.end_array();
+    w.end_object();
+}
+
+/// A finding's `types` (one) and its `analytic`: the policy, by digest.
+pub fn finding_type(w: &mut Writer, kind: &str, digest: &str) {
+    w.key("types").begin_array();
+    w.string(kind);
+    w.end_array();
+    w.key("analytic").begin_object();
+    w.key("name").string("factorgate policy");
+    w.key("type_id").uint(1);
+    w.key("type").string("Rule");
+    w.key("uid").string(digest);
     w.end_object();
 }
 

@@ -109,15 +109,7 @@ fn alert(
     w.key("uid").string(&format!("engine-failure-{}", now.0));
     w.key("title").string("factorgate engine failure");
     w.key("desc").string(&reason.detail);
-    w.key("types").begin_array();
-    w.string("factorgate/engineFailure");
-    w.end_array();
-    w.key("analytic").begin_object();
-    w.key("name").string("factorgate policy");
-    w.key("type_id").uint(1);
-    w.key("type").string("Rule");
-    w.key("uid").string(&policy.reference.digest);
-    w.end_object();
+    crate::alerts::finding_type(&mut w, "factorgate/engineFailure", &policy.reference.digest);
     w.end_object();
     w.key("evidences").begin_array();
     w.begin_object();

@@ -584,30 +584,35 @@ impl Writer {
         }
     }
 
+    fn open(&mut self, bracket: char) {
+        self.sep();
+        self.out.push(bracket);
+        self.first = true;
+    }
+
+    fn close(&mut self, bracket: char) {
+        self.out.push(bracket);
+        self.first = false;
+    }
+
     /// Opens an object.
     pub fn begin_object(&mut self) {
-        self.sep();
-        self.out.push('{');
-        self.first = true;
+        self.open('{');
     }
 
     /// Closes the open object.
     pub fn end_object(&mut self) {
-        self.out.push('}');
-        self.first = false;
+        self.close('}');
     }
 
     /// Opens a list.
     pub fn begin_array(&mut self) {
-        self.sep();
-        self.out.push('[');
-        self.first = true;
+        self.open('[');
     }
 
     /// Closes the open list.
     pub fn end_array(&mut self) {
-        self.out.push(']');
-        self.first = false;
+        self.close(']');
     }
 
     /// Writes a key (the contract's keys need no escaping); its value comes next.
