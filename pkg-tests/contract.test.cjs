@@ -310,3 +310,27 @@ test('objects of retired instances are collected without touching the live one',
   assert.deepEqual(live.decideLogin(LOGIN, at), normal);
   live.free();
 });
+
+test('requests travel as UTF-8 written straight into wasm memory: any text, any size up to the cap, memory reused', () => {
+  const engine = compilePolicy(defaultPolicy());
+  const ascii = engine.decideLogin(LOGIN, at);
+  // Non-ASCII in what the engine reads and echoes (the user id in alerts), and in what it skips.
+  const names = ['Zoë Ångström', 'ユーザー', '😀 emoji', 'a\u0000b'];
+  for (const id of names) {
+    const d = engine.assessFactorChange({ ...CHANGE, user: { ...CHANGE.user, id }, ext: 'ü'.repeat(5000) }, at);
+    assert.equal(d.type, 'decision', `${id}: ${JSON.stringify(d).slice(0, 300)}`);
+    for (const alert of d.alerts) assert.equal(alert.user?.uid ?? alert.evidences?.[0]?.user?.uid, id);
+  }
+  // An ASCII request after a longer non-ASCII one reads only its own bytes.
+  assert.deepEqual(engine.decideLogin(LOGIN, at), ascii);
+  // Up to the cap in UTF-16 units, three bytes each in UTF-8: still a decision, then memory stays.
+  const big = JSON.stringify({ ...LOGIN, ext: '€'.repeat(64 * 1024 - JSON.stringify(LOGIN).length - 20) });
+  assert.ok(big.length <= 64 * 1024);
+  const first = engine.decideLogin(big, at);
+  assert.equal(first.type, 'error', 'over the cap in bytes once encoded');
+  assert.equal(first.errors[0].code, 'tooLarge');
+  const before = testing.memoryBytes();
+  for (let i = 0; i < 50; i += 1) engine.decideLogin(big, at);
+  for (let i = 0; i < 50; i += 1) engine.decideLogin(LOGIN, at);
+  assert.equal(testing.memoryBytes(), before, 'the request buffer is reused, not grown');
+});
