@@ -286,30 +286,31 @@ impl<'a> Reader<'a> {
     /// Reads the string at the opening quote under the cursor.
     fn string_body(&mut self) -> Res<Cow<'a, str>> {
         let start = self.pos + 1;
-        let mut i = start;
-        loop {
-            match self.at(i) {
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    let raw = self.text.get(start..i).unwrap_or_default();
-                    return Ok(Cow::Borrowed(raw));
-                }
-                Some(b'\\') => break,
-                Some(0..=0x1f) => {
-                    self.pos = i;
-                    return Err(self.syntax("a printable character in a string"));
-                }
-                Some(_) => i += 1,
-                None => {
-                    self.pos = i;
-                    return Err(self.syntax("`\"` closing the string"));
-                }
+        let rest = self.bytes().get(start..).unwrap_or_default();
+        let stop = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        let i = start + stop.unwrap_or(rest.len());
+        match self.at(i) {
+            Some(b'"') => {
+                self.pos = i + 1;
+                Ok(Cow::Borrowed(self.text.get(start..i).unwrap_or_default()))
+            }
+            Some(b'\\') => {
+                let mut out = String::from(self.text.get(start..i).unwrap_or_default());
+                self.pos = i;
+                self.escaped_tail(&mut out)?;
+                Ok(Cow::Owned(out))
+            }
+            Some(_) => {
+                self.pos = i;
+                Err(self.syntax("a printable character in a string"))
+            }
+            None => {
+                self.pos = i;
+                Err(self.syntax("`\"` closing the string"))
             }
         }
-        let mut out = String::from(self.text.get(start..i).unwrap_or_default());
-        self.pos = i;
-        self.escaped_tail(&mut out)?;
-        Ok(Cow::Owned(out))
     }
 
     /// Reads the rest of a string that has escapes, from the cursor to its closing quote.
