@@ -220,28 +220,33 @@ pub fn read_fields(
     slots: &mut [&mut dyn Slot],
     strict: bool,
 ) -> Res<()> {
-    let mut seen = 0;
-    r.begin_object("an object")?;
-    while let Some(key) = r.next_key()? {
-        if let Some(i) = field_index(r, names, &key, &mut seen, strict)? {
-            if let Some(slot) = slots.get_mut(i) {
-                slot.fill(r)?;
-            }
-        }
-    }
-    Ok(())
+    each_field(r, names, strict, |i, r| match slots.get_mut(i) {
+        Some(slot) => slot.fill(r),
+        None => Ok(()),
+    })
 }
 
 /// Lays an object's members over `fields` by name (`names[i]` merges into `fields[i]`); unknown
 /// fields are errors.
 pub fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn Merge]) -> Res<()> {
+    each_field(r, names, true, |i, r| match fields.get_mut(i) {
+        Some(field) => field.merge(r),
+        None => Ok(()),
+    })
+}
+
+/// The loop both share: each member's value goes to `read(index of its name)`.
+fn each_field(
+    r: &mut Reader<'_>,
+    names: &[&str],
+    strict: bool,
+    mut read: impl FnMut(usize, &mut Reader<'_>) -> Res<()>,
+) -> Res<()> {
     let mut seen = 0;
     r.begin_object("an object")?;
     while let Some(key) = r.next_key()? {
-        if let Some(i) = field_index(r, names, &key, &mut seen, true)? {
-            if let Some(field) = fields.get_mut(i) {
-                field.merge(r)?;
-            }
+        if let Some(i) = field_index(r, names, &key, &mut seen, strict)? {
+            read(i, r)?;
         }
     }
     Ok(())

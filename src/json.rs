@@ -261,69 +261,42 @@ impl<'a> Reader<'a> {
     /// as serde_json did (one the engine reads is an error).
     fn skip_string(&mut self) -> Res<()> {
         self.pos += 1;
-        loop {
-            match self.at(self.pos) {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    if self.at(self.pos) == Some(b'u') {
-                        self.pos += 1;
-                        self.hex4()?;
-                    } else {
-                        self.escape()?;
-                    }
-                }
-                Some(0..=0x1f) => return Err(self.syntax("a printable character in a string")),
-                Some(_) => self.pos += 1,
-                None => return Err(self.syntax("`\"` closing the string")),
-            }
-        }
+        self.string_tail(None)
     }
 
     /// Reads the string at the opening quote under the cursor.
     fn string_body(&mut self) -> Res<Cow<'a, str>> {
         let start = self.pos + 1;
-        let rest = self.bytes().get(start..).unwrap_or_default();
-        let stop = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-        let i = start + stop.unwrap_or(rest.len());
-        match self.at(i) {
-            Some(b'"') => {
-                self.pos = i + 1;
-                Ok(Cow::Borrowed(self.text.get(start..i).unwrap_or_default()))
-            }
-            Some(b'\\') => {
-                let mut out = String::from(self.text.get(start..i).unwrap_or_default());
-                self.pos = i;
-                self.escaped_tail(&mut out)?;
-                Ok(Cow::Owned(out))
-            }
-            Some(_) => {
-                self.pos = i;
-                Err(self.syntax("a printable character in a string"))
-            }
-            None => {
-                self.pos = i;
-                Err(self.syntax("`\"` closing the string"))
-            }
+        let end = self.plain_end(start);
+        if self.at(end) == Some(b'"') {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
         }
+        let mut out = String::new();
+        self.pos = start;
+        self.string_tail(Some(&mut out))?;
+        Ok(Cow::Owned(out))
     }
 
-    /// Reads the rest of a string that has escapes, from the cursor to its closing quote.
-    fn escaped_tail(&mut self, out: &mut String) -> Res<()> {
+    /// Where a run of plain string text starting at `from` ends: at a `"`, a `\`, a control
+    /// byte or the end of the input.
+    fn plain_end(&self, from: usize) -> usize {
+        let rest = self.bytes().get(from..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        from + run.unwrap_or(rest.len())
+    }
+
+    /// Reads a string from the cursor to its closing quote into `out`, escapes resolved; with no
+    /// `out`, only checks it (escapes' syntax, surrogates unpaired).
+    fn string_tail(&mut self, mut out: Option<&mut String>) -> Res<()> {
         loop {
-            let run_start = self.pos;
-            while let Some(b) = self.at(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
+            let end = self.plain_end(self.pos);
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(self.text.get(self.pos..end).unwrap_or_default());
             }
-            out.push_str(self.text.get(run_start..self.pos).unwrap_or_default());
+            self.pos = end;
             match self.at(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
@@ -331,8 +304,16 @@ impl<'a> Reader<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let c = self.escape()?;
-                    out.push(c);
+                    match out.as_deref_mut() {
+                        Some(out) => out.push(self.escape()?),
+                        None if self.at(self.pos) == Some(b'u') => {
+                            self.pos += 1;
+                            self.hex4()?;
+                        }
+                        None => {
+                            self.escape()?;
+                        }
+                    }
                 }
                 Some(_) => return Err(self.syntax("a printable character in a string")),
                 None => return Err(self.syntax("`\"` closing the string")),
