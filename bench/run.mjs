@@ -14,7 +14,7 @@
 //          --readme (rewrite the README section between <!-- bench --> and <!-- /bench -->).
 // Times are reported, never asserted (make test asserts the size only).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -157,6 +157,22 @@ const memSeconds = (performance.now() - tMem) / 1000;
 const memEnd = memOf();
 if (testing.generation() !== generation) throw new Error('the instance trapped during the memory run');
 
+// --- the native reference -----------------------------------------------------------------------
+// The same login through the Rust API (bench/native.rs, release profile): what the engine costs
+// without the wasm and JS boundary.
+say('native: cargo run --release --example native-bench');
+const tmp = mkdtempSync(join(os.tmpdir(), 'factorgate-bench-'));
+const native = (() => {
+  try {
+    writeFileSync(join(tmp, 'login.json'), JSON.stringify(login));
+    const out = execFileSync('cargo', ['run', '-q', '--release', '--example', 'native-bench', '--',
+      STATE_KEY, String(NOW), join(tmp, 'login.json')], { cwd: root, encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop());
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+})();
+
 // --- size ---------------------------------------------------------------------------------------
 const wasm = readFileSync(join(root, 'pkg', 'factorgate_bg.wasm'));
 const cedarWasm = readFileSync(join(dirname(cedarEntry), 'cedar_wasm_bg.wasm'));
@@ -195,6 +211,8 @@ lines.push(`| \`.wasm\` after wasm-opt, raw / gzip | ${kb(wasm.length)} / ${kb(g
 lines.push(`| cold start, ES module: import + compile default policy (median of 15 processes) | ${f2(fgCold.totalMs)} ms (import ${f2(fgCold.importMs)}, of which Node's ESM loader alone ${f2(nodeCold.totalMs)}; compile ${f2(fgCold.compileMs)}; then first decision ${f2(fgCold.firstDecisionMs)}, a custom policy's compile ${f2(fgCold.customCompileMs)}) | 5 ms | ${mark(fgCold.totalMs <= 5)} |`);
 lines.push(`| cold start, CommonJS: require + compile default policy (median of 15 processes) | ${f2(fgColdCjs.totalMs)} ms (require ${f2(fgColdCjs.importMs)}, compile ${f2(fgColdCjs.compileMs)}) | 5 ms | ${mark(fgColdCjs.totalMs <= 5)} |`);
 lines.push(`| wasm memory over ${DECISIONS.toLocaleString('en')} decisions after ${WARMUP.toLocaleString('en')} warm-up (${counts.decision.toLocaleString('en')} decisions, ${counts.error.toLocaleString('en')} errors: malformed, wrong shape, too large; ${f1(memSeconds)} s) | ${kb(memWarm)} → ${kb(memEnd)} (+${kb(memEnd - memWarm)}) | < 1 MB growth | ${mark(memEnd - memWarm < 1_000_000)} |`);
+lines.push('');
+lines.push(`Native reference (\`bench/native.rs\`, the Rust API on this machine, best mean of 5 rounds): the same login, JSON in and out with the signed state, ${f2(native.loginUs)} µs; reading, checking and compiling the default policy ${f2(native.compileDefaultUs)} µs.`);
 lines.push('');
 lines.push(`For comparison: Cedar wasm 4.13 is ${kb(cedarWasm.length)} raw / ${kb(gz(cedarWasm))} gzip; its import + preparse of the policy above ` +
   `takes ${f1(cedarCold.totalMs)} ms (import ${f1(cedarCold.importMs)}, preparse ${f2(cedarCold.compileMs)}; median of 7 processes).`);

@@ -317,9 +317,12 @@ test('requests travel as UTF-8 written straight into wasm memory: any text, any 
   // Non-ASCII in what the engine reads and echoes (the user id in alerts), and in what it skips.
   const names = ['Zoë Ångström', 'ユーザー', '😀 emoji', 'a\u0000b'];
   for (const id of names) {
-    const d = engine.assessFactorChange({ ...CHANGE, user: { ...CHANGE.user, id }, ext: 'ü'.repeat(5000) }, at);
+    // An admin's change always raises an Account Change event, which names the user.
+    const d = engine.assessFactorChange({ ...CHANGE, user: { ...CHANGE.user, id, roles: ['admin'] }, ext: 'ü'.repeat(5000) }, at);
     assert.equal(d.type, 'decision', `${id}: ${JSON.stringify(d).slice(0, 300)}`);
-    for (const alert of d.alerts) assert.equal(alert.user?.uid ?? alert.evidences?.[0]?.user?.uid, id);
+    const accountChange = d.alerts.find((a) => a.class_uid === 3001);
+    assert.ok(accountChange, `${id}: no Account Change event`);
+    assert.equal(accountChange.user.uid, id);
   }
   // An ASCII request after a longer non-ASCII one reads only its own bytes.
   assert.deepEqual(engine.decideLogin(LOGIN, at), ascii);
