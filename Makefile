@@ -1,8 +1,11 @@
-# factorgate: `make demo` and `make test` work on a fresh machine (they run scripts/setup.sh).
+# factorgate: `make demo` and `make test` work on a fresh machine. Every target starts with
+# scripts/setup.sh, which installs the build toolchain; `make test` runs it with --for test, which
+# also installs what only the tests use (Chromium, Node 18 and 22).
 .PHONY: all setup pkg test lint demo bench clean fuzz soak
 
 all: pkg
 
+# The build toolchain only (wasm32 Rust, wasm-bindgen-cli, node, npm ci).
 setup:
 	@scripts/setup.sh
 
@@ -10,7 +13,8 @@ setup:
 pkg: setup
 	@node scripts/build-pkg.mjs
 
-# fmt, clippy (native and wasm32), cargo test, wasm-bindgen-test in Node, pkg/, pkg-tests.
+# setup --for test, fmt, clippy (native and wasm32), cargo test, wasm-bindgen-test in Node, pkg/,
+# pkg-tests, examples (scripts/test.sh).
 test:
 	@scripts/test.sh test
 

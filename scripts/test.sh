@@ -8,7 +8,8 @@ cd "$FG_ROOT"
 what="${1:-test}"
 steps=()
 add() { steps+=("$1|$2"); }
-add "setup" "scripts/setup.sh"
+# make test installs what only the tests use too (Chromium, Node 18 and 22); make lint does not.
+if [ "$what" = test ]; then add "setup" "scripts/setup.sh --for test"; else add "setup" "scripts/setup.sh"; fi
 add "cargo fmt --check" "cargo fmt --all -- --check"
 add "clippy (native)" "cargo clippy --all-targets -- -D warnings"
 add "clippy (wasm32)" "scripts/wasm-cargo clippy --all-targets -- -D warnings"
@@ -19,7 +20,7 @@ if [ "$what" = test ]; then
     tests="--test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
     add "pkg-tests (node --test, $(node --version))" "node $tests"
     for v in $FG_EXTRA_NODES; do
-        add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup (step 1) installs it
+        add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup --for test (step 1) installs it
     done
     # Host examples (Auth0 Action, Okta hook service, Cognito triggers) through the built package,
     # on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
@@ -28,9 +29,10 @@ if [ "$what" = test ]; then
     for v in $FG_EXTRA_NODES; do
         add "examples (node --test, v$v)" "fg_on_node $v $examples"
     done
-    # Browser examples in headless Chromium (Debian's, driven by playwright-core; setup installs
-    # it): the policy preview (esbuild bundle of the package's browser entry, served on loopback)
-    # and OIDC step-up through oidc-provider + openid-client. Node >= 20 (playwright-core).
+    # Browser examples in headless Chromium (Debian's, driven by playwright-core; setup --for test
+    # installs it): the policy preview (esbuild bundle of the package's browser entry, served on
+    # loopback) and OIDC step-up through oidc-provider + openid-client. Node >= 20
+    # (playwright-core).
     add "browser examples (Chromium: policy preview, OIDC step-up)" \
         "node --test examples/policy-preview/*.test.mjs examples/oidc/*.test.mjs"
 fi
