@@ -7,7 +7,8 @@
 //   4. esbuild js/core.js + bindings.js              pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
 //   5. wasm-opt -Oz (npm binaryen)                    pkg/factorgate_bg.wasm
 //   6. hand-written entries and types from js/        pkg/{node,init}.{cjs,mjs}, browser.mjs, workerd.mjs, testing.*, *.d.ts
-//   7. package.json (name factorgate, version from Cargo.toml), then a smoke test of require()
+//   7. package.json (name factorgate, version from Cargo.toml, and "factorgateBuild": which wasm32
+//      route built the .wasm), then a smoke test of require()
 //
 // Options: --skip-cargo (reuse the last cargo build), --no-opt (skip wasm-opt; faster, bigger).
 import { execFileSync } from 'node:child_process';
@@ -46,6 +47,11 @@ if (!args.has('--skip-cargo')) {
 }
 const wasmTarget = process.env.FG_WASM_TARGET_DIR || join(root, 'target', 'wasm'); // as in scripts/wasm-cargo
 const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
+// Which toolchain route built it, as scripts/wasm-cargo recorded at that build (also with --skip-cargo).
+const routeFile = join(wasmTarget, 'release-route.json');
+const route = existsSync(routeFile)
+  ? JSON.parse(readFileSync(routeFile, 'utf8'))
+  : { route: 'unknown', rustc: 'unknown', details: `no ${routeFile}` };
 
 // --- 2. wasm-bindgen ------------------------------------------------------------------------------
 const cliVersion = execFileSync('wasm-bindgen', ['--version'], { encoding: 'utf8' }).trim();
@@ -155,11 +161,13 @@ const wasmOptArgs = [
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   '--strip-debug', '--strip-producers', '--strip-target-features',
 ];
+let wasmOpt = 'skipped (--no-opt)';
 if (args.has('--no-opt')) {
   cpSync(bgWasm, outWasm);
 } else {
   // wasm-opt under Node takes ~15 s; its output is cached by the hash of its input and arguments.
   const binaryen = JSON.parse(readFileSync(join(root, 'node_modules', 'binaryen', 'package.json'), 'utf8')).version;
+  wasmOpt = `-Oz (binaryen ${binaryen})`;
   const key = createHash('sha256').update(readFileSync(bgWasm)).update(`${binaryen} ${wasmOptArgs.join(' ')}`).digest('hex');
   const cacheDir = join(root, 'target', 'wasm-opt-cache');
   const cached = join(cacheDir, `${key}.wasm`);
@@ -225,6 +233,8 @@ const manifest = {
   files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm'],
   // Importing an entry only compiles the .wasm; nothing else happens at import time.
   sideEffects: false,
+  // How this build was made: the wasm32 route (scripts/wasm-cargo), rustc, wasm-opt.
+  factorgateBuild: { ...route, wasmBindgen: bindgenPin, wasmOpt },
 };
 writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
@@ -236,6 +246,7 @@ const wasmBytes = readFileSync(outWasm);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(
   `[build-pkg] pkg/ ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: factorgate ${version}, ` +
+  `wasm32 via ${route.route} route (${route.details}), ` +
   `factorgate_bg.wasm ${kb(wasmBytes.length)} raw / ${kb(gzipSync(wasmBytes, { level: 9 }).length)} gzip ` +
   `(before wasm-opt ${kb(statSync(bgWasm).size)}), core.cjs ${kb(statSync(join(pkg, 'core.cjs')).size)}`,
 );
