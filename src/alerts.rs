@@ -4,17 +4,18 @@
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, ReasonCode};
-use crate::encode::{Encode, RawJson};
+use crate::json::{Encode, RawJson};
 use crate::factors::FactorType;
 use crate::json::Writer;
-use crate::request::{ActorKind, Change, ChangeAction, Level, Phase, UserKind};
+use crate::request::{Change, ChangeAction, Phase};
+use crate::enums::{ActorKind, Level, UserKind};
 use sha2::{Digest, Sha256};
 
 const OCSF_VERSION: &str = "1.8.0";
 
 /// Alerts for a login decision: a Detection Finding when risk reaches the policy's level, on
 /// every deny, on every break-glass use and on tampered state.
-pub fn for_login(ctx: &Context, d: &Decision) -> Vec<RawJson> {
+pub(crate) fn for_login(ctx: &Context, d: &Decision) -> Vec<RawJson> {
     let p = &ctx.policy.policy;
     let raise = d.risk.level >= p.alerts.detection_at
         || d.outcome == Outcome::Deny
@@ -31,7 +32,7 @@ pub fn for_login(ctx: &Context, d: &Decision) -> Vec<RawJson> {
 /// (whatever the outcome), every change reported after the fact, and every change that is risky
 /// or not allowed; a Detection Finding when risk reaches the policy's level, on deny and on
 /// tampered state.
-pub fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<RawJson> {
+pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<RawJson> {
     let p = &ctx.policy.policy;
     let mut out = Vec::new();
     let account_change = ctx.is_privileged()
@@ -206,7 +207,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
 }
 
 /// A finding's `types` (one) and its `analytic`: the policy, by digest.
-pub fn finding_type(w: &mut Writer, kind: &str, digest: &str) {
+pub(crate) fn finding_type(w: &mut Writer, kind: &str, digest: &str) {
     w.key("types").begin_array();
     w.string(kind);
     w.end_array();
@@ -275,7 +276,7 @@ fn base(
 }
 
 /// The `metadata` member of every event (`uid` when the event has one).
-pub fn metadata(w: &mut Writer, uid: Option<&str>) {
+pub(crate) fn metadata(w: &mut Writer, uid: Option<&str>) {
     w.key("metadata").begin_object();
     w.key("version").string(OCSF_VERSION);
     if let Some(uid) = uid {
@@ -391,7 +392,7 @@ fn policies(w: &mut Writer, d: &Decision) {
 }
 
 /// OCSF auth_factor object for a factor type.
-pub fn auth_factor(w: &mut Writer, f: FactorType) {
+pub(crate) fn auth_factor(w: &mut Writer, f: FactorType) {
     let (id, name) = match f {
         FactorType::Sms => (1, "SMS"),
         FactorType::Voice => (3, "Phone Call"),

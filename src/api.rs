@@ -3,14 +3,15 @@
 //! Nothing here panics or fails outside the tagged result.
 
 use crate::decision::{Decision, Entry};
-use crate::decode::{decode_struct, from_str as decode};
-use crate::encode::{to_json, Encode};
-use crate::error::{codes, error_json, ErrorItem};
+use crate::json::{decode_struct, from_str as decode};
+use crate::json::{to_json, Encode};
+use crate::error::{ErrorCode, ErrorItem};
+use crate::json::error_json;
 use crate::json::Writer;
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
-use crate::state::{self, StateKey};
+use crate::state::{self, StateKey, MIN_STATE_KEY};
 use crate::time::Timestamp;
 
 /// Options for `compilePolicy`.
@@ -24,8 +25,6 @@ decode_struct!(EngineOptions, strict {
     state_key: "stateKey" => default,
 });
 
-/// Minimum state key length in bytes.
-pub const MIN_STATE_KEY: usize = 16;
 
 /// A compiled policy ready to decide: compile once, decide many times.
 #[derive(Debug, Clone)]
@@ -81,7 +80,7 @@ impl Engine {
                 let now = req.now.unwrap_or(now);
                 let keys = self.state_keys.as_ref();
                 let memory = state::load(keys, &self.policy, req);
-                let decision = crate::enrollment::assess(&self.policy, req, change, now, &memory);
+                let decision = crate::factor_change::assess(&self.policy, req, change, now, &memory);
                 Ok(state::attach(
                     keys,
                     &self.policy,
@@ -144,7 +143,7 @@ impl Engine {
             (Some(t), _) | (None, Some(t)) => t,
             (None, None) => {
                 return Err(vec![ErrorItem::new(
-                    codes::INVALID_VALUE,
+                    ErrorCode::InvalidValue,
                     "/now",
                     "no decision time: the request has no `now` and the host clock is unusable",
                 )])
@@ -164,7 +163,7 @@ fn state_keys(options: &EngineOptions) -> Result<Option<StateKey>, Vec<ErrorItem
     };
     if key.len() < MIN_STATE_KEY {
         return Err(vec![ErrorItem::new(
-            codes::INVALID_OPTION,
+            ErrorCode::InvalidOption,
             "/stateKey",
             format!("the state key must be at least {MIN_STATE_KEY} bytes"),
         )]);
@@ -174,7 +173,7 @@ fn state_keys(options: &EngineOptions) -> Result<Option<StateKey>, Vec<ErrorItem
 
 /// Decodes a request document within the size cap.
 pub fn decode_request(request_json: &str) -> Result<Request, Vec<ErrorItem>> {
-    crate::limits::within(request_json, MAX_REQUEST_BYTES, "request").map_err(|e| vec![e])?;
+    crate::error::within(request_json, MAX_REQUEST_BYTES, "request").map_err(|e| vec![e])?;
     decode::<Request>(request_json).map_err(|e| vec![e])
 }
 

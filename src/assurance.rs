@@ -13,7 +13,7 @@ const SKEW_S: i64 = 300;
 
 /// What a set of methods proves at `now`, counting only methods no older than `max_age_s` and
 /// than the re-authentication window of the AAL they are counted for.
-pub fn session(
+pub(crate) fn session(
     methods: &[Method],
     now: Timestamp,
     reauth: &Reauthentication,
@@ -67,7 +67,7 @@ pub fn session(
 }
 
 /// Does what a session proved meet a requirement (its freshness already applied)?
-pub fn meets(a: &Assurance, r: &Requirement) -> bool {
+pub(crate) fn meets(a: &Assurance, r: &Requirement) -> bool {
     a.aal >= r.min_aal
         && (!r.phishing_resistant || a.phishing_resistant)
         && (!r.hardware_bound || a.hardware_bound)
@@ -75,7 +75,7 @@ pub fn meets(a: &Assurance, r: &Requirement) -> bool {
 
 /// The requirement an `acr` value stands for, or `None` for a value the engine does not know
 /// (OIDC: unknown values are ignored). Max age is left open (`u64::MAX`).
-pub fn acr_requirement(acr: &str) -> Option<RequirementRule> {
+pub(crate) fn acr_requirement(acr: &str) -> Option<RequirementRule> {
     const OPEN: u64 = u64::MAX;
     let rule = |min_aal, phishing_resistant, hardware_bound| RequirementRule {
         min_aal,
@@ -121,7 +121,7 @@ pub fn acr_requirement(acr: &str) -> Option<RequirementRule> {
 }
 
 /// Which of the requested `acr` values a session satisfies (the first, in preference order).
-pub fn satisfied_acr<'a>(
+pub(crate) fn satisfied_acr<'a>(
     requested: impl Iterator<Item = &'a str>,
     a: &Assurance,
 ) -> Option<String> {

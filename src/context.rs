@@ -3,12 +3,13 @@
 
 use crate::decision::{Reason, ReasonCode};
 use crate::policy::CompiledPolicy;
-use crate::request::{Request, UserKind};
+use crate::request::Request;
+use crate::enums::UserKind;
 use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// One call's inputs and the reasons gathered from them.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The policy deciding.
     pub policy: &'a CompiledPolicy,
     /// The request.
@@ -29,7 +30,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// Builds the context for a request with the user's history.
-    pub fn new(
+    pub(crate) fn new(
         policy: &'a CompiledPolicy,
         req: &'a Request,
         now: Timestamp,
@@ -72,20 +73,20 @@ impl<'a> Context<'a> {
     }
 
     /// Privileged by role, by capability, or as a break-glass account.
-    pub fn is_privileged(&self) -> bool {
+    pub(crate) fn is_privileged(&self) -> bool {
         !self.privileged_roles.is_empty()
             || !self.sensitive_capabilities.is_empty()
             || self.kind == UserKind::BreakGlass
     }
 
     /// Adds a reason with the policy's weight for its code (once per code).
-    pub fn add(&mut self, code: ReasonCode, detail: impl Into<String>) {
+    pub(crate) fn add(&mut self, code: ReasonCode, detail: impl Into<String>) {
         let points = self.policy.weight(code);
         self.add_points(code, points, detail);
     }
 
     /// Adds a reason with explicit points (once per code).
-    pub fn add_points(&mut self, code: ReasonCode, points: i32, detail: impl Into<String>) {
+    pub(crate) fn add_points(&mut self, code: ReasonCode, points: i32, detail: impl Into<String>) {
         if !self.has(code) {
             self.reasons.push(Reason {
                 code,
@@ -96,13 +97,13 @@ impl<'a> Context<'a> {
     }
 
     /// Has this code been given?
-    pub fn has(&self, code: ReasonCode) -> bool {
+    pub(crate) fn has(&self, code: ReasonCode) -> bool {
         self.reasons.iter().any(|r| r.code == code)
     }
 
     /// The session's methods that count as proof. After push fatigue, a push approval is what
     /// the attacker was fishing for, so it proves nothing.
-    pub fn proving_methods(&self) -> Vec<crate::request::Method> {
+    pub(crate) fn proving_methods(&self) -> Vec<crate::request::Method> {
         let fatigue = self.has(ReasonCode::PushFatigue);
         self.req
             .session
@@ -114,7 +115,7 @@ impl<'a> Context<'a> {
     }
 
     /// Seconds since `t` (negative if `t` is in the future).
-    pub fn age(&self, t: Timestamp) -> i64 {
+    pub(crate) fn age(&self, t: Timestamp) -> i64 {
         t.seconds_until(self.now)
     }
 }
@@ -131,7 +132,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 /// "a, b, c and 4 more": a list in a reason sentence stays short whatever the request holds.
-pub fn short_list(items: &[&str]) -> String {
+pub(crate) fn short_list(items: &[&str]) -> String {
     const SHOWN: usize = 5;
     let head = items
         .iter()
@@ -146,7 +147,7 @@ pub fn short_list(items: &[&str]) -> String {
 }
 
 /// "3 h", "2 days": durations in reason sentences.
-pub fn human_duration(seconds: i64) -> String {
+pub(crate) fn human_duration(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
     match s {
         0..=119 => format!("{s} s"),

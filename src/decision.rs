@@ -1,151 +1,144 @@
 //! The decision contract (SPEC §4): what the engine answers, always with its reasons.
 
-use crate::decode::named;
-use crate::encode::{encode_struct, RawJson};
+use crate::json::contract_enum;
+use crate::json::{encode_struct, RawJson};
 use crate::factors::FactorType;
-use crate::request::Level;
+use crate::enums::Level;
 
-/// Which entry point produced a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry {
-    /// `decideLogin`.
-    Login,
-    /// `assessFactorChange`.
-    FactorChange,
+contract_enum! {
+    /// Which entry point produced a decision.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Entry {
+        /// `decideLogin`.
+        Login = "login",
+        /// `assessFactorChange`.
+        FactorChange = "factorChange",
+    }
 }
 
-named!(Entry {
-    Login = "login",
-    FactorChange = "factorChange",
-});
 
-/// The outcome, ordered from least to most severe so decisions can be compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    /// Proceed.
-    Allow,
-    /// Automated enrollment of a factor that can meet the requirement.
-    Enroll,
-    /// Authenticate (again) to meet `requirement`.
-    StepUp,
-    /// A person must approve (manager, SOC).
-    Approval,
-    /// Refuse (for a change reported after the fact: revert it).
-    Deny,
+contract_enum! {
+    /// The outcome, ordered from least to most severe so decisions can be compared.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub enum Outcome {
+        /// Proceed.
+        Allow = "allow",
+        /// Automated enrollment of a factor that can meet the requirement.
+        Enroll = "enroll",
+        /// Authenticate (again) to meet `requirement`.
+        StepUp = "stepUp",
+        /// A person must approve (manager, SOC).
+        Approval = "approval",
+        /// Refuse (for a change reported after the fact: revert it).
+        Deny = "deny",
+    }
 }
 
-named!(Outcome {
-    Allow = "allow",
-    Enroll = "enroll",
-    StepUp = "stepUp",
-    Approval = "approval",
-    Deny = "deny",
-});
 
-/// Every reason code the engine can give (SPEC §4.3). Each rule that emits one is found by
-/// searching for its camelCase name, which is also the key of its weight in the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ReasonCode {
-    // Travel and place.
-    ImpossibleTravel,
-    NewCountry,
-    NewAsn,
-    UntrustedIp,
-    TrustedNetwork,
-    // Device.
-    NewDevice,
-    UnmanagedDevice,
-    SharedDevice,
-    // Host.
-    HostRiskHigh,
-    HostRiskMedium,
-    // Account history.
-    RecentRiskySignin,
-    RecentPasswordReset,
-    RecentRecovery,
-    DormantAccount,
-    NewAccount,
-    FirstFactor,
-    SimSwap,
-    PushFatigue,
-    UserReportedSuspicious,
-    // The change.
-    FactorDowngrade,
-    RemovesPhishingResistant,
-    LastFactorRemoved,
-    PhoneChange,
-    ResetAll,
-    RecoveryChange,
-    DelegatedChange,
-    MissingTicket,
-    BindingAuthenticated,
-    BindingUnverified,
-    // Who.
-    PrivilegedUser,
-    SensitiveCapabilities,
-    Contractor,
-    BreakGlass,
-    ServiceAccount,
-    // Requirement.
-    AppSensitivity,
-    InsufficientAal,
-    StaleAuthentication,
-    RequestedAcr,
-    NoFactors,
-    // Policy.
-    ExceptionApplied,
-    ExceptionExpired,
-    StateTampered,
-    StateMissing,
-    EngineFailure,
+contract_enum! {
+    /// Every reason code the engine can give (SPEC §4.3). Each rule that emits one is found by
+    /// searching for its camelCase name, which is also the key of its weight in the policy.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum ReasonCode {
+        // Travel and place.
+        /// The journey from the last accepted sign-in to this one is faster than the policy allows.
+        ImpossibleTravel = "impossibleTravel",
+        /// A country the account has not signed in from (host detection or remembered history).
+        NewCountry = "newCountry",
+        /// A network provider (ASN) the account has not signed in from.
+        NewAsn = "newAsn",
+        /// A deny-listed network of the policy (CIDR or ASN), or the host's anonymizer detection.
+        UntrustedIp = "untrustedIp",
+        /// A trusted network of the policy (lowers risk).
+        TrustedNetwork = "trustedNetwork",
+        // Device.
+        /// A device the account has not signed in from.
+        NewDevice = "newDevice",
+        /// A workforce device that is unmanaged, non-compliant or of unknown posture.
+        UnmanagedDevice = "unmanagedDevice",
+        /// A shared or kiosk device: no factor may be bound from it.
+        SharedDevice = "sharedDevice",
+        // Host.
+        /// The IdP's own risk rating is high.
+        HostRiskHigh = "hostRiskHigh",
+        /// The IdP's own risk rating is medium (Auth0 `confidence: low` counts here).
+        HostRiskMedium = "hostRiskMedium",
+        // Account history.
+        /// A sign-in at or above the policy's risky level within its window.
+        RecentRiskySignin = "recentRiskySignin",
+        /// The password was changed or reset within the policy's window.
+        RecentPasswordReset = "recentPasswordReset",
+        /// The account was recovered within the policy's window.
+        RecentRecovery = "recentRecovery",
+        /// No sign-in for longer than the policy's dormancy period.
+        DormantAccount = "dormantAccount",
+        /// The account was created within the policy's new-account window.
+        NewAccount = "newAccount",
+        /// The account's first second factor.
+        FirstFactor = "firstFactor",
+        /// The carrier reports a SIM swap or number port: SMS and voice are not offered.
+        SimSwap = "simSwap",
+        /// Push prompts denied at or above the policy's count within its window.
+        PushFatigue = "pushFatigue",
+        /// The user reported a prompt or sign-in as not theirs.
+        UserReportedSuspicious = "userReportedSuspicious",
+        // The change.
+        /// The new factor is weaker than the strongest one, or than the one it replaces.
+        FactorDowngrade = "factorDowngrade",
+        /// The change removes a phishing-resistant factor.
+        RemovesPhishingResistant = "removesPhishingResistant",
+        /// The change leaves the account without a second factor.
+        LastFactorRemoved = "lastFactorRemoved",
+        /// A new phone number: a new binding of an authenticator.
+        PhoneChange = "phoneChange",
+        /// Every factor is removed.
+        ResetAll = "resetAll",
+        /// A recovery method is changed.
+        RecoveryChange = "recoveryChange",
+        /// An admin, help desk, MSP or automation makes the change.
+        DelegatedChange = "delegatedChange",
+        /// A delegated change without the ticket the policy requires.
+        MissingTicket = "missingTicket",
+        /// The binding rule holds: authenticated recently enough, strongly enough.
+        BindingAuthenticated = "bindingAuthenticated",
+        /// A change reported after the fact carries no session to check the binding rule against.
+        BindingUnverified = "bindingUnverified",
+        // Who.
+        /// The user holds a role the policy calls privileged.
+        PrivilegedUser = "privilegedUser",
+        /// The user can reach what the policy calls sensitive (secrets, IAM, workload identities).
+        SensitiveCapabilities = "sensitiveCapabilities",
+        /// An external account (contractor, partner).
+        Contractor = "contractor",
+        /// A break-glass emergency account.
+        BreakGlass = "breakGlass",
+        /// A non-human account.
+        ServiceAccount = "serviceAccount",
+        // Requirement.
+        /// Explains the application tier's requirement.
+        AppSensitivity = "appSensitivity",
+        /// The session has not proved the required strength.
+        InsufficientAal = "insufficientAal",
+        /// The session proved the required strength, but not recently enough.
+        StaleAuthentication = "staleAuthentication",
+        /// The requester's `acr_values` or `max_age` raised the requirement.
+        RequestedAcr = "requestedAcr",
+        /// The user has no factor that can meet the requirement.
+        NoFactors = "noFactors",
+        // Policy.
+        /// An active exception of the policy changed the decision.
+        ExceptionApplied = "exceptionApplied",
+        /// An exception that would apply has expired.
+        ExceptionExpired = "exceptionExpired",
+        /// The incoming state failed verification or belongs to another user.
+        StateTampered = "stateTampered",
+        /// No readable state came with the request: the history is unknown.
+        StateMissing = "stateMissing",
+        /// The engine could not decide; the policy's fail mode answered.
+        EngineFailure = "engineFailure",
+    }
 }
 
-named!(ReasonCode {
-    ImpossibleTravel = "impossibleTravel",
-    NewCountry = "newCountry",
-    NewAsn = "newAsn",
-    UntrustedIp = "untrustedIp",
-    TrustedNetwork = "trustedNetwork",
-    NewDevice = "newDevice",
-    UnmanagedDevice = "unmanagedDevice",
-    SharedDevice = "sharedDevice",
-    HostRiskHigh = "hostRiskHigh",
-    HostRiskMedium = "hostRiskMedium",
-    RecentRiskySignin = "recentRiskySignin",
-    RecentPasswordReset = "recentPasswordReset",
-    RecentRecovery = "recentRecovery",
-    DormantAccount = "dormantAccount",
-    NewAccount = "newAccount",
-    FirstFactor = "firstFactor",
-    SimSwap = "simSwap",
-    PushFatigue = "pushFatigue",
-    UserReportedSuspicious = "userReportedSuspicious",
-    FactorDowngrade = "factorDowngrade",
-    RemovesPhishingResistant = "removesPhishingResistant",
-    LastFactorRemoved = "lastFactorRemoved",
-    PhoneChange = "phoneChange",
-    ResetAll = "resetAll",
-    RecoveryChange = "recoveryChange",
-    DelegatedChange = "delegatedChange",
-    MissingTicket = "missingTicket",
-    BindingAuthenticated = "bindingAuthenticated",
-    BindingUnverified = "bindingUnverified",
-    PrivilegedUser = "privilegedUser",
-    SensitiveCapabilities = "sensitiveCapabilities",
-    Contractor = "contractor",
-    BreakGlass = "breakGlass",
-    ServiceAccount = "serviceAccount",
-    AppSensitivity = "appSensitivity",
-    InsufficientAal = "insufficientAal",
-    StaleAuthentication = "staleAuthentication",
-    RequestedAcr = "requestedAcr",
-    NoFactors = "noFactors",
-    ExceptionApplied = "exceptionApplied",
-    ExceptionExpired = "exceptionExpired",
-    StateTampered = "stateTampered",
-    StateMissing = "stateMissing",
-    EngineFailure = "engineFailure",
-});
 
 /// One reason: the explanation of a decision is the list of these.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,28 +1,21 @@
-//! Tagged errors: every failure the engine reports is data, never a panic or a throw.
-
-use crate::encode::{encode_struct, Encode};
+//! Tagged errors: every failure the engine reports is data, never a panic or a throw. A leaf of
+//! the crate: it depends on nothing, and everything that can fail depends on it.
 
 /// One problem found in an input, located by a JSON pointer so a host or an editor can show it
 /// next to the offending field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorItem {
-    /// Stable camelCase code a host can branch on (see `codes`).
-    pub code: &'static str,
+    /// Stable code a host can branch on.
+    pub code: ErrorCode,
     /// A sentence for a person.
     pub message: String,
     /// RFC 6901 JSON pointer into the input ("" is the whole document).
     pub path: String,
 }
 
-encode_struct!(ErrorItem {
-    code: "code",
-    message: "message",
-    path: "path"
-});
-
 impl ErrorItem {
     /// Builds an error item; exists so call sites stay one line.
-    pub fn new(code: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -31,45 +24,84 @@ impl ErrorItem {
     }
 }
 
-/// The error codes the engine emits, in one place so hosts can rely on them.
-pub mod codes {
+/// Declares [`ErrorCode`] once: each variant with its wire name and its meaning.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// The error codes the engine and the JS shim emit (`docs/contract.md#entry-points`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The contract's name for this code.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
     /// The input is not JSON at all (syntax error, truncated, not UTF-8).
-    pub const INVALID_JSON: &str = "invalidJson";
+    InvalidJson = "invalidJson",
     /// JSON of the wrong shape: a wrong type, a missing required field.
-    pub const INVALID_SHAPE: &str = "invalidShape";
+    InvalidShape = "invalidShape",
     /// A field a policy does not know (policies are strict; requests are not).
-    pub const UNKNOWN_FIELD: &str = "unknownField";
-    /// The same key twice in one policy object.
-    pub const DUPLICATE_KEY: &str = "duplicateKey";
+    UnknownField = "unknownField",
+    /// The same key twice in one object.
+    DuplicateKey = "duplicateKey",
     /// A value of the right type outside its allowed range or set.
-    pub const INVALID_VALUE: &str = "invalidValue";
+    InvalidValue = "invalidValue",
     /// A timestamp that is not RFC 3339.
-    pub const INVALID_TIMESTAMP: &str = "invalidTimestamp";
+    InvalidTimestamp = "invalidTimestamp",
     /// The whole input is larger than the cap.
-    pub const TOO_LARGE: &str = "tooLarge";
+    TooLarge = "tooLarge",
     /// A list or string longer than its cap.
-    pub const LIMIT_EXCEEDED: &str = "limitExceeded";
+    LimitExceeded = "limitExceeded",
     /// An exception without an expiry, or one longer than the policy allows.
-    pub const EXCEPTION_EXPIRY: &str = "exceptionExpiry";
+    ExceptionExpiry = "exceptionExpiry",
     /// A compile option (such as the state key) that cannot be used.
-    pub const INVALID_OPTION: &str = "invalidOption";
+    InvalidOption = "invalidOption",
     /// The engine instance failed (a WebAssembly trap); reported by the JS shim.
-    pub const ENGINE_FAILURE: &str = "engineFailure";
+    EngineFailure = "engineFailure",
     /// A call on an engine after `free()`; reported by the JS shim.
-    pub const ENGINE_FREED: &str = "engineFreed";
+    EngineFreed = "engineFreed",
 }
 
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).
-pub fn escape_pointer(token: &str) -> String {
+pub(crate) fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// The tagged error document every entry point returns on failure.
-pub fn error_json(errors: &[ErrorItem]) -> String {
-    let mut w = crate::json::Writer::new();
-    w.begin_object();
-    w.key("type").string("error");
-    errors.encode_field(&mut w, "errors");
-    w.end_object();
-    w.finish()
+/// `tooLarge` when a whole document is over its cap: checked before any parsing.
+pub(crate) fn within(document: &str, cap: usize, what: &str) -> Result<(), ErrorItem> {
+    if document.len() <= cap {
+        return Ok(());
+    }
+    Err(ErrorItem::new(
+        ErrorCode::TooLarge,
+        "",
+        format!("{what} is {} bytes, at most {cap} allowed", document.len()),
+    ))
+}
+
+/// Untrusted text in quotes, shortened, for messages (not `{:?}`: Debug formatting brings
+/// Unicode tables into the wasm).
+pub(crate) fn quoted(s: &str) -> String {
+    format!("\"{}\"", preview(s))
+}
+
+/// The first few characters of untrusted text, for error messages.
+pub(crate) fn preview(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
 }

@@ -3,16 +3,16 @@
 
 use crate::context::{human_duration, Context};
 use crate::decision::{Entry, ReasonCode};
-use crate::decode::named;
-use crate::encode::encode_struct;
-use crate::error::ErrorItem;
+use crate::json::contract_enum;
+use crate::json::encode_struct;
+use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
-use crate::policy::{CompiledPolicy, Exception};
+use crate::policy::Exception;
 use crate::time::Timestamp;
 
 /// What the active exceptions for one call grant together.
 #[derive(Debug, Default, Clone)]
-pub struct Granted {
+pub(crate) struct Granted {
     /// Extra factor types the user may use and bind.
     pub allow_factors: Vec<FactorType>,
     /// The policy's phishing-resistance requirement is waived.
@@ -21,9 +21,9 @@ pub struct Granted {
 
 /// `exceptionApplied` / `exceptionExpired`: finds the exceptions matching this call and applies
 /// the active ones. Break-glass accounts take no exceptions.
-pub fn apply(ctx: &mut Context, entry: Entry) -> Granted {
+pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
     let mut granted = Granted::default();
-    if ctx.kind == crate::request::UserKind::BreakGlass {
+    if ctx.kind == crate::enums::UserKind::BreakGlass {
         return granted;
     }
     let app = ctx
@@ -81,35 +81,29 @@ fn matches(ctx: &Context, x: &Exception, entry: Entry, app: Option<&str>) -> boo
     subject && scope_app && scope_entry
 }
 
-/// Where an exception stands at review time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReviewStatus {
-    /// In force and not ending soon.
-    Active,
-    /// In force, ending within the policy's warning window.
-    ExpiringSoon,
-    /// Over.
-    Expired,
-    /// Granted for a time in the future.
-    NotYetActive,
-    /// Longer than the policy allows (a validation error too).
-    TooLong,
-    /// No expiry: a permanent bypass (a validation error too).
-    NoExpiry,
+contract_enum! {
+    /// Where an exception stands at review time.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum ReviewStatus {
+        /// In force and not ending soon.
+        Active = "active",
+        /// In force, ending within the policy's warning window.
+        ExpiringSoon = "expiringSoon",
+        /// Over.
+        Expired = "expired",
+        /// Granted for a time in the future.
+        NotYetActive = "notYetActive",
+        /// Longer than the policy allows (a validation error too).
+        TooLong = "tooLong",
+        /// No expiry: a permanent bypass (a validation error too).
+        NoExpiry = "noExpiry",
+    }
 }
 
-named!(ReviewStatus {
-    Active = "active",
-    ExpiringSoon = "expiringSoon",
-    Expired = "expired",
-    NotYetActive = "notYetActive",
-    TooLong = "tooLong",
-    NoExpiry = "noExpiry",
-});
 
 /// One exception in a review.
 #[derive(Debug, Clone)]
-pub struct ReviewItem {
+pub(crate) struct ReviewItem {
     /// Exception id.
     pub id: String,
     /// Status.
@@ -132,11 +126,11 @@ encode_struct!(ReviewItem {
 
 /// Reviews every exception of a policy document at `now`. The policy needs to decode, but not
 /// to pass validation: reporting too-long or expiry-less exceptions is the point of a review.
-pub fn review(policy_json: &str, now: &str) -> Result<Vec<ReviewItem>, Vec<ErrorItem>> {
+pub(crate) fn review(policy_json: &str, now: &str) -> Result<Vec<ReviewItem>, Vec<ErrorItem>> {
     let policy = crate::policy::parse(policy_json)?;
     let Some(now) = Timestamp::parse(now) else {
         return Err(vec![ErrorItem::new(
-            crate::error::codes::INVALID_TIMESTAMP,
+            ErrorCode::InvalidTimestamp,
             "",
             "now must be an RFC 3339 timestamp",
         )]);
@@ -167,14 +161,4 @@ fn review_one(item: &Exception, now: Timestamp, max_s: u64, soon_s: u64) -> Revi
         approver: item.approver.clone(),
         reason: item.reason.clone(),
     }
-}
-
-/// Keeps only the exceptions of a compiled policy in force at `now` for tests and tools.
-pub fn active_at(policy: &CompiledPolicy, now: Timestamp) -> Vec<&str> {
-    policy
-        .exceptions()
-        .iter()
-        .filter(|x| x.created <= now && now < x.expires)
-        .map(|x| x.item.id.as_str())
-        .collect()
 }

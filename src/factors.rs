@@ -1,50 +1,38 @@
 //! Factor types and their assurance profiles (NIST SP 800-63B rev 4).
 
-use crate::decode::named;
+use crate::json::contract_enum;
 
-/// Every authenticator type the contract knows. Hosts map their own names onto these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FactorType {
-    /// Roaming FIDO2 security key (hardware, device-bound).
-    WebauthnRoaming,
-    /// Platform authenticator bound to one device's secure hardware (TPM, Secure Enclave).
-    WebauthnPlatform,
-    /// Synced passkey: phishing-resistant but exportable, so AAL2 at most (rev 4 appendix B).
-    PasskeySynced,
-    /// PIV/CAC smart card (multi-factor cryptographic hardware).
-    Piv,
-    /// Time-based one-time password app.
-    Totp,
-    /// Counter-based one-time password device.
-    Hotp,
-    /// Push approval to an enrolled app (with number matching; approve-only push is weaker).
-    Push,
-    /// SMS one-time code: a restricted authenticator (PSTN).
-    Sms,
-    /// Voice-call one-time code: a restricted authenticator (PSTN).
-    Voice,
-    /// Email one-time code: never an out-of-band authenticator (rev 4).
-    Email,
-    /// Saved recovery code (look-up secret).
-    RecoveryCode,
-    /// Memorized secret.
-    Password,
+contract_enum! {
+    /// Every authenticator type the contract knows. Hosts map their own names onto these.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum FactorType {
+        /// Roaming FIDO2 security key (hardware, device-bound).
+        WebauthnRoaming = "webauthnRoaming",
+        /// Platform authenticator bound to one device's secure hardware (TPM, Secure Enclave).
+        WebauthnPlatform = "webauthnPlatform",
+        /// Synced passkey: phishing-resistant but exportable, so AAL2 at most (rev 4 appendix B).
+        PasskeySynced = "passkeySynced",
+        /// PIV/CAC smart card (multi-factor cryptographic hardware).
+        Piv = "piv",
+        /// Time-based one-time password app.
+        Totp = "totp",
+        /// Counter-based one-time password device.
+        Hotp = "hotp",
+        /// Push approval to an enrolled app (with number matching; approve-only push is weaker).
+        Push = "push",
+        /// SMS one-time code: a restricted authenticator (PSTN).
+        Sms = "sms",
+        /// Voice-call one-time code: a restricted authenticator (PSTN).
+        Voice = "voice",
+        /// Email one-time code: never an out-of-band authenticator (rev 4).
+        Email = "email",
+        /// Saved recovery code (look-up secret).
+        RecoveryCode = "recoveryCode",
+        /// Memorized secret.
+        Password = "password",
+    }
 }
 
-named!(FactorType {
-    WebauthnRoaming = "webauthnRoaming",
-    WebauthnPlatform = "webauthnPlatform",
-    PasskeySynced = "passkeySynced",
-    Piv = "piv",
-    Totp = "totp",
-    Hotp = "hotp",
-    Push = "push",
-    Sms = "sms",
-    Voice = "voice",
-    Email = "email",
-    RecoveryCode = "recoveryCode",
-    Password = "password",
-});
 
 /// What a factor type can prove, used to compute session AAL and to pick step-up factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

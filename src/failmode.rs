@@ -3,18 +3,18 @@
 //! deny factor changes. Open: allow and alert, for the kinds the policy names (break-glass).
 
 use crate::decision::{Decision, Entry, Outcome, Reason, ReasonCode, Requirement, Risk};
-use crate::decode::{read_named, Res};
-use crate::encode::{Encode, RawJson};
+use crate::json::{read_named, Res};
+use crate::json::{Encode, RawJson};
 use crate::factors::FactorType;
 use crate::json::Reader;
 use crate::json::Writer;
 use crate::policy::{CompiledPolicy, FailMode};
-use crate::request::{Level, UserKind};
+use crate::enums::{Level, UserKind};
 use crate::time::Timestamp;
 
 /// The fail-mode decision for a request the engine could not decide. The request is read
 /// leniently (it may be the input that broke the engine): only the user's kind and factors.
-pub fn decide(
+pub(crate) fn decide(
     policy: &CompiledPolicy,
     entry: Entry,
     request_json: &str,
@@ -28,7 +28,7 @@ pub fn decide(
     let user_id = glimpse
         .user_id
         .as_deref()
-        .map(crate::limits::preview)
+        .map(crate::error::preview)
         .unwrap_or_else(|| "unknown".into());
     let mut kind = glimpse.kind.unwrap_or_default();
     if policy.policy.break_glass.user_ids.contains(&user_id) {
@@ -45,10 +45,7 @@ pub fn decide(
         (FailMode::Closed, Entry::FactorChange) => (Outcome::Deny, None),
         (FailMode::Closed, Entry::Login) => strongest_step_up(&factors),
     };
-    let mode_name = match mode {
-        FailMode::Open => "open",
-        FailMode::Closed => "closed",
-    };
+    let mode_name = mode.as_str();
     let reason = Reason {
         code: ReasonCode::EngineFailure,
         points: 0,
@@ -131,27 +128,18 @@ fn alert(
     RawJson(w.finish())
 }
 
-/// Step up with the strongest factors the user has, fresh now; deny when there are none.
+/// Step up with the strongest factors the user has (the rule a risky login uses too), fresh
+/// now; deny when there are none.
 fn strongest_step_up(factors: &[FactorType]) -> (Outcome, Option<Requirement>) {
-    let Some(best) = factors.iter().max_by_key(|f| f.profile().rank) else {
+    let strongest = crate::requirement::strongest(factors.iter().copied());
+    let Some(best) = strongest.first().copied() else {
         return (Outcome::Deny, None);
     };
-    let p = best.profile();
-    let mut strongest: Vec<FactorType> = FactorType::ALL
-        .into_iter()
-        .filter(|f| factors.contains(f) && f.profile().rank == p.rank)
-        .collect();
-    strongest.dedup();
-    (
-        Outcome::StepUp,
-        Some(Requirement {
-            min_aal: p.max_aal,
-            phishing_resistant: p.phishing_resistant,
-            hardware_bound: p.hardware_bound,
-            factors: strongest,
-            max_age_s: 0,
-        }),
-    )
+    let requirement = Requirement {
+        factors: strongest,
+        ..crate::requirement::proves(best, 0)
+    };
+    (Outcome::StepUp, Some(requirement))
 }
 
 /// What the fail mode reads of a request: the user's id, kind and factor types. Values it does

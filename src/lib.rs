@@ -1,39 +1,109 @@
 //! factorgate: explainable MFA step-up and enrollment-risk decisions for identity providers.
 //!
 //! The core knows nothing of WebAssembly: every entry point is a plain Rust function with a
-//! `*_json` twin (see [`api`]); `wasm.rs` only binds those twins for JavaScript.
+//! `*_json` twin ([`Engine::decide_login_json`], [`compile_policy_json`], ...), so `cargo test`
+//! covers the whole contract natively; the `wasm` module only binds those twins for JavaScript.
+//! The contract (request, decision, reason codes, policy, caps) is `docs/contract.md`; the layers
+//! and the path of one request through them are `docs/architecture.md`.
+//!
+//! Every module is private; what is public is the list below. [`internals`] is for the crate's
+//! own tests and fuzz targets, not a stable API.
 
-pub mod alerts;
-pub mod api;
-pub mod assurance;
-pub mod borders;
-pub mod context;
-pub mod decision;
-pub mod decode;
-pub mod encode;
-pub mod enrollment;
-pub mod error;
-pub mod exceptions;
-pub mod factors;
-pub mod failmode;
-pub mod json;
-pub mod limits;
-pub mod login;
-pub mod networks;
-pub mod policy;
-pub mod request;
-pub mod risk;
-pub mod signals;
-pub mod state;
-pub mod time;
-pub mod travel;
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
-/// The wasm boundary (wasm32 only); public so wasm-bindgen-test can reach it.
+mod alerts;
+mod api;
+mod assurance;
+mod context;
+mod decision;
+mod enums;
+mod error;
+mod exceptions;
+mod factor_change;
+mod factors;
+mod failmode;
+mod geo;
+mod json;
+mod limits;
+mod login;
+mod networks;
+mod policy;
+mod request;
+mod requirement;
+mod risk;
+mod signals;
+mod state;
+mod time;
+
+/// The wasm boundary (wasm32 only): the only `#[wasm_bindgen]` module. Public so that
+/// wasm-bindgen-test can reach it.
 #[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
 pub mod wasm;
 
 pub use api::{
-    compile_policy_json, default_policy_json, review_exceptions_json, validate_policy_json,
-    version_json, Engine, EngineOptions,
+    compile_policy_json, decode_request, default_policy_json, review_exceptions_json,
+    validate_policy_json, version_json, Engine, EngineOptions,
 };
-pub use decision::{Decision, Outcome, ReasonCode};
+pub use decision::{
+    Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
+    Requirement, Risk,
+};
+pub use enums::{ActorKind, Level, Sensitivity, UserKind};
+pub use error::{ErrorCode, ErrorItem};
+pub use factors::{FactorType, Profile};
+pub use json::{BoundedString, BoundedVec, RawJson, Text};
+pub use policy::{CompiledPolicy, Policy};
+pub use request::{
+    Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo,
+    HostRisk, Ip, Method, Phase, Pushes, Request, Requested, Session, User,
+};
+pub use time::Timestamp;
+
+/// Internals the crate's own tests, benchmarks and fuzz targets reach into: the JSON codec
+/// (held to serde_json by `tests/json_reader.rs`), the caps, the state's bounds, and the
+/// contract's lists (held to `js/index.d.ts` and the policy schema by `tests/contract_lists.rs`).
+/// Not a stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::geo::row_cells;
+    pub use crate::json::{format_number, from_str, parse_number, to_json, Decode, Encode};
+    pub use crate::json::{Reader, Res, Writer};
+    pub use crate::limits::*;
+    pub use crate::policy::{
+        parse as parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
+    };
+    pub use crate::state::{MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS};
+
+    /// Every enumeration of the contract with its wire names, in declaration order: what
+    /// `js/index.d.ts` and `schema/policy.schema.json` must list.
+    pub fn contract_lists() -> Vec<(&'static str, Vec<&'static str>)> {
+        use crate::json::Named;
+        fn names<T: Named>() -> Vec<&'static str> {
+            T::VALUES.iter().map(|v| v.name()).collect()
+        }
+        vec![
+            ("UserKind", names::<crate::UserKind>()),
+            ("ActorKind", names::<crate::ActorKind>()),
+            ("Sensitivity", names::<crate::Sensitivity>()),
+            ("Level", names::<crate::Level>()),
+            ("FactorType", names::<crate::FactorType>()),
+            ("Outcome", names::<crate::Outcome>()),
+            ("Entry", names::<crate::Entry>()),
+            ("ReasonCode", names::<crate::ReasonCode>()),
+            ("ChangeAction", names::<crate::ChangeAction>()),
+            ("Phase", names::<crate::Phase>()),
+            ("Confidence", names::<crate::Confidence>()),
+            ("ExceptionStatus", names::<crate::exceptions::ReviewStatus>()),
+            ("FailMode", names::<FailMode>()),
+            ("NetworkKind", names::<NetworkKind>()),
+            ("RestrictedUse", names::<RestrictedUse>()),
+            ("DelegatedPrivileged", names::<DelegatedPrivileged>()),
+            (
+                "ErrorCode",
+                crate::ErrorCode::ALL.iter().map(|c| c.as_str()).collect(),
+            ),
+        ]
+    }
+}

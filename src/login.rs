@@ -7,15 +7,17 @@ use crate::context::{human_duration, Context};
 use crate::decision::{Decision, Entry, Outcome, ReasonCode, Requirement};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
-use crate::policy::{CompiledPolicy, RequirementRule, RestrictedUse};
-use crate::request::{Level, Request, Sensitivity, UserKind};
+use crate::policy::{CompiledPolicy, RequirementRule};
+use crate::request::Request;
+use crate::enums::{Level, Sensitivity, UserKind};
 use crate::risk;
+use crate::requirement::{describe, pick, strictest, strongest_user_factors, user_factors};
 use crate::signals;
 use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// Decides a login, with the user's verified history.
-pub fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp, memory: &Memory) -> Decision {
+pub(crate) fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp, memory: &Memory) -> Decision {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::Login);
@@ -87,28 +89,6 @@ fn clamp_i64(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
-/// "phishing-resistant AAL2".
-pub fn describe(rule: &RequirementRule) -> String {
-    let kind = if rule.hardware_bound {
-        "hardware-bound phishing-resistant "
-    } else if rule.phishing_resistant {
-        "phishing-resistant "
-    } else {
-        ""
-    };
-    format!("{kind}AAL{}", rule.min_aal)
-}
-
-/// The strictest of two rules: each dimension at its strictest.
-pub fn strictest(a: &RequirementRule, b: &RequirementRule) -> RequirementRule {
-    RequirementRule {
-        min_aal: a.min_aal.max(b.min_aal),
-        phishing_resistant: a.phishing_resistant || b.phishing_resistant,
-        hardware_bound: a.hardware_bound || b.hardware_bound,
-        max_age_s: a.max_age_s.min(b.max_age_s),
-    }
-}
-
 /// The policy's requirement for this user at this tier, with the requester's `acr` and
 /// `max_age`, and with active exceptions applied. `requestedAcr` explains a raise by the requester.
 fn base_requirement(ctx: &mut Context, tier: Sensitivity, granted: &Granted) -> Requirement {
@@ -135,7 +115,7 @@ fn base_requirement(ctx: &mut Context, tier: Sensitivity, granted: &Granted) -> 
                     ReasonCode::RequestedAcr,
                     format!(
                         "The application asked for acr {}: {}.",
-                        crate::limits::quoted(&value),
+                        crate::error::quoted(&value),
                         describe(&acr_rule)
                     ),
                 );
@@ -332,74 +312,6 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
             "The user has no second factor enrolled.",
         );
     }
-}
-
-/// The user's enrolled factor types that can meet `need`, strongest first, restricted ones
-/// (SMS, voice) only where the policy and the user's other factors allow.
-pub fn user_factors(ctx: &Context, need: &Requirement, granted: &Granted) -> Vec<FactorType> {
-    let p = &ctx.policy.policy;
-    let mut factors = pick(
-        ctx.req.user.factors.iter().map(|f| f.kind),
-        need,
-        p.enrollment.restricted_factors,
-        granted,
-    );
-    if ctx.has(ReasonCode::SimSwap) {
-        // A swapped SIM receives the codes: step up beyond SMS and voice.
-        factors.retain(|f| !f.profile().restricted);
-    }
-    if ctx.has(ReasonCode::PushFatigue) {
-        factors.retain(|f| *f != FactorType::Push);
-    }
-    factors
-}
-
-/// The user's strongest enrolled factors whatever the requirement (a risky login steps up with
-/// what the user has, and a closed fail mode does the same).
-pub fn strongest_user_factors(ctx: &Context, granted: &Granted) -> Vec<FactorType> {
-    let any = Requirement {
-        min_aal: 1,
-        phishing_resistant: false,
-        hardware_bound: false,
-        factors: vec![],
-        max_age_s: 0,
-    };
-    let all = user_factors(ctx, &any, granted);
-    let best = all.first().map(|f| f.profile().rank).unwrap_or(0);
-    all.into_iter()
-        .filter(|f| f.profile().rank + 30 > best)
-        .collect()
-}
-
-/// Factor types from `candidates` that meet `need`, deduplicated, strongest first, with the
-/// restricted-authenticator rule applied.
-fn pick(
-    candidates: impl Iterator<Item = FactorType>,
-    need: &Requirement,
-    restricted: RestrictedUse,
-    granted: &Granted,
-) -> Vec<FactorType> {
-    let mut out: Vec<FactorType> = Vec::new();
-    for f in candidates {
-        if f.can_meet(need.min_aal, need.phishing_resistant, need.hardware_bound)
-            && !out.contains(&f)
-        {
-            out.push(f);
-        }
-    }
-    let excepted = |f: &FactorType| granted.allow_factors.contains(f);
-    let better_exists = out.iter().any(|f| !f.profile().restricted);
-    out.retain(|f| {
-        !f.profile().restricted
-            || excepted(f)
-            || match restricted {
-                RestrictedUse::Allow => true,
-                RestrictedUse::OnlyIfNothingBetter => !better_exists,
-                RestrictedUse::Never => false,
-            }
-    });
-    out.sort_by_key(|f| std::cmp::Reverse(f.profile().rank));
-    out
 }
 
 /// What the session proved, for the host's claims: within the re-authentication windows and

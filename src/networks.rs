@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 /// One CIDR block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
+pub(crate) struct Cidr {
     base: u128,
     prefix: u8,
     v6: bool,
@@ -12,7 +12,7 @@ pub struct Cidr {
 
 impl Cidr {
     /// Parses `a.b.c.d/n` or `x:y::/n` (a bare address is a /32 or /128).
-    pub fn parse(s: &str) -> Option<Cidr> {
+    pub(crate) fn parse(s: &str) -> Option<Cidr> {
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
             None => (s, None),
@@ -32,7 +32,7 @@ impl Cidr {
     }
 
     /// Is `ip` inside this block? IPv4-mapped IPv6 addresses match IPv4 blocks.
-    pub fn contains(&self, ip: IpAddr) -> bool {
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,

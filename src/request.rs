@@ -4,13 +4,11 @@
 //! errors, because silently ignoring a factor or user kind the engine does not understand would
 //! make a decision on less than the host sent.
 
-use crate::decode::{decode_struct, named, Decode, Res};
-use crate::error::{codes, ErrorItem};
+use crate::enums::{ActorKind, Level, Sensitivity, UserKind};
+use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
-use crate::json::Reader;
-use crate::limits::{
-    BoundedString, BoundedVec, Text, MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT,
-};
+use crate::json::{contract_enum, decode_struct, BoundedString, BoundedVec, Decode, Reader, Res, Text};
+use crate::limits::{MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT};
 use crate::time::Timestamp;
 use std::net::IpAddr;
 
@@ -43,32 +41,7 @@ decode_struct!(Request, lenient {
     state: "state" => default,
 });
 
-/// Kinds of account, each with its own rules in the policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum UserKind {
-    /// Workforce member (the default when a host does not say).
-    #[default]
-    Employee,
-    /// External worker with workforce access.
-    Contractor,
-    /// Business partner user.
-    Partner,
-    /// Consumer (CIAM) user.
-    Customer,
-    /// Non-human account.
-    Service,
-    /// Emergency access account.
-    BreakGlass,
-}
 
-named!(UserKind {
-    Employee = "employee",
-    Contractor = "contractor",
-    Partner = "partner",
-    Customer = "customer",
-    Service = "service",
-    BreakGlass = "breakGlass",
-});
 
 /// The account.
 #[derive(Debug, Clone)]
@@ -175,7 +148,7 @@ decode_struct!(Session, lenient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ip(pub IpAddr);
 
-impl crate::encode::Encode for Ip {
+impl crate::json::Encode for Ip {
     fn encode(&self, w: &mut crate::json::Writer) {
         w.string(&self.0.to_string());
     }
@@ -183,10 +156,10 @@ impl crate::encode::Encode for Ip {
 
 impl Decode for Ip {
     fn decode(r: &mut Reader<'_>) -> Res<Self> {
-        crate::decode::parsed_text(r, "an IP address string", codes::INVALID_SHAPE, |s| {
+        crate::json::parsed_text(r, "an IP address string", ErrorCode::InvalidShape, |s| {
             s.parse::<IpAddr>()
                 .map(Ip)
-                .map_err(|_| format!("invalid IP address {}", crate::limits::quoted(s)))
+                .map_err(|_| format!("invalid IP address {}", crate::error::quoted(s)))
         })
     }
 }
@@ -245,25 +218,7 @@ decode_struct!(Method, lenient {
     at: "at" => required,
 });
 
-/// Risk levels, shared by host risk, scores and policy thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Nothing notable.
-    Low,
-    /// Worth a second look.
-    Medium,
-    /// Likely an attack.
-    High,
-    /// Act now.
-    Critical,
-}
 
-named!(Level {
-    Low = "low",
-    Medium = "medium",
-    High = "high",
-    Critical = "critical",
-});
 
 /// The host's risk assessment.
 #[derive(Debug, Clone, Default)]
@@ -282,25 +237,21 @@ decode_struct!(HostRisk, lenient {
     signals: "signals" => default,
 });
 
-/// Auth0 Adaptive MFA confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Confidence {
-    /// The login does not match the user's history.
-    Low,
-    /// Partial match.
-    Medium,
-    /// Strong match.
-    High,
-    /// Reserved by Auth0.
-    Neutral,
+contract_enum! {
+    /// Auth0 Adaptive MFA confidence.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Confidence {
+        /// The login does not match the user's history.
+        Low = "low",
+        /// Partial match.
+        Medium = "medium",
+        /// Strong match.
+        High = "high",
+        /// Reserved by Auth0.
+        Neutral = "neutral",
+    }
 }
 
-named!(Confidence {
-    Low = "low",
-    Medium = "medium",
-    High = "high",
-    Neutral = "neutral",
-});
 
 /// Push prompts.
 #[derive(Debug, Clone, Default)]
@@ -316,25 +267,7 @@ decode_struct!(Pushes, lenient {
     window_s: "windowS" => default,
 });
 
-/// Application sensitivity tiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Sensitivity {
-    /// Public or low-value data.
-    Low,
-    /// Ordinary business application.
-    Medium,
-    /// Sensitive data (payroll, HR, finance).
-    High,
-    /// Control planes, admin consoles, production access.
-    Critical,
-}
 
-named!(Sensitivity {
-    Low = "low",
-    Medium = "medium",
-    High = "high",
-    Critical = "critical",
-});
 
 /// The application.
 #[derive(Debug, Clone, Default)]
@@ -364,31 +297,25 @@ decode_struct!(Requested, lenient {
     max_age_s: "maxAgeS" => default,
 });
 
-/// Kinds of factor change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChangeAction {
-    /// Bind a new factor.
-    Enroll,
-    /// Replace an existing factor with a new one.
-    Replace,
-    /// Remove a factor.
-    Remove,
-    /// Remove every factor.
-    ResetAll,
-    /// Change a recovery method (recovery email, codes, contacts).
-    RecoveryChange,
-    /// Change the phone number: binding a new authenticator (NIST rev 4).
-    PhoneChange,
+contract_enum! {
+    /// Kinds of factor change.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ChangeAction {
+        /// Bind a new factor.
+        Enroll = "enroll",
+        /// Replace an existing factor with a new one.
+        Replace = "replace",
+        /// Remove a factor.
+        Remove = "remove",
+        /// Remove every factor.
+        ResetAll = "resetAll",
+        /// Change a recovery method (recovery email, codes, contacts).
+        RecoveryChange = "recoveryChange",
+        /// Change the phone number: binding a new authenticator (NIST rev 4).
+        PhoneChange = "phoneChange",
+    }
 }
 
-named!(ChangeAction {
-    Enroll = "enroll",
-    Replace = "replace",
-    Remove = "remove",
-    ResetAll = "resetAll",
-    RecoveryChange = "recoveryChange",
-    PhoneChange = "phoneChange",
-});
 
 impl ChangeAction {
     /// Does this change bind something new that could later authenticate?
@@ -403,44 +330,20 @@ impl ChangeAction {
     }
 }
 
-/// Who makes a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum ActorKind {
-    /// The user themself.
-    #[default]
-    SelfService,
-    /// An administrator.
-    Admin,
-    /// The help desk.
-    Helpdesk,
-    /// A managed service provider.
-    Msp,
-    /// An automated process (an API client, a provisioning job).
-    Automation,
+
+
+contract_enum! {
+    /// Inline gate or after-the-fact report.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub enum Phase {
+        /// Before the change: the decision gates it.
+        #[default]
+        Before = "before",
+        /// After the change: `deny` means revert it.
+        After = "after",
+    }
 }
 
-named!(ActorKind {
-    SelfService = "self",
-    Admin = "admin",
-    Helpdesk = "helpdesk",
-    Msp = "msp",
-    Automation = "automation",
-});
-
-/// Inline gate or after-the-fact report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Phase {
-    /// Before the change: the decision gates it.
-    #[default]
-    Before,
-    /// After the change: `deny` means revert it.
-    After,
-}
-
-named!(Phase {
-    Before = "before",
-    After = "after",
-});
 
 /// A factor named in a change.
 #[derive(Debug, Clone)]
@@ -502,7 +405,7 @@ impl Request {
         let mut errors = Vec::new();
         if self.user.id.0.is_empty() {
             errors.push(ErrorItem::new(
-                codes::INVALID_VALUE,
+                ErrorCode::InvalidValue,
                 "/user/id",
                 "user id is empty",
             ));
@@ -521,7 +424,7 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
     if let Some(lat) = geo.lat {
         if !(-90.0..=90.0).contains(&lat) {
             errors.push(ErrorItem::new(
-                codes::INVALID_VALUE,
+                ErrorCode::InvalidValue,
                 "/session/geo/lat",
                 format!(
                     "latitude {} is outside -90..90",
@@ -533,7 +436,7 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
     if let Some(lon) = geo.lon {
         if !(-180.0..=180.0).contains(&lon) {
             errors.push(ErrorItem::new(
-                codes::INVALID_VALUE,
+                ErrorCode::InvalidValue,
                 "/session/geo/lon",
                 format!(
                     "longitude {} is outside -180..180",
@@ -544,7 +447,7 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
     }
     if geo.lat.is_some() != geo.lon.is_some() {
         errors.push(ErrorItem::new(
-            codes::INVALID_VALUE,
+            ErrorCode::InvalidValue,
             "/session/geo",
             "latitude and longitude come together",
         ));
@@ -552,11 +455,11 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
     if let Some(country) = &geo.country {
         if !is_country_code(country.as_str()) {
             errors.push(ErrorItem::new(
-                codes::INVALID_VALUE,
+                ErrorCode::InvalidValue,
                 "/session/geo/country",
                 format!(
                     "country {} is not an ISO 3166-1 alpha-2 code",
-                    crate::limits::quoted(country.as_str())
+                    crate::error::quoted(country.as_str())
                 ),
             ));
         }
@@ -564,14 +467,14 @@ fn check_geo(geo: &Geo, errors: &mut Vec<ErrorItem>) {
 }
 
 /// Two ASCII uppercase letters.
-pub fn is_country_code(s: &str) -> bool {
+pub(crate) fn is_country_code(s: &str) -> bool {
     s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase())
 }
 
 fn check_change(change: Option<&Change>, errors: &mut Vec<ErrorItem>) {
     let Some(change) = change else {
         errors.push(ErrorItem::new(
-            codes::INVALID_SHAPE,
+            ErrorCode::InvalidShape,
             "/change",
             "a factor-change request needs a change",
         ));
@@ -583,14 +486,14 @@ fn check_change(change: Option<&Change>, errors: &mut Vec<ErrorItem>) {
     );
     if needs_factor && change.factor.is_none() {
         errors.push(ErrorItem::new(
-            codes::INVALID_SHAPE,
+            ErrorCode::InvalidShape,
             "/change/factor",
             format!("{} needs the factor it concerns", change.action.as_str()),
         ));
     }
     if change.action == ChangeAction::Replace && change.replaces.is_none() {
         errors.push(ErrorItem::new(
-            codes::INVALID_SHAPE,
+            ErrorCode::InvalidShape,
             "/change/replaces",
             "replace needs the factor being replaced",
         ));

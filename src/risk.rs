@@ -3,10 +3,10 @@
 
 use crate::decision::{Reason, Risk};
 use crate::policy::Levels;
-use crate::request::Level;
+use crate::enums::Level;
 
 /// Scores a list of reasons.
-pub fn score(reasons: &[Reason], levels: &Levels) -> Risk {
+pub(crate) fn score(reasons: &[Reason], levels: &Levels) -> Risk {
     let total: i32 = reasons.iter().map(|r| r.points).sum();
     let score = u8::try_from(total.clamp(0, 100)).unwrap_or(100);
     Risk {
@@ -16,7 +16,7 @@ pub fn score(reasons: &[Reason], levels: &Levels) -> Risk {
 }
 
 /// The level a score falls in.
-pub fn level_for(score: u8, levels: &Levels) -> Level {
+pub(crate) fn level_for(score: u8, levels: &Levels) -> Level {
     if score >= levels.critical {
         Level::Critical
     } else if score >= levels.high {

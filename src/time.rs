@@ -1,6 +1,8 @@
 //! RFC 3339 timestamps, parsed by hand: the engine needs seconds since the epoch and nothing else,
 //! and a date library would cost more wasm than the whole decision logic.
 
+use crate::error::ErrorCode;
+
 /// Seconds since 1970-01-01T00:00:00Z. Requests carry RFC 3339 strings; the engine compares seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
@@ -30,17 +32,17 @@ impl Timestamp {
     }
 }
 
-impl crate::decode::Decode for Timestamp {
-    fn decode(r: &mut crate::json::Reader<'_>) -> crate::decode::Res<Self> {
-        crate::decode::parsed_text(
+impl crate::json::Decode for Timestamp {
+    fn decode(r: &mut crate::json::Reader<'_>) -> crate::json::Res<Self> {
+        crate::json::parsed_text(
             r,
             "an RFC 3339 timestamp string",
-            crate::error::codes::INVALID_TIMESTAMP,
+            ErrorCode::InvalidTimestamp,
             |s| {
                 Timestamp::parse(s).ok_or_else(|| {
                     format!(
                         "invalid timestamp {}: expected RFC 3339 such as 2026-11-23T10:00:00Z",
-                        crate::limits::quoted(s)
+                        crate::error::quoted(s)
                     )
                 })
             },
@@ -48,7 +50,7 @@ impl crate::decode::Decode for Timestamp {
     }
 }
 
-impl crate::encode::Encode for Timestamp {
+impl crate::json::Encode for Timestamp {
     fn encode(&self, w: &mut crate::json::Writer) {
         w.string(&self.to_rfc3339());
     }

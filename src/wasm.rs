@@ -44,7 +44,7 @@ fn with_request(len: usize, decide: impl FnOnce(&str) -> String) -> String {
         match std::str::from_utf8(buffer.get(..len).unwrap_or_default()) {
             Ok(request_json) => decide(request_json),
             Err(_) => crate::error::error_json(&[crate::error::ErrorItem::new(
-                crate::error::codes::INVALID_JSON,
+                ErrorCode::InvalidJson,
                 "",
                 "the request is not UTF-8",
             )]),

@@ -148,8 +148,8 @@ fn role_matches(pattern: &str, role: &str) -> bool {
 /// SHA-256 of the canonical form: the decoded policy (defaults filled) written as compact JSON
 /// in its fields' order, maps in key order. Two documents that mean the same policy decode to the
 /// same `Policy` and so have the same digest.
-pub fn digest(policy: &Policy) -> String {
-    let canonical = crate::encode::to_json(policy);
+pub(super) fn digest(policy: &Policy) -> String {
+    let canonical = crate::json::to_json(policy);
     let hash = Sha256::digest(canonical.as_bytes());
     let mut out = String::with_capacity(7 + 64);
     out.push_str("sha256:");

@@ -6,16 +6,17 @@ mod compile;
 mod validate;
 
 pub use compile::CompiledPolicy;
-pub use validate::{parse, validate};
+pub use validate::parse;
+pub(crate) use validate::validate;
 
 use crate::decision::ReasonCode;
-use crate::decode::{decode_by_merge, decode_struct, merge_struct, named};
+use crate::json::{decode_by_merge, decode_struct, merge_struct, contract_enum};
 use crate::factors::FactorType;
-use crate::request::{ActorKind, Level, Sensitivity, UserKind};
+use crate::enums::{ActorKind, Level, Sensitivity, UserKind};
 use std::collections::BTreeMap;
 
 /// Version of the policy schema this engine reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// A policy document.
 #[derive(Debug, Clone, PartialEq)]
@@ -522,7 +523,7 @@ impl Default for RiskPolicy {
 }
 
 /// Default points per reason. Requirement and policy codes explain, they do not score.
-pub fn default_weights() -> BTreeMap<ReasonCode, i32> {
+pub(crate) fn default_weights() -> BTreeMap<ReasonCode, i32> {
     let mut weights = BTreeMap::new();
     for (code, points) in DEFAULT_WEIGHTS {
         weights.insert(code, points);
@@ -680,22 +681,19 @@ impl Default for Signals {
     }
 }
 
-/// When SMS and voice may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RestrictedUse {
-    /// Like any other factor.
-    Allow,
-    /// Only when the user has nothing better that meets the requirement (NIST rev 4).
-    OnlyIfNothingBetter,
-    /// Never.
-    Never,
+contract_enum! {
+    /// When SMS and voice may be used.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum RestrictedUse {
+        /// Like any other factor.
+        Allow = "allow",
+        /// Only when the user has nothing better that meets the requirement (NIST rev 4).
+        OnlyIfNothingBetter = "onlyIfNothingBetter",
+        /// Never.
+        Never = "never",
+    }
 }
 
-named!(RestrictedUse {
-    Allow = "allow",
-    OnlyIfNothingBetter = "onlyIfNothingBetter",
-    Never = "never",
-});
 
 /// Enrollment and binding rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -728,22 +726,19 @@ impl Default for Enrollment {
     }
 }
 
-/// What a delegated change on a privileged account leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DelegatedPrivileged {
-    /// Scored like any change.
-    Allow,
-    /// Needs approval by the privileged approvers.
-    Approval,
-    /// Refused.
-    Deny,
+contract_enum! {
+    /// What a delegated change on a privileged account leads to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DelegatedPrivileged {
+        /// Scored like any change.
+        Allow = "allow",
+        /// Needs approval by the privileged approvers.
+        Approval = "approval",
+        /// Refused.
+        Deny = "deny",
+    }
 }
 
-named!(DelegatedPrivileged {
-    Allow = "allow",
-    Approval = "approval",
-    Deny = "deny",
-});
 
 /// Rules for one delegated actor kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -830,22 +825,19 @@ impl Default for BreakGlass {
     }
 }
 
-/// What a network is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NetworkKind {
-    /// The organisation's own egress: lowers risk.
-    Corporate,
-    /// VPN egress: no physical location, so travel is not judged from it.
-    Vpn,
-    /// Cloud or hosting provider: no physical location.
-    Cloud,
+contract_enum! {
+    /// What a network is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum NetworkKind {
+        /// The organisation's own egress: lowers risk.
+        Corporate = "corporate",
+        /// VPN egress: no physical location, so travel is not judged from it.
+        Vpn = "vpn",
+        /// Cloud or hosting provider: no physical location.
+        Cloud = "cloud",
+    }
 }
 
-named!(NetworkKind {
-    Corporate = "corporate",
-    Vpn = "vpn",
-    Cloud = "cloud",
-});
 
 /// A named network.
 #[derive(Debug, Clone, PartialEq)]
@@ -985,19 +977,17 @@ impl Default for Exceptions {
     }
 }
 
-/// Fail-closed or fail-open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailMode {
-    /// Step up with the strongest factors the user has; deny factor changes.
-    Closed,
-    /// Allow and alert.
-    Open,
+contract_enum! {
+    /// Fail-closed or fail-open.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FailMode {
+        /// Step up with the strongest factors the user has; deny factor changes.
+        Closed = "closed",
+        /// Allow and alert.
+        Open = "open",
+    }
 }
 
-named!(FailMode {
-    Closed = "closed",
-    Open = "open",
-});
 
 /// Fail mode per kind of account.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Policy validation: every problem, each with a JSON pointer and a sentence.
 
 use super::{Exception, Policy, RequirementRule};
-use crate::error::{codes, ErrorItem};
+use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
 use crate::limits::{MAX_POLICY_BYTES, MAX_POLICY_LIST};
 use crate::networks::Cidr;
@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use std::collections::BTreeSet;
 
 /// Decodes and checks a policy document; `Err` lists every problem found.
-pub fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
+pub(crate) fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
     let policy = parse(json)?;
     let errors = check(&policy);
     if errors.is_empty() {
@@ -25,15 +25,15 @@ pub fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
 /// `requirements.critical.maxAgeS` keeps the default's hardware binding. What names a policy
 /// (`id`, `version`, `description`) is never inherited.
 pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
-    crate::limits::within(json, MAX_POLICY_BYTES, "policy").map_err(|e| vec![e])?;
-    let mut policy = crate::decode::from_str::<Policy>(json).map_err(|e| vec![e])?;
+    crate::error::within(json, MAX_POLICY_BYTES, "policy").map_err(|e| vec![e])?;
+    let mut policy = crate::json::from_str::<Policy>(json).map_err(|e| vec![e])?;
     // `$schema` is for editors: not part of the policy, so not of its canonical form or digest.
     policy.schema = None;
     Ok(policy)
 }
 
 /// Semantic checks on a decoded policy.
-pub fn check(p: &Policy) -> Vec<ErrorItem> {
+pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     let mut e = Errors::default();
     if p.id.trim().is_empty() || p.id.len() > 128 {
         e.push("/id", "id must be 1 to 128 characters");
@@ -70,15 +70,15 @@ struct Errors(Vec<ErrorItem>);
 impl Errors {
     fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0
-            .push(ErrorItem::new(codes::INVALID_VALUE, path, message));
+            .push(ErrorItem::new(ErrorCode::InvalidValue, path, message));
     }
-    fn code(&mut self, code: &'static str, path: impl Into<String>, message: impl Into<String>) {
+    fn code(&mut self, code: ErrorCode, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(ErrorItem::new(code, path, message));
     }
     fn list_cap(&mut self, path: &str, len: usize) {
         if len > MAX_POLICY_LIST {
             self.code(
-                codes::LIMIT_EXCEEDED,
+                ErrorCode::LimitExceeded,
                 path,
                 format!("{len} items, at most {MAX_POLICY_LIST} allowed"),
             );
@@ -243,7 +243,7 @@ fn check_networks(e: &mut Errors, p: &Policy) {
                 if Cidr::parse(c).is_none() {
                     e.push(
                         format!("{path}/cidrs/{j}"),
-                        format!("{} is not a CIDR block", crate::limits::quoted(c)),
+                        format!("{} is not a CIDR block", crate::error::quoted(c)),
                     );
                 }
             }
@@ -268,7 +268,7 @@ fn check_exceptions(e: &mut Errors, p: &Policy) {
                 format!("{path}/id"),
                 format!(
                     "exception id {} is used twice",
-                    crate::limits::quoted(&item.id)
+                    crate::error::quoted(&item.id)
                 ),
             );
         }
@@ -302,14 +302,14 @@ fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
     let created = Timestamp::parse(&x.created_at);
     if created.is_none() {
         e.code(
-            codes::INVALID_TIMESTAMP,
+            ErrorCode::InvalidTimestamp,
             format!("{path}/createdAt"),
             "createdAt must be an RFC 3339 timestamp",
         );
     }
     let Some(expires_raw) = &x.expires_at else {
         e.code(
-            codes::EXCEPTION_EXPIRY,
+            ErrorCode::ExceptionExpiry,
             format!("{path}/expiresAt"),
             "an exception without an expiry is a permanent bypass: set expiresAt",
         );
@@ -317,7 +317,7 @@ fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
     };
     let Some(expires) = Timestamp::parse(expires_raw) else {
         e.code(
-            codes::INVALID_TIMESTAMP,
+            ErrorCode::InvalidTimestamp,
             format!("{path}/expiresAt"),
             "expiresAt must be an RFC 3339 timestamp",
         );
@@ -327,13 +327,13 @@ fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
         let duration = created.seconds_until(expires);
         if duration <= 0 {
             e.code(
-                codes::EXCEPTION_EXPIRY,
+                ErrorCode::ExceptionExpiry,
                 format!("{path}/expiresAt"),
                 "expiresAt must be after createdAt",
             );
         } else if duration.unsigned_abs() > max_s {
             e.code(
-                codes::EXCEPTION_EXPIRY,
+                ErrorCode::ExceptionExpiry,
                 format!("{path}/expiresAt"),
                 format!(
                     "lasts {} days; the policy allows at most {} days",
@@ -351,7 +351,7 @@ mod tests {
 
     #[test]
     fn default_policy_is_valid() {
-        let json = crate::encode::to_json(&Policy::default());
+        let json = crate::json::to_json(&Policy::default());
         assert_eq!(validate(&json).err(), None);
     }
 
@@ -381,20 +381,20 @@ mod tests {
         ] {
             assert!(paths.contains(&want), "{want} missing from {paths:?}");
         }
-        assert!(errors.iter().any(|e| e.code == codes::EXCEPTION_EXPIRY));
+        assert!(errors.iter().any(|e| e.code == ErrorCode::ExceptionExpiry));
     }
 
     #[test]
     fn strict_on_unknown_fields_and_duplicates() {
         let e = validate(r#"{"id":"a","version":1,"apps":{"defaultSensitivity":"low","bogus":1}}"#)
             .unwrap_err();
-        assert_eq!(e[0].code, codes::UNKNOWN_FIELD);
+        assert_eq!(e[0].code, ErrorCode::UnknownField);
         assert_eq!(e[0].path, "/apps/bogus");
         let e = validate(r#"{"id":"a","version":1,"apps":{"byId":{"x":"low","x":"high"}}}"#)
             .unwrap_err();
         assert_eq!(
             (e[0].code, e[0].path.as_str()),
-            (codes::DUPLICATE_KEY, "/apps/byId/x")
+            (ErrorCode::DuplicateKey, "/apps/byId/x")
         );
     }
 
@@ -405,6 +405,6 @@ mod tests {
             "createdAt":"2026-01-01T00:00:00Z","expiresAt":"2026-06-01T00:00:00Z"}]}}"#;
         let e = validate(json).unwrap_err();
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].code, codes::EXCEPTION_EXPIRY);
+        assert_eq!(e[0].code, ErrorCode::ExceptionExpiry);
     }
 }

@@ -10,12 +10,12 @@
 //! The struct decoders are written with [`decode_struct!`] and [`merge_struct!`]; a reader finds
 //! a type's JSON field names next to the type itself.
 
-use crate::error::{codes, ErrorItem};
-use crate::json::Reader;
+use super::reader::Reader;
+pub(crate) use super::reader::Res;
+use crate::error::{quoted, ErrorCode, ErrorItem};
+use crate::limits::MAX_TEXT;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-
-pub use crate::json::Res;
 
 /// A type read fresh from JSON.
 pub trait Decode: Sized {
@@ -24,7 +24,7 @@ pub trait Decode: Sized {
 }
 
 /// A type read *into* an existing value (a policy over its defaults).
-pub trait Merge {
+pub(crate) trait Merge {
     /// Lays the JSON value at the cursor over `self`.
     fn merge(&mut self, r: &mut Reader<'_>) -> Res<()>;
 }
@@ -51,7 +51,7 @@ pub fn from_str<T: Decode>(text: &str) -> Result<T, ErrorItem> {
 }
 
 /// Reads an enumeration value by name; an unknown name lists the known ones.
-pub fn read_named<T: Named>(r: &mut Reader<'_>) -> Res<T> {
+pub(crate) fn read_named<T: Named>(r: &mut Reader<'_>) -> Res<T> {
     let s = r.string("a string")?;
     lookup(r, &s)
 }
@@ -62,10 +62,10 @@ fn lookup<T: Named>(r: &Reader<'_>, s: &str) -> Res<T> {
     }
     let known: Vec<&str> = T::VALUES.iter().map(|v| v.name()).collect();
     Err(r.error(
-        codes::INVALID_SHAPE,
+        ErrorCode::InvalidShape,
         format!(
             "unknown value {}, expected one of: {}",
-            crate::limits::quoted(s),
+            quoted(s),
             known.join(", ")
         ),
     ))
@@ -74,14 +74,14 @@ fn lookup<T: Named>(r: &Reader<'_>, s: &str) -> Res<T> {
 /// `Decode` and `Merge` (replace) for enumerations that implement [`Named`].
 macro_rules! named_enums {
     ($($ty:ty),* $(,)?) => {$(
-        impl $crate::decode::Decode for $ty {
-            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
-                $crate::decode::read_named(r)
+        impl $crate::json::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<Self> {
+                $crate::json::decode::read_named(r)
             }
         }
-        impl $crate::decode::Merge for $ty {
-            fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
-                *self = $crate::decode::read_named(r)?;
+        impl $crate::json::decode::Merge for $ty {
+            fn merge(&mut self, r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<()> {
+                *self = $crate::json::decode::read_named(r)?;
                 Ok(())
             }
         }
@@ -89,33 +89,56 @@ macro_rules! named_enums {
 }
 pub(crate) use named_enums;
 
-/// A contract enumeration: `named!(Level { Low = "low", ... })` gives `as_str`, [`Named`],
-/// decoding (as a value and as a key) and encoding, all from the one list of names.
-macro_rules! named {
-    ($ty:ident { $($variant:ident = $name:literal),* $(,)? }) => {
+/// Declares an enumeration of the contract once: each variant with its docs and its wire name.
+///
+/// ```ignore
+/// contract_enum! {
+///     /// Risk levels.
+///     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///     pub enum Level {
+///         /// Nothing notable.
+///         Low = "low",
+///     }
+/// }
+/// ```
+///
+/// gives the enum, `as_str`, [`Named`] (so `VALUES` lists every value for the tests that hold
+/// `js/index.d.ts` and the policy schema to the Rust lists), decoding (as a value and as a map
+/// key) and encoding, all from that one list.
+macro_rules! contract_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $ty:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $name:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        $vis enum $ty {
+            $($(#[$vmeta])* $variant,)*
+        }
         impl $ty {
             /// The contract's name for this value.
-            pub const fn as_str(self) -> &'static str {
+            pub(crate) const fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$variant => $name,)*
                 }
             }
         }
-        impl $crate::decode::Named for $ty {
+        impl $crate::json::decode::Named for $ty {
             const VALUES: &'static [Self] = &[$($ty::$variant),*];
             fn name(self) -> &'static str {
                 self.as_str()
             }
         }
-        impl $crate::encode::Encode for $ty {
-            fn encode(&self, w: &mut $crate::json::Writer) {
+        impl $crate::json::encode::Encode for $ty {
+            fn encode(&self, w: &mut $crate::json::writer::Writer) {
                 w.string(self.as_str());
             }
         }
-        $crate::decode::named_enums!($ty);
+        $crate::json::decode::named_enums!($ty);
     };
 }
-pub(crate) use named;
+pub(crate) use contract_enum;
 
 impl<T: Named + Ord> Key for T {
     fn from_key(r: &Reader<'_>, key: &str) -> Res<Self> {
@@ -129,26 +152,26 @@ impl<T: Named + Ord> Key for T {
 /// extend). A key given twice is an error either way, for the fields the engine reads.
 macro_rules! decode_struct {
     ($ty:ident, $mode:ident { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* $(,)? }) => {
-        impl $crate::decode::Decode for $ty {
-            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
-                $(let mut $field = $crate::decode::slot(|s: &$ty| &s.$field);)*
-                $crate::decode::read_fields(
+        impl $crate::json::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<Self> {
+                $(let mut $field = $crate::json::decode::slot(|s: &$ty| &s.$field);)*
+                $crate::json::decode::read_fields(
                     r,
                     &[$($name),*],
-                    &mut [$(&mut $field as &mut dyn $crate::decode::Slot),*],
-                    $crate::decode::decode_struct!(@strict $mode),
+                    &mut [$(&mut $field as &mut dyn $crate::json::decode::Slot),*],
+                    $crate::json::decode::decode_struct!(@strict $mode),
                 )?;
                 Ok($ty {
-                    $($field: $crate::decode::decode_struct!(@finish r, $field, $name, $how $(($default))?),)*
+                    $($field: $crate::json::decode::decode_struct!(@finish r, $field, $name, $how $(($default))?),)*
                 })
             }
         }
-        $crate::encode::encode_struct!($ty { $($field: $name),* });
+        $crate::json::encode::encode_struct!($ty { $($field: $name),* });
     };
     (@strict strict) => { true };
     (@strict lenient) => { false };
     (@finish $r:ident, $f:ident, $name:literal, required) => {
-        $crate::decode::required($r, $f, $name)?
+        $crate::json::decode::required($r, $f, $name)?
     };
     (@finish $r:ident, $f:ident, $name:literal, default) => { $f.unwrap_or_default() };
     (@finish $r:ident, $f:ident, $name:literal, or($default:expr)) => {
@@ -161,17 +184,17 @@ pub(crate) use decode_struct;
 /// laid over the existing one; every field is optional and unknown fields are errors.
 macro_rules! merge_struct {
     ($ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
-        $crate::decode::merge_struct!(merge_only $ty { $($field: $name),* });
-        $crate::encode::encode_struct!($ty { $($field: $name),* });
+        $crate::json::decode::merge_struct!(merge_only $ty { $($field: $name),* });
+        $crate::json::encode::encode_struct!($ty { $($field: $name),* });
     };
     // For a type that `decode_struct!` also reads (and so already encodes).
     (merge_only $ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
-        impl $crate::decode::Merge for $ty {
-            fn merge(&mut self, r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<()> {
-                $crate::decode::merge_fields(
+        impl $crate::json::decode::Merge for $ty {
+            fn merge(&mut self, r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<()> {
+                $crate::json::decode::merge_fields(
                     r,
                     &[$($name),*],
-                    &mut [$(&mut self.$field as &mut dyn $crate::decode::Merge),*],
+                    &mut [$(&mut self.$field as &mut dyn $crate::json::decode::Merge),*],
                 )
             }
         }
@@ -182,10 +205,10 @@ pub(crate) use merge_struct;
 /// `Decode` for merged sections that have a `Default`: the default with the JSON laid over it.
 macro_rules! decode_by_merge {
     ($($ty:ty),* $(,)?) => {$(
-        impl $crate::decode::Decode for $ty {
-            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::decode::Res<Self> {
+        impl $crate::json::decode::Decode for $ty {
+            fn decode(r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<Self> {
                 let mut value = <$ty>::default();
-                $crate::decode::Merge::merge(&mut value, r)?;
+                $crate::json::decode::Merge::merge(&mut value, r)?;
                 Ok(value)
             }
         }
@@ -196,7 +219,7 @@ pub(crate) use decode_by_merge;
 /// A field being read fresh: `None` until its key comes. Type-erased so that one loop,
 /// [`read_fields`], reads every struct (a loop per struct cost more wasm than all the rest of
 /// decoding).
-pub trait Slot {
+pub(crate) trait Slot {
     /// Reads the field's value.
     fn fill(&mut self, r: &mut Reader<'_>) -> Res<()>;
 }
@@ -209,12 +232,12 @@ impl<T: Decode> Slot for Option<T> {
 }
 
 /// An empty slot for the field `field` picks out (the closure only names the type).
-pub fn slot<S, T>(_field: fn(&S) -> &T) -> Option<T> {
+pub(crate) fn slot<S, T>(_field: fn(&S) -> &T) -> Option<T> {
     None
 }
 
 /// Reads an object's members into `slots` by name (`names[i]` fills `slots[i]`).
-pub fn read_fields(
+pub(crate) fn read_fields(
     r: &mut Reader<'_>,
     names: &[&str],
     slots: &mut [&mut dyn Slot],
@@ -228,7 +251,7 @@ pub fn read_fields(
 
 /// Lays an object's members over `fields` by name (`names[i]` merges into `fields[i]`); unknown
 /// fields are errors.
-pub fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn Merge]) -> Res<()> {
+pub(crate) fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn Merge]) -> Res<()> {
     each_field(r, names, true, |i, r| match fields.get_mut(i) {
         Some(field) => field.merge(r),
         None => Ok(()),
@@ -283,22 +306,22 @@ fn field_index(
 
 fn duplicate(r: &Reader<'_>) -> Box<ErrorItem> {
     r.error(
-        codes::DUPLICATE_KEY,
+        ErrorCode::DuplicateKey,
         "this key appears twice in its object; which value would count is ambiguous",
     )
 }
 
 /// An unknown field: an error where the contract is strict, else skipped.
-pub fn unknown(r: &mut Reader<'_>, strict: bool) -> Res<()> {
+pub(crate) fn unknown(r: &mut Reader<'_>, strict: bool) -> Res<()> {
     if strict {
-        return Err(r.error(codes::UNKNOWN_FIELD, "unknown field"));
+        return Err(r.error(ErrorCode::UnknownField, "unknown field"));
     }
     r.skip()
 }
 
 /// A required field's value, or a `missing field` error at the object's path.
-pub fn required<T>(r: &Reader<'_>, slot: Option<T>, name: &str) -> Res<T> {
-    slot.ok_or_else(|| r.error(codes::INVALID_SHAPE, format!("missing field `{name}`")))
+pub(crate) fn required<T>(r: &Reader<'_>, slot: Option<T>, name: &str) -> Res<T> {
+    slot.ok_or_else(|| r.error(ErrorCode::InvalidShape, format!("missing field `{name}`")))
 }
 
 impl<T: Decode> Decode for Option<T> {
@@ -397,7 +420,7 @@ macro_rules! decode_unsigned {
         impl Decode for $ty {
             fn decode(r: &mut Reader<'_>) -> Res<Self> {
                 let v = r.unsigned(<$ty>::MAX.into(), $what)?;
-                <$ty>::try_from(v).map_err(|_| r.error(codes::INVALID_SHAPE, "out of range"))
+                <$ty>::try_from(v).map_err(|_| r.error(ErrorCode::InvalidShape, "out of range"))
             }
         }
     )*};
@@ -407,7 +430,7 @@ decode_unsigned!(u8 => "a whole number from 0 to 255", u32 => "a whole number fr
 impl Decode for i32 {
     fn decode(r: &mut Reader<'_>) -> Res<Self> {
         let v = r.signed(i32::MIN.into(), i32::MAX.into(), "a 32-bit whole number")?;
-        i32::try_from(v).map_err(|_| r.error(codes::INVALID_SHAPE, "out of range"))
+        i32::try_from(v).map_err(|_| r.error(ErrorCode::InvalidShape, "out of range"))
     }
 }
 
@@ -425,26 +448,26 @@ macro_rules! merge_by_replace {
 merge_by_replace!(String, bool, f64, u8, u32, u64, i32);
 
 /// Reads a string of at most `max` bytes; longer is `limitExceeded` at the string itself.
-pub fn bounded_text<'a>(r: &mut Reader<'a>, max: usize, expected: &str) -> Res<Cow<'a, str>> {
+pub(crate) fn bounded_text<'a>(r: &mut Reader<'a>, max: usize, expected: &str) -> Res<Cow<'a, str>> {
     let s = r.string(expected)?;
     if s.len() > max {
         return Err(r.error(
-            codes::LIMIT_EXCEEDED,
+            ErrorCode::LimitExceeded,
             format!("too long: {} bytes, at most {max} allowed", s.len()),
         ));
     }
     Ok(s)
 }
 
-/// Reads a string of at most [`crate::limits::MAX_TEXT`] bytes and parses it; a value that does
+/// Reads a string of at most [`MAX_TEXT`] bytes and parses it; a value that does
 /// not parse is reported at itself with `code`.
-pub fn parsed_text<T>(
+pub(crate) fn parsed_text<T>(
     r: &mut Reader<'_>,
     expected: &str,
-    code: &'static str,
+    code: ErrorCode,
     parse: impl FnOnce(&str) -> Result<T, String>,
 ) -> Res<T> {
-    let s = bounded_text(r, crate::limits::MAX_TEXT, expected)?;
+    let s = bounded_text(r, MAX_TEXT, expected)?;
     parse(&s).map_err(|message| r.error(code, message))
 }
 
@@ -483,27 +506,27 @@ mod tests {
     fn errors_carry_paths() {
         assert_eq!(
             err("{\"list\": [{\"n\": 1},\n {\"n\": \"two\"}]}"),
-            ("/list/1/n".into(), codes::INVALID_SHAPE)
+            ("/list/1/n".into(), ErrorCode::InvalidShape)
         );
         assert_eq!(
             err(r#"{"list": [{}]}"#),
-            ("/list/0".into(), codes::INVALID_SHAPE)
+            ("/list/0".into(), ErrorCode::InvalidShape)
         );
-        assert_eq!(err(r#"{"list": [{"n": 1}"#).1, codes::INVALID_JSON);
+        assert_eq!(err(r#"{"list": [{"n": 1}"#).1, ErrorCode::InvalidJson);
         assert_eq!(err(r#"{"list": [true]}"#).0, "/list/0");
         assert_eq!(err(r#"{"list": [{"n": 1}, 7]}"#).0, "/list/1");
         assert_eq!(err(r#"{"list": [{"n": 256}]}"#).0, "/list/0/n");
         assert_eq!(err(r#"{"list": [{"n": 1.5}]}"#).0, "/list/0/n");
         assert_eq!(
             err(r#"{"list": [], "bogus": 1}"#),
-            ("/bogus".into(), codes::UNKNOWN_FIELD)
+            ("/bogus".into(), ErrorCode::UnknownField)
         );
         assert_eq!(
             err(r#"{"list": [], "list": []}"#),
-            ("/list".into(), codes::DUPLICATE_KEY)
+            ("/list".into(), ErrorCode::DuplicateKey)
         );
-        assert_eq!(err(r#"{}"#), ("".into(), codes::INVALID_SHAPE));
-        assert_eq!(err(r#"["list"]"#), ("".into(), codes::INVALID_SHAPE));
-        assert_eq!(err(r#"{"list": []} x"#).1, codes::INVALID_JSON);
+        assert_eq!(err(r#"{}"#), ("".into(), ErrorCode::InvalidShape));
+        assert_eq!(err(r#"["list"]"#), ("".into(), ErrorCode::InvalidShape));
+        assert_eq!(err(r#"{"list": []} x"#).1, ErrorCode::InvalidJson);
     }
 }

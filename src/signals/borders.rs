@@ -12,7 +12,7 @@
 
 /// Every bordering pair as `AABB` with `AA < BB`, sorted.
 #[rustfmt::skip]
-pub const BORDERS: &[[u8; 4]] = &[
+pub(crate) const BORDERS: &[[u8; 4]] = &[
     *b"ADES", *b"ADFR", *b"AEOM", *b"AESA", *b"AFCN", *b"AFIR", *b"AFPK", *b"AFTJ", *b"AFTM", *b"AFUZ",
     *b"ALGR", *b"ALME", *b"ALMK", *b"ALXK", *b"AMAZ", *b"AMGE", *b"AMIR", *b"AMTR", *b"AOCD", *b"AOCG",
     *b"AONA", *b"AOZM", *b"ARBO", *b"ARBR", *b"ARCL", *b"ARPY", *b"ARUY", *b"ATCH", *b"ATCZ", *b"ATDE",
@@ -49,7 +49,7 @@ pub const BORDERS: &[[u8; 4]] = &[
 ];
 
 /// Do two countries share a land border? Codes are ISO 3166-1 alpha-2, uppercase.
-pub fn bordering(a: [u8; 2], b: [u8; 2]) -> bool {
+pub(crate) fn bordering(a: [u8; 2], b: [u8; 2]) -> bool {
     let [a0, a1] = a;
     let [b0, b1] = b;
     let key = if a <= b {

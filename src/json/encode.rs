@@ -3,7 +3,9 @@
 //! [`encode_struct!`] (output-only types) or in the decode macros (policy types, which are read
 //! and written with the same names). An `Option` that is `None` is left out.
 
-use crate::json::Writer;
+use super::decode::Named;
+use super::writer::Writer;
+use crate::error::{ErrorCode, ErrorItem};
 use std::collections::BTreeMap;
 
 /// A type written as JSON.
@@ -28,10 +30,10 @@ pub fn to_json<T: Encode + ?Sized>(value: &T) -> String {
 /// `Encode` for a struct: `field: "jsonName"`, in output order.
 macro_rules! encode_struct {
     ($ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
-        impl $crate::encode::Encode for $ty {
-            fn encode(&self, w: &mut $crate::json::Writer) {
+        impl $crate::json::encode::Encode for $ty {
+            fn encode(&self, w: &mut $crate::json::writer::Writer) {
                 w.begin_object();
-                $($crate::encode::Encode::encode_field(&self.$field, w, $name);)*
+                $($crate::json::encode::Encode::encode_field(&self.$field, w, $name);)*
                 w.end_object();
             }
         }
@@ -89,7 +91,7 @@ impl KeyName for String {
     }
 }
 
-impl<T: crate::decode::Named> KeyName for T {
+impl<T: Named> KeyName for T {
     fn key_name(&self) -> &str {
         self.name()
     }
@@ -150,6 +152,28 @@ impl Encode for RawJson {
     fn encode(&self, w: &mut Writer) {
         w.raw(&self.0);
     }
+}
+
+encode_struct!(ErrorItem {
+    code: "code",
+    message: "message",
+    path: "path"
+});
+
+impl Encode for ErrorCode {
+    fn encode(&self, w: &mut Writer) {
+        w.string(self.as_str());
+    }
+}
+
+/// The tagged error document every entry point returns on failure.
+pub(crate) fn error_json(errors: &[ErrorItem]) -> String {
+    let mut w = Writer::new();
+    w.begin_object();
+    w.key("type").string("error");
+    errors.encode_field(&mut w, "errors");
+    w.end_object();
+    w.finish()
 }
 
 #[cfg(test)]

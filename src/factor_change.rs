@@ -7,17 +7,18 @@ use crate::context::Context;
 use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement};
 use crate::exceptions;
 use crate::factors::FactorType;
-use crate::login::{describe, user_factors};
+use crate::requirement::{describe, user_factors};
 use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule};
-use crate::request::{ActorKind, Change, ChangeAction, Phase, Request, UserKind};
+use crate::request::{Change, ChangeAction, Phase, Request};
+use crate::enums::{ActorKind, UserKind};
 use crate::risk;
 use crate::signals;
-use crate::state::{self, Memory};
+use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// Assesses a factor change, with the user's verified history. `req.change` must be present
 /// (checked by `Request::check`).
-pub fn assess(
+pub(crate) fn assess(
     policy: &CompiledPolicy,
     req: &Request,
     change: &Change,
@@ -28,7 +29,7 @@ pub fn assess(
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::FactorChange);
     change_signals(&mut ctx, change);
-    let persistence = state::persistence(&mut ctx);
+    let persistence = signals::memory::persistence(&mut ctx);
     let delegated = delegated_rules(&mut ctx, change);
     let need = binding_requirement(&ctx, change);
     let bound = binding_met(&mut ctx, change, &need);

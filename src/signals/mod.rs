@@ -1,18 +1,23 @@
 //! Risk signals read from the request: place, device, the host's own detections, account
 //! history, flags, and who the user is. Each rule adds at most one reason; its code is its name.
 
+pub(crate) mod borders;
+pub(crate) mod memory;
+pub(crate) mod travel;
+
 use crate::context::{human_duration, short_list, Context};
 use crate::decision::ReasonCode;
-use crate::request::{Confidence, Level, UserKind};
+use crate::request::Confidence;
+use crate::enums::{Level, UserKind};
 
 /// Adds every signal the request and the user's history carry (shared by login and factor
 /// change). History comes before the host's detections so that, for a code both give, the
 /// engine's own sentence (where, when) is the one kept.
-pub fn collect(ctx: &mut Context) {
+pub(crate) fn collect(ctx: &mut Context) {
     who(ctx);
     network(ctx);
     device(ctx);
-    crate::state::signals(ctx);
+    memory::signals(ctx);
     host_risk(ctx);
     history(ctx);
     flags(ctx);

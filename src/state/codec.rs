@@ -1,0 +1,252 @@
+//! The binary form of a [`History`], signed and in base64url: the only code that reads or writes
+//! a state's bytes.
+//!
+//! Binary layout, version 1 (big-endian integers), then base64url without padding:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 1 | version (1) |
+//! | 8 | user binding: keyed hash of the user id |
+//! | 2 × 4 | sign-ins recorded; accepted sign-ins that carried a country, an ASN, a device id |
+//! | 4 + 1 | last risky sign-in: minute (0 = none) and risk level |
+//! | 3 | counts of sign-ins, devices, networks |
+//! | 19 each | sign-in: minute, country, ASN, cell latitude, cell longitude, device hash prefix (4), flags |
+//! | 10 each | device: keyed hash (8), last seen day |
+//! | 8 each | network: country, ASN, last seen day |
+//! | 32 | HMAC-SHA256 of everything before it |
+//!
+//! Sign-in times are minutes since the epoch, last-seen times days (enough to rank by recency); country `00` and ASN 0 mean unknown; sign-in flags hold
+//! the risk level (bits 0–1), the network class (bits 2–3: public, trusted, VPN/cloud), accepted
+//! (bit 4) and whether the device prefix is present (bit 5).
+
+use super::base64 as b64;
+use super::key::{StateKey, MAC_LEN};
+use super::{
+    MAX_RAW_LEN, History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, MAX_DEVICES, MAX_NETWORKS,
+    MAX_SIGNINS,
+};
+use crate::enums::Level;
+use crate::geo::Cell;
+
+/// The format version this engine writes (the first byte of every state).
+const VERSION_BYTE: u8 = 1;
+/// Version, user binding, counters, last risky sign-in, list counts.
+pub(super) const HEADER_LEN: usize = 1 + 8 + 16;
+/// One sign-in record.
+pub(super) const SIGNIN_LEN: usize = 19;
+/// One device record.
+pub(super) const DEVICE_LEN: usize = 10;
+/// One network record.
+pub(super) const NETWORK_LEN: usize = 8;
+
+/// Decodes and verifies a state string for the user whose tag is `user`.
+pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, Status> {
+    let raw = b64::decode(s).ok_or(Status::Tampered(
+        "it is not a factorgate state (not base64url)",
+    ))?;
+    let split = raw.len().checked_sub(MAC_LEN).filter(|n| *n > 0);
+    let (payload, tag) = split
+        .and_then(|n| raw.split_at_checked(n))
+        .ok_or(Status::Tampered("it is too short to be a factorgate state"))?;
+    if !key.verify(payload, tag) {
+        return Err(Status::Tampered(
+            "its signature does not verify (altered, or signed with another key)",
+        ));
+    }
+    let (&version, body) = payload
+        .split_first()
+        .ok_or(Status::Tampered("it is empty"))?;
+    match version {
+        VERSION_BYTE => decode_v1(user, body),
+        v if v > VERSION_BYTE => Err(Status::Newer(v)),
+        _ => Err(Status::Tampered("its version is unknown")),
+    }
+}
+
+/// Bytes read front to back, a whole field or record at a time; every read is checked.
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+}
+
+fn country_from(c: [u8; 2]) -> Option<Option<[u8; 2]>> {
+    match c {
+        [0, 0] => Some(None),
+        [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(Some(c)),
+        _ => None,
+    }
+}
+
+fn asn_from(b: [u8; 4]) -> Option<u32> {
+    Some(u32::from_be_bytes(b)).filter(|a| *a != 0)
+}
+
+fn decode_v1(user: &[u8; 8], body: &[u8]) -> Result<History, Status> {
+    let mut r = Reader(body);
+    let bound = r.take::<8>().ok_or(Status::Tampered("it is truncated"))?;
+    if &bound != user {
+        return Err(Status::Tampered("it belongs to another user"));
+    }
+    body_v1(&mut r)
+        .filter(|_| r.0.is_empty())
+        .ok_or(Status::Tampered("it is malformed"))
+}
+
+fn level_from_bits(b: u8) -> Option<Level> {
+    Some(match b {
+        0 => Level::Low,
+        1 => Level::Medium,
+        2 => Level::High,
+        3 => Level::Critical,
+        _ => return None,
+    })
+}
+
+fn level_bits(l: Level) -> u8 {
+    match l {
+        Level::Low => 0,
+        Level::Medium => 1,
+        Level::High => 2,
+        Level::Critical => 3,
+    }
+}
+
+fn body_v1(r: &mut Reader) -> Option<History> {
+    let [l0, l1, c0, c1, a0, a1, d0, d1, t0, t1, t2, t3, level, ns, nd, nn] = r.take::<16>()?;
+    let risky_at = u32::from_be_bytes([t0, t1, t2, t3]);
+    let risky_level = level_from_bits(level)?;
+    let (n_signins, n_devices, n_networks) = (usize::from(ns), usize::from(nd), usize::from(nn));
+    if n_signins > MAX_SIGNINS || n_devices > MAX_DEVICES || n_networks > MAX_NETWORKS {
+        return None;
+    }
+    let mut signins = Vec::with_capacity(n_signins + 1);
+    for _ in 0..n_signins {
+        let [t0, t1, t2, t3, c0, c1, a0, a1, a2, a3, y0, y1, x0, x1, d0, d1, d2, d3, flags] =
+            r.take::<SIGNIN_LEN>()?;
+        if flags & 0b1100_0000 != 0 {
+            return None;
+        }
+        let (lat, lon) = (i16::from_be_bytes([y0, y1]), u16::from_be_bytes([x0, x1]));
+        let cell = if lat == i16::MIN && lon == 0 {
+            None
+        } else {
+            let cell = Cell { lat, lon };
+            if !cell.is_valid() {
+                return None;
+            }
+            Some(cell)
+        };
+        signins.push(SignIn {
+            at: u32::from_be_bytes([t0, t1, t2, t3]),
+            country: country_from([c0, c1])?,
+            asn: asn_from([a0, a1, a2, a3]),
+            cell,
+            device: (flags & 0b10_0000 != 0).then_some([d0, d1, d2, d3]),
+            risk: level_from_bits(flags & 0b11)?,
+            network: NetClass::from_bits((flags >> 2) & 0b11)?,
+            accepted: flags & 0b1_0000 != 0,
+        });
+    }
+    let mut devices = Vec::with_capacity(n_devices + 1);
+    for _ in 0..n_devices {
+        let [h0, h1, h2, h3, h4, h5, h6, h7, s0, s1] = r.take::<DEVICE_LEN>()?;
+        devices.push(KnownDevice {
+            tag: [h0, h1, h2, h3, h4, h5, h6, h7],
+            last_seen: u16::from_be_bytes([s0, s1]),
+        });
+    }
+    let mut networks = Vec::with_capacity(n_networks + 1);
+    for _ in 0..n_networks {
+        let [c0, c1, a0, a1, a2, a3, s0, s1] = r.take::<NETWORK_LEN>()?;
+        networks.push(KnownNetwork {
+            country: country_from([c0, c1])?,
+            asn: asn_from([a0, a1, a2, a3]),
+            last_seen: u16::from_be_bytes([s0, s1]),
+        });
+    }
+    Some(History {
+        logins: u16::from_be_bytes([l0, l1]),
+        country_logins: u16::from_be_bytes([c0, c1]),
+        asn_logins: u16::from_be_bytes([a0, a1]),
+        device_logins: u16::from_be_bytes([d0, d1]),
+        last_risky: (risky_at != 0).then_some((risky_at, risky_level)),
+        signins,
+        devices,
+        networks,
+    })
+}
+
+/// Encodes and signs a history for the user whose tag is `user`.
+pub(super) fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
+    // The lists are kept within their caps by `record`; `take` makes the bound hold regardless.
+    let signins = h
+        .signins
+        .get(h.signins.len().saturating_sub(MAX_SIGNINS)..)
+        .unwrap_or(&[]);
+    let devices = h.devices.get(..MAX_DEVICES).unwrap_or(&h.devices);
+    let networks = h.networks.get(..MAX_NETWORKS).unwrap_or(&h.networks);
+    let mut out = Vec::with_capacity(MAX_RAW_LEN);
+    out.push(VERSION_BYTE);
+    out.extend_from_slice(user);
+    let [l0, l1] = h.logins.to_be_bytes();
+    let [c0, c1] = h.country_logins.to_be_bytes();
+    let [a0, a1] = h.asn_logins.to_be_bytes();
+    let [d0, d1] = h.device_logins.to_be_bytes();
+    let (risky_at, risky_level) = h.last_risky.unwrap_or((0, Level::Low));
+    let [t0, t1, t2, t3] = risky_at.to_be_bytes();
+    let count = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+    out.extend_from_slice(&[
+        l0,
+        l1,
+        c0,
+        c1,
+        a0,
+        a1,
+        d0,
+        d1,
+        t0,
+        t1,
+        t2,
+        t3,
+        level_bits(risky_level),
+        count(signins.len()),
+        count(devices.len()),
+        count(networks.len()),
+    ]);
+    for s in signins {
+        let [t0, t1, t2, t3] = s.at.to_be_bytes();
+        let [c0, c1] = s.country.unwrap_or([0, 0]);
+        let [a0, a1, a2, a3] = s.asn.unwrap_or(0).to_be_bytes();
+        let (lat, lon) = s.cell.map_or((i16::MIN, 0), |c| (c.lat, c.lon));
+        let [y0, y1] = lat.to_be_bytes();
+        let [x0, x1] = lon.to_be_bytes();
+        let [e0, e1, e2, e3] = s.device.unwrap_or([0; 4]);
+        let flags = level_bits(s.risk)
+            | s.network.bits() << 2
+            | u8::from(s.accepted) << 4
+            | u8::from(s.device.is_some()) << 5;
+        out.extend_from_slice(&[
+            t0, t1, t2, t3, c0, c1, a0, a1, a2, a3, y0, y1, x0, x1, e0, e1, e2, e3, flags,
+        ]);
+    }
+    for d in devices {
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = d.tag;
+        let [s0, s1] = d.last_seen.to_be_bytes();
+        out.extend_from_slice(&[h0, h1, h2, h3, h4, h5, h6, h7, s0, s1]);
+    }
+    for n in networks {
+        let [c0, c1] = n.country.unwrap_or([0, 0]);
+        let [a0, a1, a2, a3] = n.asn.unwrap_or(0).to_be_bytes();
+        let [s0, s1] = n.last_seen.to_be_bytes();
+        out.extend_from_slice(&[c0, c1, a0, a1, a2, a3, s0, s1]);
+    }
+    let tag = key.sign(&out);
+    out.extend_from_slice(&tag);
+    b64::encode(&out)
+}
+

@@ -1,0 +1,629 @@
+//! Memory between calls (SPEC §5). Hooks are stateless, so what the engine must remember about a
+//! user travels with its decisions: every decision carries `state`, the host stores it (Auth0
+//! `app_metadata`, which users cannot write) and passes it back with the next request.
+//!
+//! Life of a call: [`load`] verifies the incoming state before anything is scored, the history
+//! signals ([`signals`]) read it, and [`attach`] writes the next state into the decision.
+//!
+//! - **Signed**: HMAC-SHA256 under a key derived from the engine's `stateKey`. A state that fails
+//!   verification, is malformed, or belongs to another user is ignored, scored `stateTampered`
+//!   and alerted; the next state starts afresh.
+//! - **No key, no memory**: an engine compiled without `stateKey` reads no state, writes none and
+//!   gives no state reason; the history signals are simply unknown. With a key, a request without
+//!   state gives `stateMissing` (0 points by default): unknown, not safe.
+//! - **Private**: device ids only as keyed hashes (salted per user), IPs not at all, places only as
+//!   country, ASN and a grid cell of about 10 km ([`crate::travel::Cell`]). User ids only as a keyed
+//!   hash binding the state to its user.
+//! - **Bounded**: at most [`MAX_SIGNINS`] sign-ins, [`MAX_DEVICES`] devices and [`MAX_NETWORKS`]
+//!   networks; oldest sign-ins and least recently seen devices and networks go first. The largest
+//!   possible state encodes to [`MAX_ENCODED_LEN`] characters, under the 2 KB budget.
+//! - **Versioned**: the first byte is the format version; every version this engine has written
+//!   still loads. A state from a newer engine is treated as missing, not as tampered.
+//! - **What is learned**: only logins are recorded as sign-ins. A sign-in's device, country and
+//!   network become *known* when it was accepted: allowed, or calm (own risk below
+//!   `risk.riskyAt`) and not denied. A risky sign-in that was only asked to step up teaches
+//!   nothing, so an attacker's failed attempts stay new. Factor changes read the history but do
+//!   not add to it (the state comes back unchanged).
+//!
+//! Storage only: [`key`] (the keys), [`codec`] (the bytes), [`base64`] (the text), and here the
+//! life of a call: [`load`] before any rule runs, [`attach`] after the decision. The rules that
+//! read the history are in `crate::signals::memory`.
+
+mod base64;
+mod codec;
+mod key;
+
+pub(crate) use key::{StateKey, MIN_STATE_KEY};
+
+use crate::decision::{Decision, Entry, Outcome, ReasonCode};
+use crate::enums::Level;
+use crate::geo::Cell;
+use crate::policy::{CompiledPolicy, NetworkKind};
+use crate::request::Request;
+use crate::time::Timestamp;
+use codec::{read, write};
+use key::prefix;
+
+/// Version of the state format this engine writes.
+pub(crate) const STATE_VERSION: u32 = 1;
+/// Sign-ins remembered (oldest dropped first).
+pub const MAX_SIGNINS: usize = 8;
+/// Devices remembered (least recently seen dropped first).
+pub const MAX_DEVICES: usize = 16;
+/// Country and ASN pairs remembered (least recently seen dropped first).
+pub const MAX_NETWORKS: usize = 16;
+/// Budget for an encoded state (SPEC §11).
+pub(crate) const MAX_STATE_BYTES: usize = 2048;
+
+use codec::{DEVICE_LEN, HEADER_LEN, NETWORK_LEN, SIGNIN_LEN};
+use key::MAC_LEN;
+
+pub(crate) const MAX_RAW_LEN: usize = HEADER_LEN
+    + MAX_SIGNINS * SIGNIN_LEN
+    + MAX_DEVICES * DEVICE_LEN
+    + MAX_NETWORKS * NETWORK_LEN
+    + MAC_LEN;
+/// Longest encoded state this engine can write, in characters.
+pub const MAX_ENCODED_LEN: usize = (MAX_RAW_LEN * 4).div_ceil(3);
+const _: () = assert!(MAX_ENCODED_LEN <= MAX_STATE_BYTES);
+const _: () = assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256);
+/// How the current sign-in's network relates to the policy's trusted networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum NetClass {
+    /// Not a trusted network.
+    #[default]
+    Public,
+    /// A trusted network with a place (corporate egress, or no kind given).
+    Trusted,
+    /// A trusted VPN or cloud network: no physical location, so no place is remembered.
+    NoPlace,
+}
+
+impl NetClass {
+    fn bits(self) -> u8 {
+        match self {
+            NetClass::Public => 0,
+            NetClass::Trusted => 1,
+            NetClass::NoPlace => 2,
+        }
+    }
+
+    fn from_bits(b: u8) -> Option<NetClass> {
+        Some(match b {
+            0 => NetClass::Public,
+            1 => NetClass::Trusted,
+            2 => NetClass::NoPlace,
+            _ => return None,
+        })
+    }
+}
+
+/// One remembered sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SignIn {
+    /// Minutes since the epoch.
+    pub at: u32,
+    /// Country, when known.
+    pub country: Option<[u8; 2]>,
+    /// ASN, when known.
+    pub asn: Option<u32>,
+    /// Place, when known and physical (not through a VPN or cloud network).
+    pub cell: Option<Cell>,
+    /// First bytes of the device's keyed hash, when the host sent a device id.
+    pub device: Option<[u8; 4]>,
+    /// The sign-in's own risk (without `recentRiskySignin`, so risk does not feed on itself).
+    pub risk: Level,
+    /// Its network.
+    pub network: NetClass,
+    /// Allowed, or calm and not denied: its place and device became known.
+    pub accepted: bool,
+}
+
+/// A device the user signed in from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KnownDevice {
+    /// Keyed hash of the device id.
+    pub tag: [u8; 8],
+    /// Day it was last seen (days since the epoch).
+    pub last_seen: u16,
+}
+
+/// A country and network provider the user signed in from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KnownNetwork {
+    /// Country, when known.
+    pub country: Option<[u8; 2]>,
+    /// ASN, when known.
+    pub asn: Option<u32>,
+    /// Day it was last seen (days since the epoch).
+    pub last_seen: u16,
+}
+
+/// What the state remembers about one user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    /// Sign-ins recorded since the state began (saturating).
+    pub logins: u16,
+    /// Accepted sign-ins that carried a country: the learning period for `newCountry`.
+    pub country_logins: u16,
+    /// Accepted sign-ins that carried an ASN: the learning period for `newAsn`.
+    pub asn_logins: u16,
+    /// Accepted sign-ins that carried a device id: the learning period for `newDevice`.
+    pub device_logins: u16,
+    /// The last sign-in whose own risk reached `risk.riskyAt`: minute and level.
+    pub last_risky: Option<(u32, Level)>,
+    /// Recent sign-ins, oldest first.
+    pub signins: Vec<SignIn>,
+    /// Known devices.
+    pub devices: Vec<KnownDevice>,
+    /// Known countries and ASNs.
+    pub networks: Vec<KnownNetwork>,
+}
+
+/// What became of the incoming state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// The engine has no state key: no memory at all.
+    Off,
+    /// No state came with the request.
+    Missing,
+    /// A well-signed state from a newer engine version, which this one cannot read.
+    Newer(u8),
+    /// Ignored: why.
+    Tampered(&'static str),
+    /// Verified and read.
+    Loaded,
+}
+
+/// The current request as the state sees it: hashed and rounded, never raw.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct Current {
+    /// Keyed hash of the user id: the state's binding.
+    pub user: [u8; 8],
+    /// Keyed hash of the device id, when the host sent one.
+    pub device: Option<[u8; 8]>,
+    /// Country, when known.
+    pub country: Option<[u8; 2]>,
+    /// ASN, when known and not 0.
+    pub asn: Option<u32>,
+    /// Coordinates, when known.
+    pub position: Option<(f64, f64)>,
+    /// How the network relates to the policy's trusted networks.
+    pub network: NetClass,
+}
+
+/// The verified history and the current request, read once before scoring.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Memory {
+    /// What became of the incoming state.
+    pub status: Status,
+    /// The history (empty unless `Loaded`).
+    pub history: History,
+    /// The current request, hashed and rounded as the state would keep it.
+    pub current: Current,
+}
+
+impl Memory {
+    /// No memory: an engine without a state key, and unit tests that need none.
+    pub(crate) fn off() -> Memory {
+        Memory {
+            status: Status::Off,
+            history: History::default(),
+            current: Current::default(),
+        }
+    }
+}
+
+/// Verifies and reads the request's state, before any signal is scored.
+pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Request) -> Memory {
+    let Some(key) = key else {
+        return Memory::off();
+    };
+    let current = current(key, policy, req);
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim());
+    let (status, history) = match incoming {
+        None | Some("") => (Status::Missing, History::default()),
+        Some(s) => match read(key, &current.user, s) {
+            Ok(h) => (Status::Loaded, h),
+            Err(status) => (status, History::default()),
+        },
+    };
+    Memory {
+        status,
+        history,
+        current,
+    }
+}
+
+fn current(key: &StateKey, policy: &CompiledPolicy, req: &Request) -> Current {
+    let user_id = req.user.id.as_str();
+    let s = &req.session;
+    let geo = s.geo.as_ref();
+    let asn = geo.and_then(|g| g.asn).filter(|a| *a != 0);
+    let network = match policy.trusted_network(s.ip.map(|i| i.0), asn) {
+        None => NetClass::Public,
+        Some(n) => match n.kind {
+            Some(NetworkKind::Vpn | NetworkKind::Cloud) => NetClass::NoPlace,
+            Some(NetworkKind::Corporate) | None => NetClass::Trusted,
+        },
+    };
+    Current {
+        user: key.user_tag(user_id),
+        device: s
+            .device
+            .as_ref()
+            .and_then(|d| d.id.as_ref())
+            .filter(|d| !d.as_str().is_empty())
+            .map(|d| key.device_tag(user_id, d.as_str())),
+        country: geo
+            .and_then(|g| g.country.as_ref())
+            .and_then(|c| country(c.as_str())),
+        asn,
+        position: geo.and_then(|g| Some((g.lat?, g.lon?))),
+        network,
+    }
+}
+
+fn country(s: &str) -> Option<[u8; 2]> {
+    match s.as_bytes() {
+        [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some([*a, *b]),
+        _ => None,
+    }
+}
+
+pub(crate) fn country_str(c: [u8; 2]) -> String {
+    c.iter().map(|b| char::from(*b)).collect()
+}
+
+/// Minutes since the epoch, as stored (0 and earlier clamp to 1 so that 0 can mean "none").
+fn minutes(t: Timestamp) -> u32 {
+    u32::try_from(t.0.div_euclid(60).clamp(1, i64::from(u32::MAX))).unwrap_or(u32::MAX)
+}
+
+/// Days since the epoch, as stored for last-seen times (saturating in 2149).
+fn days(t: Timestamp) -> u16 {
+    u16::try_from(t.0.div_euclid(86_400).clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX)
+}
+
+/// Writes the next state into a decision (SPEC §5): nothing without a key; for a login, the
+/// history with this sign-in recorded; for a factor change, the history unchanged. A tampered
+/// or missing state is replaced by a fresh one; a newer engine's state is handed back as it came.
+pub(crate) fn attach(
+    key: Option<&StateKey>,
+    policy: &CompiledPolicy,
+    req: &Request,
+    now: Timestamp,
+    memory: Memory,
+    mut decision: Decision,
+) -> Decision {
+    let Some(key) = key else {
+        return decision;
+    };
+    let Memory {
+        status,
+        mut history,
+        current,
+    } = memory;
+    let loaded = status == Status::Loaded;
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim().to_string());
+    decision.state = Some(match (decision.entry, incoming) {
+        // A newer engine's state is authentic but unreadable here (a rollback): hand it back
+        // as it came rather than overwrite the history it holds.
+        (_, Some(s)) if matches!(status, Status::Newer(_)) => s,
+        (entry, _) => match entry {
+            Entry::FactorChange if loaded => match req.state.as_ref() {
+                // Verified and already in the current format: hand it back as it came.
+                Some(s) => s.as_str().trim().to_string(),
+                None => write(key, &current.user, &history),
+            },
+            Entry::FactorChange => write(key, &current.user, &History::default()),
+            Entry::Login => {
+                if !loaded {
+                    history = History::default();
+                }
+                record(policy, &mut history, &current, now, &decision);
+                write(key, &current.user, &history)
+            }
+        },
+    });
+    decision
+}
+
+/// The sign-in's own risk: the decision's reasons without `recentRiskySignin`, which would
+/// otherwise keep every sign-in after a risky one risky for as long as the user signs in.
+fn own_risk(policy: &CompiledPolicy, d: &Decision) -> Level {
+    let total: i32 = d
+        .reasons
+        .iter()
+        .filter(|r| r.code != ReasonCode::RecentRiskySignin)
+        .map(|r| r.points)
+        .sum();
+    let score = u8::try_from(total.clamp(0, 100)).unwrap_or(100);
+    crate::risk::level_for(score, &policy.policy.risk.levels)
+}
+
+/// Records a login in the history, keeping every list within its cap.
+fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestamp, d: &Decision) {
+    let at = minutes(now);
+    let day = days(now);
+    let risk = own_risk(policy, d);
+    let risky_at = policy.policy.risk.risky_at;
+    let accepted = d.outcome == Outcome::Allow || (d.outcome != Outcome::Deny && risk < risky_at);
+    let cell = match cur.network {
+        NetClass::NoPlace => None,
+        _ => cur
+            .position
+            .and_then(|(lat, lon)| Cell::from_degrees(lat, lon)),
+    };
+    h.signins.push(SignIn {
+        at,
+        country: cur.country,
+        asn: cur.asn,
+        cell,
+        device: cur.device.map(|d| prefix(&d)),
+        risk,
+        network: cur.network,
+        accepted,
+    });
+    if h.signins.len() > MAX_SIGNINS {
+        let excess = h.signins.len() - MAX_SIGNINS;
+        h.signins.drain(..excess);
+    }
+    h.logins = h.logins.saturating_add(1);
+    if risk >= risky_at && !matches!(h.last_risky, Some((t, _)) if t > at) {
+        h.last_risky = Some((at, risk));
+    }
+    if !accepted {
+        return;
+    }
+    if cur.country.is_some() {
+        h.country_logins = h.country_logins.saturating_add(1);
+    }
+    if cur.asn.is_some() {
+        h.asn_logins = h.asn_logins.saturating_add(1);
+    }
+    if cur.country.is_some() || cur.asn.is_some() {
+        let same = |n: &KnownNetwork| n.country == cur.country && n.asn == cur.asn;
+        match h.networks.iter_mut().find(|n| same(n)) {
+            Some(n) => n.last_seen = n.last_seen.max(day),
+            None => h.networks.push(KnownNetwork {
+                country: cur.country,
+                asn: cur.asn,
+                last_seen: day,
+            }),
+        }
+        evict(&mut h.networks, MAX_NETWORKS, |n| u32::from(n.last_seen));
+    }
+    if let Some(tag) = cur.device {
+        h.device_logins = h.device_logins.saturating_add(1);
+        match h.devices.iter_mut().find(|k| k.tag == tag) {
+            Some(k) => k.last_seen = k.last_seen.max(day),
+            None => h.devices.push(KnownDevice {
+                tag,
+                last_seen: day,
+            }),
+        }
+        evict(&mut h.devices, MAX_DEVICES, |k| u32::from(k.last_seen));
+    }
+}
+
+/// Drops the least recently seen entries (the earliest listed among equals) beyond `cap`.
+fn evict<T>(list: &mut Vec<T>, cap: usize, seen: impl Fn(&T) -> u32) {
+    while list.len() > cap {
+        let oldest = list
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, x)| (seen(x), *i))
+            .map(|(i, _)| i);
+        match oldest {
+            Some(i) => {
+                list.remove(i);
+            }
+            None => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> StateKey {
+        StateKey::new(b"0123456789abcdef-test-key").unwrap()
+    }
+
+    fn full_history() -> History {
+        let mut h = History {
+            logins: 500,
+            country_logins: 400,
+            asn_logins: 399,
+            device_logins: 398,
+            last_risky: Some((29_000_000, Level::High)),
+            ..History::default()
+        };
+        for i in 0..MAX_SIGNINS as u32 {
+            h.signins.push(SignIn {
+                at: 29_000_000 + i,
+                country: Some(*b"NO"),
+                asn: Some(2119 + i),
+                cell: Cell::from_degrees(59.91, 10.75 + f64::from(i)),
+                device: Some([i as u8; 4]),
+                risk: Level::Medium,
+                network: NetClass::Trusted,
+                accepted: i % 2 == 0,
+            });
+        }
+        for i in 0..MAX_DEVICES as u32 {
+            h.devices.push(KnownDevice {
+                tag: [i as u8 + 1; 8],
+                last_seen: 20_000 + i as u16,
+            });
+        }
+        for i in 0..MAX_NETWORKS as u32 {
+            h.networks.push(KnownNetwork {
+                country: (i % 3 != 0).then_some(*b"SE"),
+                asn: (i % 3 != 1).then_some(64_512 + i),
+                last_seen: 20_000 + i as u16,
+            });
+        }
+        h
+    }
+
+    #[test]
+    fn full_state_round_trips_within_budget() {
+        let k = key();
+        let user = k.user_tag("auth0|alice");
+        let h = full_history();
+        let s = write(&k, &user, &h);
+        assert_eq!(s.len(), MAX_ENCODED_LEN);
+        assert!(s.len() <= MAX_STATE_BYTES);
+        assert_eq!(read(&k, &user, &s), Ok(h));
+        let empty = write(&k, &user, &History::default());
+        assert_eq!(read(&k, &user, &empty), Ok(History::default()));
+    }
+
+    #[test]
+    fn every_single_character_change_is_detected() {
+        let k = key();
+        let user = k.user_tag("auth0|alice");
+        for h in [full_history(), History::default()] {
+            let s = write(&k, &user, &h);
+            for (i, original) in s.char_indices() {
+                for replacement in ['A', 'B', '_', '-', '0', 'z', '=', '.', 'é'] {
+                    if replacement == original {
+                        continue;
+                    }
+                    let mut changed = String::with_capacity(s.len() + 1);
+                    changed.push_str(s.get(..i).unwrap());
+                    changed.push(replacement);
+                    changed.push_str(s.get(i + 1..).unwrap());
+                    assert!(
+                        matches!(read(&k, &user, &changed), Err(Status::Tampered(_))),
+                        "change at {i} to {replacement:?} went unnoticed"
+                    );
+                }
+            }
+            // Truncated or extended text is detected too.
+            assert!(read(&k, &user, s.get(..s.len() - 1).unwrap()).is_err());
+            assert!(read(&k, &user, &format!("{s}A")).is_err());
+        }
+    }
+
+    #[test]
+    fn another_user_another_key_and_garbage_are_tampered() {
+        let k = key();
+        let alice = k.user_tag("auth0|alice");
+        let s = write(&k, &alice, &full_history());
+        let mallory = k.user_tag("auth0|mallory");
+        assert_eq!(
+            read(&k, &mallory, &s),
+            Err(Status::Tampered("it belongs to another user"))
+        );
+        let other = StateKey::new(b"another key of sixteen bytes").unwrap();
+        assert!(matches!(
+            read(&other, &other.user_tag("auth0|alice"), &s),
+            Err(Status::Tampered(m)) if m.contains("signature")
+        ));
+        for junk in ["x", "AAAA", "not base64!", "eyJhbGciOiJub25lIn0"] {
+            assert!(
+                matches!(read(&k, &alice, junk), Err(Status::Tampered(_))),
+                "{junk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_state_from_a_newer_engine_is_unknown_not_tampered() {
+        let k = key();
+        let user = k.user_tag("u");
+        let mut raw = vec![VERSION_BYTE + 1];
+        raw.extend_from_slice(&user);
+        raw.extend_from_slice(b"future fields");
+        let tag = k.sign(&raw);
+        raw.extend_from_slice(&tag);
+        assert_eq!(read(&k, &user, &b64::encode(&raw)), Err(Status::Newer(2)));
+    }
+
+    #[test]
+    fn a_newer_state_is_unknown_and_handed_back_as_it_came() {
+        let k = key();
+        let user = k.user_tag("auth0|alice");
+        let mut raw = vec![VERSION_BYTE + 1];
+        raw.extend_from_slice(&user);
+        let tag = k.sign(&raw);
+        raw.extend_from_slice(&tag);
+        let newer = b64::encode(&raw);
+        let engine = crate::api::Engine::with_default_policy(crate::api::EngineOptions {
+            state_key: Some("0123456789abcdef-test-key".into()),
+        })
+        .unwrap();
+        let req: Request = crate::json::from_str(
+            &serde_json::json!({"user": {"id": "auth0|alice"}, "state": newer}).to_string(),
+        )
+        .unwrap();
+        for d in [
+            engine.decide_login(&req, Timestamp(1_795_428_000)),
+            engine
+                .assess_factor_change(
+                    &crate::json::from_str(
+                        &serde_json::json!({
+                            "user": {"id": "auth0|alice"}, "state": newer,
+                            "change": {"action": "recoveryChange"}
+                        })
+                        .to_string(),
+                    )
+                    .unwrap(),
+                    Timestamp(1_795_428_000),
+                )
+                .unwrap(),
+        ] {
+            assert!(d.reasons.iter().any(|r| r.code == ReasonCode::StateMissing));
+            assert_eq!(d.state.as_deref(), Some(newer.as_str()));
+        }
+    }
+
+    /// A version-1 state written by this engine (key `0123456789abcdef-test-key`, user
+    /// `auth0|alice`: two calm sign-ins from Oslo on one device, then a high-risk one a day
+    /// later): every later engine must still load it as it was written.
+    const GOLDEN_V1: &str = "AU_6zvSpl5INAAMAAgACAAIByKUYAgMBAQHImdhOTwAACEcCVwO8d0l6TjAByJ94Tk8AAAhHAlcDvHdJek4wAcilGE5PAAAIRwJXA7x3SXpOIndJek7P1ntfUS1OTwAACEdRLQBvHWYsTwHmj4Dd9RiE0fqEpq6eIWL-h2zQ6dtktybI";
+
+    #[test]
+    fn golden_version_1_state_still_loads() {
+        let k = key();
+        let h = read(&k, &k.user_tag("auth0|alice"), GOLDEN_V1).unwrap();
+        assert_eq!(h.logins, 3);
+        assert_eq!(h.country_logins, 2, "the risky sign-in taught nothing");
+        assert_eq!(h.device_logins, 2);
+        assert_eq!(h.signins.len(), 3);
+        assert_eq!(h.devices.len(), 1);
+        assert_eq!(h.networks.len(), 1);
+        assert_eq!(h.networks[0].country, Some(*b"NO"));
+        assert_eq!(h.networks[0].asn, Some(2119));
+        assert_eq!(h.last_risky.map(|(_, l)| l), Some(Level::High));
+        assert!(h.signins.iter().all(|s| s.cell.is_some()));
+        assert_eq!(
+            h.signins.iter().map(|s| s.accepted).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        assert_eq!(h.signins[2].risk, Level::High);
+        assert_eq!(h.last_risky, Some((h.signins[2].at, Level::High)));
+    }
+
+    #[test]
+    fn eviction_drops_the_least_recently_seen_first() {
+        let mut list = vec![(5, 'a'), (1, 'b'), (7, 'c'), (1, 'd')];
+        evict(&mut list, 2, |x| x.0);
+        assert_eq!(list, vec![(5, 'a'), (7, 'c')]);
+        evict(&mut list, 5, |x| x.0);
+        assert_eq!(list.len(), 2);
+    }
+
+    #[test]
+    fn minutes_are_never_zero() {
+        assert_eq!(minutes(Timestamp(0)), 1);
+        assert_eq!(minutes(Timestamp(-5_000)), 1);
+        assert_eq!(minutes(Timestamp(1_795_428_000)), 29_923_800);
+        assert_eq!(minutes(Timestamp(i64::MAX)), u32::MAX);
+    }
+}
+
