@@ -4,11 +4,11 @@
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, ReasonCode};
-use crate::json::{Encode, RawJson};
+use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
+use crate::json::{Encode, RawJson};
 use crate::request::{Change, ChangeAction, Phase};
-use crate::enums::{ActorKind, Level, UserKind};
 use sha2::{Digest, Sha256};
 
 const OCSF_VERSION: &str = "1.8.0";

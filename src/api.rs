@@ -3,11 +3,11 @@
 //! Nothing here panics or fails outside the tagged result.
 
 use crate::decision::{Decision, Entry};
-use crate::json::{decode_struct, from_str as decode};
-use crate::json::{to_json, Encode};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::json::error_json;
 use crate::json::Writer;
+use crate::json::{decode_struct, from_str as decode};
+use crate::json::{to_json, Encode};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
@@ -24,7 +24,6 @@ pub struct EngineOptions {
 decode_struct!(EngineOptions, strict {
     state_key: "stateKey" => default,
 });
-
 
 /// A compiled policy ready to decide: compile once, decide many times.
 #[derive(Debug, Clone)]
@@ -80,7 +79,8 @@ impl Engine {
                 let now = req.now.unwrap_or(now);
                 let keys = self.state_keys.as_ref();
                 let memory = state::load(keys, &self.policy, req);
-                let decision = crate::factor_change::assess(&self.policy, req, change, now, &memory);
+                let decision =
+                    crate::factor_change::assess(&self.policy, req, change, now, &memory);
                 Ok(state::attach(
                     keys,
                     &self.policy,

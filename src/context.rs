@@ -2,9 +2,9 @@
 //! reasons collected so far. Built once per call and read by every rule.
 
 use crate::decision::{Reason, ReasonCode};
+use crate::enums::UserKind;
 use crate::policy::CompiledPolicy;
 use crate::request::Request;
-use crate::enums::UserKind;
 use crate::state::Memory;
 use crate::time::Timestamp;
 

@@ -1,9 +1,9 @@
 //! The decision contract (SPEC §4): what the engine answers, always with its reasons.
 
+use crate::enums::Level;
+use crate::factors::FactorType;
 use crate::json::contract_enum;
 use crate::json::{encode_struct, RawJson};
-use crate::factors::FactorType;
-use crate::enums::Level;
 
 contract_enum! {
     /// Which entry point produced a decision.
@@ -15,7 +15,6 @@ contract_enum! {
         FactorChange = "factorChange",
     }
 }
-
 
 contract_enum! {
     /// The outcome, ordered from least to most severe so decisions can be compared.
@@ -33,7 +32,6 @@ contract_enum! {
         Deny = "deny",
     }
 }
-
 
 contract_enum! {
     /// Every reason code the engine can give (SPEC §4.3). Each rule that emits one is found by
@@ -138,7 +136,6 @@ contract_enum! {
         EngineFailure = "engineFailure",
     }
 }
-
 
 /// One reason: the explanation of a decision is the list of these.
 #[derive(Debug, Clone, PartialEq)]

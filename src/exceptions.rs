@@ -3,10 +3,10 @@
 
 use crate::context::{human_duration, Context};
 use crate::decision::{Entry, ReasonCode};
-use crate::json::contract_enum;
-use crate::json::encode_struct;
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
+use crate::json::contract_enum;
+use crate::json::encode_struct;
 use crate::policy::Exception;
 use crate::time::Timestamp;
 
@@ -99,7 +99,6 @@ contract_enum! {
         NoExpiry = "noExpiry",
     }
 }
-
 
 /// One exception in a review.
 #[derive(Debug, Clone)]

@@ -33,7 +33,6 @@ contract_enum! {
     }
 }
 
-
 /// What a factor type can prove, used to compute session AAL and to pick step-up factors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {

@@ -3,13 +3,13 @@
 //! deny factor changes. Open: allow and alert, for the kinds the policy names (break-glass).
 
 use crate::decision::{Decision, Entry, Outcome, Reason, ReasonCode, Requirement, Risk};
-use crate::json::{read_named, Res};
-use crate::json::{Encode, RawJson};
+use crate::enums::{Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Reader;
 use crate::json::Writer;
+use crate::json::{read_named, Res};
+use crate::json::{Encode, RawJson};
 use crate::policy::{CompiledPolicy, FailMode};
-use crate::enums::{Level, UserKind};
 use crate::time::Timestamp;
 
 /// The fail-mode decision for a request the engine could not decide. The request is read

@@ -56,8 +56,8 @@ pub use factors::{FactorType, Profile};
 pub use json::{BoundedString, BoundedVec, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
-    Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo,
-    HostRisk, Ip, Method, Phase, Pushes, Request, Requested, Session, User,
+    Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo, HostRisk,
+    Ip, Method, Phase, Pushes, Request, Requested, Session, User,
 };
 pub use time::Timestamp;
 
@@ -95,7 +95,10 @@ pub mod internals {
             ("ChangeAction", names::<crate::ChangeAction>()),
             ("Phase", names::<crate::Phase>()),
             ("Confidence", names::<crate::Confidence>()),
-            ("ExceptionStatus", names::<crate::exceptions::ReviewStatus>()),
+            (
+                "ExceptionStatus",
+                names::<crate::exceptions::ReviewStatus>(),
+            ),
             ("FailMode", names::<FailMode>()),
             ("NetworkKind", names::<NetworkKind>()),
             ("RestrictedUse", names::<RestrictedUse>()),

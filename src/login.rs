@@ -5,19 +5,24 @@ use crate::alerts;
 use crate::assurance;
 use crate::context::{human_duration, Context};
 use crate::decision::{Decision, Entry, Outcome, ReasonCode, Requirement};
+use crate::enums::{Level, Sensitivity, UserKind};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, RequirementRule};
 use crate::request::Request;
-use crate::enums::{Level, Sensitivity, UserKind};
-use crate::risk;
 use crate::requirement::{describe, pick, strictest, strongest_user_factors, user_factors};
+use crate::risk;
 use crate::signals;
 use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// Decides a login, with the user's verified history.
-pub(crate) fn decide(policy: &CompiledPolicy, req: &Request, now: Timestamp, memory: &Memory) -> Decision {
+pub(crate) fn decide(
+    policy: &CompiledPolicy,
+    req: &Request,
+    now: Timestamp,
+    memory: &Memory,
+) -> Decision {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::Login);

@@ -7,7 +7,9 @@
 use crate::enums::{ActorKind, Level, Sensitivity, UserKind};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
-use crate::json::{contract_enum, decode_struct, BoundedString, BoundedVec, Decode, Reader, Res, Text};
+use crate::json::{
+    contract_enum, decode_struct, BoundedString, BoundedVec, Decode, Reader, Res, Text,
+};
 use crate::limits::{MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT};
 use crate::time::Timestamp;
 use std::net::IpAddr;
@@ -40,8 +42,6 @@ decode_struct!(Request, lenient {
     change: "change" => default,
     state: "state" => default,
 });
-
-
 
 /// The account.
 #[derive(Debug, Clone)]
@@ -218,8 +218,6 @@ decode_struct!(Method, lenient {
     at: "at" => required,
 });
 
-
-
 /// The host's risk assessment.
 #[derive(Debug, Clone, Default)]
 pub struct HostRisk {
@@ -252,7 +250,6 @@ contract_enum! {
     }
 }
 
-
 /// Push prompts.
 #[derive(Debug, Clone, Default)]
 pub struct Pushes {
@@ -266,8 +263,6 @@ decode_struct!(Pushes, lenient {
     denied: "denied" => default,
     window_s: "windowS" => default,
 });
-
-
 
 /// The application.
 #[derive(Debug, Clone, Default)]
@@ -316,7 +311,6 @@ contract_enum! {
     }
 }
 
-
 impl ChangeAction {
     /// Does this change bind something new that could later authenticate?
     pub const fn binds(self) -> bool {
@@ -330,8 +324,6 @@ impl ChangeAction {
     }
 }
 
-
-
 contract_enum! {
     /// Inline gate or after-the-fact report.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -343,7 +335,6 @@ contract_enum! {
         After = "after",
     }
 }
-
 
 /// A factor named in a change.
 #[derive(Debug, Clone)]

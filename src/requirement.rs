@@ -33,7 +33,11 @@ pub(crate) fn strictest(a: &RequirementRule, b: &RequirementRule) -> Requirement
 
 /// The user's enrolled factor types that can meet `need`, strongest first, restricted ones
 /// (SMS, voice) only where the policy and the user's other factors allow.
-pub(crate) fn user_factors(ctx: &Context, need: &Requirement, granted: &Granted) -> Vec<FactorType> {
+pub(crate) fn user_factors(
+    ctx: &Context,
+    need: &Requirement,
+    granted: &Granted,
+) -> Vec<FactorType> {
     let p = &ctx.policy.policy;
     let mut factors = pick(
         ctx.req.user.factors.iter().map(|f| f.kind),
@@ -96,7 +100,12 @@ pub(crate) fn proves(factor: FactorType, max_age_s: u64) -> Requirement {
 
 fn assurance_class(f: FactorType) -> (u8, bool, bool, bool) {
     let p = f.profile();
-    (p.max_aal, p.phishing_resistant, p.hardware_bound, p.restricted)
+    (
+        p.max_aal,
+        p.phishing_resistant,
+        p.hardware_bound,
+        p.restricted,
+    )
 }
 
 /// Factor types from `candidates` that meet `need`, deduplicated, strongest first, with the
@@ -129,4 +138,3 @@ pub(crate) fn pick(
     out.sort_by_key(|f| std::cmp::Reverse(f.profile().rank));
     out
 }
-

@@ -2,8 +2,8 @@
 //! policy's thresholds. Additive on purpose: every point in the score is a line in the explanation.
 
 use crate::decision::{Reason, Risk};
-use crate::policy::Levels;
 use crate::enums::Level;
+use crate::policy::Levels;
 
 /// Scores a list of reasons.
 pub(crate) fn score(reasons: &[Reason], levels: &Levels) -> Risk {

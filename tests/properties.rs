@@ -61,7 +61,7 @@ fn engine() -> &'static Engine {
 }
 
 fn rfc3339(t: i64) -> String {
-    factorgate::time::Timestamp(t).to_rfc3339()
+    factorgate::Timestamp(t).to_rfc3339()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +361,7 @@ fn the_largest_request_gives_a_bounded_answer() {
     });
     let text = req.to_string();
     assert!(
-        text.len() <= factorgate::limits::MAX_REQUEST_BYTES,
+        text.len() <= factorgate::internals::MAX_REQUEST_BYTES,
         "{}",
         text.len()
     );
@@ -427,7 +427,8 @@ fn arb_signin() -> impl Strategy<Value = [u8; 19]> {
         arb_country(),
         any::<u32>(),
         prop::option::of(
-            (-900i16..=900).prop_flat_map(|lat| (Just(lat), 0..factorgate::travel::row_cells(lat))),
+            (-900i16..=900)
+                .prop_flat_map(|lat| (Just(lat), 0..factorgate::internals::row_cells(lat))),
         ),
         prop::option::of(any::<[u8; 4]>()),
         (0u8..4, 0u8..3, any::<bool>()),
@@ -450,8 +451,8 @@ fn arb_body() -> impl Strategy<Value = Body> {
     (
         any::<[u16; 4]>(),
         prop::option::of((1u32..=u32::MAX, 0u8..4)),
-        prop::collection::vec(arb_signin(), 0..=factorgate::state::MAX_SIGNINS),
-        prop::collection::vec(any::<[u8; 10]>(), 0..=factorgate::state::MAX_DEVICES),
+        prop::collection::vec(arb_signin(), 0..=factorgate::internals::MAX_SIGNINS),
+        prop::collection::vec(any::<[u8; 10]>(), 0..=factorgate::internals::MAX_DEVICES),
         prop::collection::vec(
             (arb_country(), any::<u32>(), any::<u16>()).prop_map(|(c, asn, day)| {
                 let mut n = [0u8; 8];
@@ -460,7 +461,7 @@ fn arb_body() -> impl Strategy<Value = Body> {
                 n[6..8].copy_from_slice(&day.to_be_bytes());
                 n
             }),
-            0..=factorgate::state::MAX_NETWORKS,
+            0..=factorgate::internals::MAX_NETWORKS,
         ),
     )
         .prop_map(|(counts, risky, signins, devices, networks)| Body {
@@ -521,9 +522,9 @@ proptest! {
         new[0..4].copy_from_slice(&minute.to_be_bytes());
         new[10..12].copy_from_slice(&i16::MIN.to_be_bytes());
         // The sign-in's own flags (risk, network, accepted) are the engine's to judge.
-        new[18] = out[16 + (signins.len().min(factorgate::state::MAX_SIGNINS - 1)) * 19 + 18];
+        new[18] = out[16 + (signins.len().min(factorgate::internals::MAX_SIGNINS - 1)) * 19 + 18];
         signins.push(new);
-        let keep = signins.len().saturating_sub(factorgate::state::MAX_SIGNINS);
+        let keep = signins.len().saturating_sub(factorgate::internals::MAX_SIGNINS);
         expected.signins = signins.split_off(keep);
         if let Some(flags) = expected.signins.last().map(|s| s[18]) {
             let risk = flags & 3;

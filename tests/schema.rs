@@ -14,12 +14,14 @@
     clippy::indexing_slicing
 )]
 
-use factorgate::decision::Entry;
-use factorgate::encode::{to_json, Encode};
-use factorgate::factors::FactorType;
-use factorgate::policy::{self, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse};
-use factorgate::request::{ActorKind, Level, Sensitivity, UserKind};
+use factorgate::internals::{
+    parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
+};
+use factorgate::internals::{to_json, Encode};
+use factorgate::Entry;
+use factorgate::FactorType;
 use factorgate::ReasonCode;
+use factorgate::{ActorKind, Level, Sensitivity, UserKind};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -329,7 +331,7 @@ impl Schema {
                     f, "date-time",
                     "#{ptr}: format {f} unknown to this evaluator"
                 );
-                if factorgate::time::Timestamp::parse(text).is_none() {
+                if factorgate::Timestamp::parse(text).is_none() {
                     fail(format!("{text:?} is not a date-time"));
                 }
             }
@@ -464,12 +466,12 @@ fn rust_errors(policy: &Value) -> Vec<(String, String)> {
 
 /// Does the policy decode (shape only, no semantic checks)?
 fn rust_decodes(policy: &Value) -> bool {
-    policy::parse(&policy.to_string()).is_ok()
+    parse_policy(&policy.to_string()).is_ok()
 }
 
 /// The policy as the engine reads it, with its defaults filled in, serialized back.
 fn rust_reads(policy: &Value) -> Value {
-    let p = policy::parse(&policy.to_string())
+    let p = parse_policy(&policy.to_string())
         .unwrap_or_else(|e| panic!("does not decode: {e:?}\n{policy}"));
     serde_json::from_str(&to_json(&p)).unwrap()
 }
@@ -1058,7 +1060,7 @@ fn schema_enum(schema: &Schema, def: &str) -> BTreeSet<String> {
 
 /// The schema enum `def` is exactly what the engine accepts for `T`: each value decodes and encodes
 /// back to itself, each variant encodes into the list, and no other candidate string decodes.
-fn assert_enum<T: Encode + factorgate::decode::Decode>(
+fn assert_enum<T: Encode + factorgate::internals::Decode>(
     schema: &Schema,
     def: &str,
     variants: &[T],
@@ -1071,7 +1073,7 @@ fn assert_enum<T: Encode + factorgate::decode::Decode>(
         "{def}: schema enum vs Rust variants"
     );
     for c in candidates {
-        let decoded = factorgate::decode::from_str::<T>(&json!(c).to_string());
+        let decoded = factorgate::internals::from_str::<T>(&json!(c).to_string());
         assert_eq!(
             decoded.is_ok(),
             listed.contains(c),

@@ -27,7 +27,7 @@ fn engine() -> Engine {
 }
 
 fn rfc3339(t: i64) -> String {
-    factorgate::time::Timestamp(t).to_rfc3339()
+    factorgate::Timestamp(t).to_rfc3339()
 }
 
 /// A calm employee login at `t` from `place` on `device`, with a fresh password + TOTP.
@@ -803,7 +803,7 @@ fn timing_with_a_full_state() {
     println!(
         "encoded state after 200 varied logins: {} characters (largest possible: {})",
         full.len(),
-        factorgate::state::MAX_ENCODED_LEN
+        factorgate::internals::MAX_ENCODED_LEN
     );
     let t = t + 3_600;
     let calm = login(t, OSLO, "laptop");

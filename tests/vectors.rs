@@ -82,7 +82,7 @@ fn now_ms(case: &Value) -> f64 {
 
 fn now_ms_of(now: Option<&Value>) -> f64 {
     now.and_then(Value::as_str)
-        .and_then(factorgate::time::Timestamp::parse)
+        .and_then(factorgate::Timestamp::parse)
         .map_or(1.8e12, |t| t.0 as f64 * 1000.0)
 }
 

@@ -79,4 +79,3 @@ impl<T: Encode, const N: usize> Encode for BoundedVec<T, N> {
         self.0.encode(w);
     }
 }
-

@@ -118,7 +118,7 @@ macro_rules! contract_enum {
         }
         impl $ty {
             /// The contract's name for this value.
-            pub(crate) const fn as_str(self) -> &'static str {
+            $vis const fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$variant => $name,)*
                 }
@@ -251,7 +251,11 @@ pub(crate) fn read_fields(
 
 /// Lays an object's members over `fields` by name (`names[i]` merges into `fields[i]`); unknown
 /// fields are errors.
-pub(crate) fn merge_fields(r: &mut Reader<'_>, names: &[&str], fields: &mut [&mut dyn Merge]) -> Res<()> {
+pub(crate) fn merge_fields(
+    r: &mut Reader<'_>,
+    names: &[&str],
+    fields: &mut [&mut dyn Merge],
+) -> Res<()> {
     each_field(r, names, true, |i, r| match fields.get_mut(i) {
         Some(field) => field.merge(r),
         None => Ok(()),
@@ -448,7 +452,11 @@ macro_rules! merge_by_replace {
 merge_by_replace!(String, bool, f64, u8, u32, u64, i32);
 
 /// Reads a string of at most `max` bytes; longer is `limitExceeded` at the string itself.
-pub(crate) fn bounded_text<'a>(r: &mut Reader<'a>, max: usize, expected: &str) -> Res<Cow<'a, str>> {
+pub(crate) fn bounded_text<'a>(
+    r: &mut Reader<'a>,
+    max: usize,
+    expected: &str,
+) -> Res<Cow<'a, str>> {
     let s = r.string(expected)?;
     if s.len() > max {
         return Err(r.error(
@@ -489,7 +497,7 @@ mod tests {
     }
     decode_struct!(Outer, strict { list: "list" => required, flag: "flag" => or(true) });
 
-    fn err(text: &str) -> (String, &'static str) {
+    fn err(text: &str) -> (String, ErrorCode) {
         let e = from_str::<Outer>(text).unwrap_err();
         (e.path, e.code)
     }

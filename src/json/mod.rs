@@ -37,13 +37,13 @@ pub(crate) mod writer;
 mod tests;
 
 pub use bounded::{BoundedString, BoundedVec, Text};
-pub use decode::{from_str, Decode};
 pub(crate) use decode::Named;
 pub(crate) use decode::{
     contract_enum, decode_by_merge, decode_struct, merge_struct, parsed_text, read_named,
 };
-pub use encode::{to_json, Encode, RawJson};
+pub use decode::{from_str, Decode};
 pub(crate) use encode::{encode_struct, error_json};
+pub use encode::{to_json, Encode, RawJson};
 pub use number::{format_number, parse_number};
 pub use reader::{Reader, Res};
 pub use writer::Writer;

@@ -183,4 +183,3 @@ pub(crate) fn hex_digit(n: u8) -> char {
             .unwrap_or(b'0'),
     )
 }
-

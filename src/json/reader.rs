@@ -12,7 +12,6 @@ use crate::error::{escape_pointer, ErrorCode, ErrorItem};
 pub(crate) use crate::limits::MAX_DEPTH;
 use std::borrow::Cow;
 
-
 /// One step of the path to the value being read.
 #[derive(Debug, Clone)]
 enum Step<'a> {

@@ -1,6 +1,8 @@
 //! Tests of the reader, the writer and the number conversions.
 
 use super::*;
+use crate::error::ErrorCode;
+use crate::limits::MAX_DEPTH;
 
 fn skip_all(text: &str) -> Res<()> {
     let mut r = Reader::new(text);
@@ -54,7 +56,10 @@ fn skipping_deep_nesting_is_a_loop() {
     let deep = "[".repeat(100_000) + &"]".repeat(100_000);
     assert_eq!(skip_all(&deep), Ok(()));
     let unbalanced = "[".repeat(100_000) + &"]".repeat(99_999);
-    assert_eq!(skip_all(&unbalanced).unwrap_err().code, ErrorCode::InvalidJson);
+    assert_eq!(
+        skip_all(&unbalanced).unwrap_err().code,
+        ErrorCode::InvalidJson
+    );
 }
 
 #[test]

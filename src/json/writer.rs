@@ -2,7 +2,6 @@
 
 use super::number::{format_number, hex_digit};
 
-
 /// Writes compact JSON text. Commas are placed by the writer: after `{`, `[` or a key the next
 /// member is the first, anything else is preceded by a comma.
 #[derive(Debug, Default)]
@@ -160,4 +159,3 @@ impl Writer {
         self.out.push_str("null");
     }
 }
-

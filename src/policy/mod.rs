@@ -10,9 +10,9 @@ pub use validate::parse;
 pub(crate) use validate::validate;
 
 use crate::decision::ReasonCode;
-use crate::json::{decode_by_merge, decode_struct, merge_struct, contract_enum};
-use crate::factors::FactorType;
 use crate::enums::{ActorKind, Level, Sensitivity, UserKind};
+use crate::factors::FactorType;
+use crate::json::{contract_enum, decode_by_merge, decode_struct, merge_struct};
 use std::collections::BTreeMap;
 
 /// Version of the policy schema this engine reads.
@@ -694,7 +694,6 @@ contract_enum! {
     }
 }
 
-
 /// Enrollment and binding rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enrollment {
@@ -738,7 +737,6 @@ contract_enum! {
         Deny = "deny",
     }
 }
-
 
 /// Rules for one delegated actor kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -837,7 +835,6 @@ contract_enum! {
         Cloud = "cloud",
     }
 }
-
 
 /// A named network.
 #[derive(Debug, Clone, PartialEq)]
@@ -987,7 +984,6 @@ contract_enum! {
         Open = "open",
     }
 }
-
 
 /// Fail mode per kind of account.
 #[derive(Debug, Clone, PartialEq)]

@@ -203,4 +203,3 @@ pub(crate) fn persistence(ctx: &mut Context) -> bool {
     }
     true
 }
-

@@ -7,8 +7,8 @@ pub(crate) mod travel;
 
 use crate::context::{human_duration, short_list, Context};
 use crate::decision::ReasonCode;
-use crate::request::Confidence;
 use crate::enums::{Level, UserKind};
+use crate::request::Confidence;
 
 /// Adds every signal the request and the user's history carry (shared by login and factor
 /// change). History comes before the host's detections so that, for a code both give, the

@@ -22,14 +22,14 @@
 use super::base64 as b64;
 use super::key::{StateKey, MAC_LEN};
 use super::{
-    MAX_RAW_LEN, History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, MAX_DEVICES, MAX_NETWORKS,
-    MAX_SIGNINS,
+    History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, MAX_DEVICES, MAX_NETWORKS,
+    MAX_RAW_LEN, MAX_SIGNINS,
 };
 use crate::enums::Level;
 use crate::geo::Cell;
 
 /// The format version this engine writes (the first byte of every state).
-const VERSION_BYTE: u8 = 1;
+pub(super) const VERSION_BYTE: u8 = 1;
 /// Version, user binding, counters, last risky sign-in, list counts.
 pub(super) const HEADER_LEN: usize = 1 + 8 + 16;
 /// One sign-in record.
@@ -249,4 +249,3 @@ pub(super) fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
     out.extend_from_slice(&tag);
     b64::encode(&out)
 }
-

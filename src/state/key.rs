@@ -78,4 +78,3 @@ pub(super) fn prefix<const N: usize>(bytes: &[u8]) -> [u8; N] {
     }
     out
 }
-

@@ -427,6 +427,8 @@ fn evict<T>(list: &mut Vec<T>, cap: usize, seen: impl Fn(&T) -> u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::base64 as b64;
+    use crate::state::codec::VERSION_BYTE;
 
     fn key() -> StateKey {
         StateKey::new(b"0123456789abcdef-test-key").unwrap()
@@ -626,4 +628,3 @@ mod tests {
         assert_eq!(minutes(Timestamp(i64::MAX)), u32::MAX);
     }
 }
-

@@ -141,7 +141,7 @@ fn check_decision(entry: Entry, v: &Value) {
     let mut codes: Vec<factorgate::ReasonCode> = reasons
         .iter()
         .map(|r| {
-            factorgate::decode::from_str(&r["code"].to_string())
+            factorgate::internals::from_str(&r["code"].to_string())
                 .unwrap_or_else(|_| panic!("unknown reason code: {r}"))
         })
         .collect();
@@ -155,17 +155,17 @@ fn check_decision(entry: Entry, v: &Value) {
     if let Some(state) = v.get("state") {
         let s = state.as_str().unwrap_or_else(|| panic!("state: {v}"));
         assert!(
-            s.len() <= factorgate::state::MAX_ENCODED_LEN,
+            s.len() <= factorgate::internals::MAX_ENCODED_LEN,
             "state of {} characters",
             s.len()
         );
     }
     if let Some(factors) = v.get("requirement").map(|r| array(r, "factors")) {
         // Known factor types, each once: at most one per type.
-        let mut types: Vec<factorgate::factors::FactorType> = factors
+        let mut types: Vec<factorgate::FactorType> = factors
             .iter()
             .map(|f| {
-                factorgate::decode::from_str(&f.to_string())
+                factorgate::internals::from_str(&f.to_string())
                     .unwrap_or_else(|_| panic!("unknown factor type: {f}"))
             })
             .collect();
@@ -306,7 +306,7 @@ fn signer() -> &'static Signer {
 }
 
 fn state_login(t_ms: f64, state: Option<&str>) -> Value {
-    let at = factorgate::time::Timestamp((t_ms / 1000.0) as i64 - 60).to_rfc3339();
+    let at = factorgate::Timestamp((t_ms / 1000.0) as i64 - 60).to_rfc3339();
     let mut req = json!({
         "user": {"id": USER, "factors": [{"type": "totp"}, {"type": "webauthnRoaming"}]},
         "session": {"ip": "198.51.100.7",
@@ -349,9 +349,9 @@ const PLACES: [(f64, f64, &str, u32); 8] = [
 pub fn check_caps(body: &[u8]) {
     let count = |i: usize| usize::from(body.get(i).copied().unwrap_or(u8::MAX));
     let (ns, nd, nn) = (count(13), count(14), count(15));
-    assert!(ns <= factorgate::state::MAX_SIGNINS, "{ns} sign-ins");
-    assert!(nd <= factorgate::state::MAX_DEVICES, "{nd} devices");
-    assert!(nn <= factorgate::state::MAX_NETWORKS, "{nn} networks");
+    assert!(ns <= factorgate::internals::MAX_SIGNINS, "{ns} sign-ins");
+    assert!(nd <= factorgate::internals::MAX_DEVICES, "{nd} devices");
+    assert!(nn <= factorgate::internals::MAX_NETWORKS, "{nn} networks");
     assert_eq!(body.len(), 16 + ns * 19 + nd * 10 + nn * 8, "body length");
 }
 
