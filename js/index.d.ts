@@ -11,6 +11,27 @@ export type FactorType =
   | 'sms' | 'voice' | 'email' | 'recoveryCode' | 'password';
 export type Outcome = 'allow' | 'stepUp' | 'enroll' | 'approval' | 'deny';
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+export type Sensitivity = 'low' | 'medium' | 'high' | 'critical';
+/** Auth0 Adaptive MFA confidence that the login matches the user's history (`low`: it does not). */
+export type Confidence = 'low' | 'medium' | 'high' | 'neutral';
+export type Phase = 'before' | 'after';
+export type Entry = 'login' | 'factorChange';
+/** Every reason code a decision can carry (docs/contract.md#reason-codes). */
+export type ReasonCode =
+  'impossibleTravel' | 'newCountry' | 'newAsn' | 'untrustedIp' | 'trustedNetwork' | 'newDevice'
+  | 'unmanagedDevice' | 'sharedDevice' | 'hostRiskHigh' | 'hostRiskMedium' | 'recentRiskySignin'
+  | 'recentPasswordReset' | 'recentRecovery' | 'dormantAccount' | 'newAccount' | 'firstFactor'
+  | 'simSwap' | 'pushFatigue' | 'userReportedSuspicious' | 'factorDowngrade'
+  | 'removesPhishingResistant' | 'lastFactorRemoved' | 'phoneChange' | 'resetAll' | 'recoveryChange'
+  | 'delegatedChange' | 'missingTicket' | 'bindingAuthenticated' | 'bindingUnverified'
+  | 'privilegedUser' | 'sensitiveCapabilities' | 'contractor' | 'breakGlass' | 'serviceAccount'
+  | 'appSensitivity' | 'insufficientAal' | 'staleAuthentication' | 'requestedAcr' | 'noFactors'
+  | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure';
+/** Every error code (docs/contract.md#entry-points). */
+export type ErrorCode =
+  'invalidJson' | 'invalidShape' | 'unknownField' | 'duplicateKey' | 'invalidValue'
+  | 'invalidTimestamp' | 'tooLarge' | 'limitExceeded' | 'exceptionExpiry' | 'invalidOption'
+  | 'engineFailure' | 'engineFreed';
 
 export interface Factor { id?: string; type: FactorType | string; enrolledAt?: Timestamp; lastUsedAt?: Timestamp; [extra: string]: unknown }
 
@@ -34,7 +55,7 @@ export interface Session {
   device?: { id?: string; managed?: boolean; compliant?: boolean; shared?: boolean; [extra: string]: unknown };
   userAgent?: string;
   methods?: Array<{ type: FactorType | string; at?: Timestamp; [extra: string]: unknown }>;
-  hostRisk?: { level?: string; confidence?: string; signals?: string[]; [extra: string]: unknown };
+  hostRisk?: { level?: RiskLevel; confidence?: Confidence; signals?: string[]; [extra: string]: unknown };
   pushes?: { denied?: number; windowS?: number; [extra: string]: unknown };
   [extra: string]: unknown;
 }
@@ -51,7 +72,7 @@ interface RequestBase {
 
 /** SPEC §3, login (step-up) request. */
 export interface LoginRequest extends RequestBase {
-  app?: { id?: string; sensitivity?: string; [extra: string]: unknown };
+  app?: { id?: string; sensitivity?: Sensitivity; [extra: string]: unknown };
   requested?: { acr?: string[]; maxAgeS?: number; [extra: string]: unknown };
 }
 
@@ -65,22 +86,23 @@ export interface FactorChangeRequest extends RequestBase {
     factor?: Partial<Factor>;
     replaces?: Partial<Factor>;
     actor?: { kind?: ActorKind; id?: string; ticket?: string; [extra: string]: unknown };
-    phase?: 'before' | 'after';
+    phase?: Phase;
     [extra: string]: unknown;
   };
 }
 
 /** One problem: a stable camelCase code, a sentence, and a JSON pointer ("" = the whole input). */
-export interface ErrorItem { code: string; message: string; path: string }
+export interface ErrorItem { code: ErrorCode; message: string; path: string }
 
 /** Every failure of every call: bad input, invalid policy, freed engine, engine trap. */
 export interface ErrorResult { type: 'error'; errors: ErrorItem[] }
 
-export interface Reason { code: string; points?: number; detail?: string; [extra: string]: unknown }
+export interface Reason { code: ReasonCode; points?: number; detail?: string; [extra: string]: unknown }
 
 /** SPEC §4. */
 export interface Decision {
   type: 'decision';
+  entry?: Entry;
   outcome: Outcome;
   risk: { score: number; level: RiskLevel };
   reasons: Reason[];
@@ -152,7 +174,7 @@ export interface Engine {
    * a decision (e.g. the call returned an error). Closed: step up with the user's strongest factors
    * (deny without any) and deny factor changes; open: allow and alert. Reason `engineFailure`.
    */
-  failMode(entry: 'login' | 'factorChange', request: LoginRequest | FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  failMode(entry: Entry, request: LoginRequest | FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
   free(): void;
   [Symbol.dispose](): void;
 }

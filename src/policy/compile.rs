@@ -1,6 +1,7 @@
 //! A policy compiled once into the form decisions read: parsed networks and exceptions, its digest.
 
-use super::{validate, Exception, NetworkKind, Policy};
+use super::document::{Exception, Network, NetworkKind, Policy};
+use super::validate;
 use crate::decision::{PolicyRef, ReasonCode};
 use crate::error::ErrorItem;
 use crate::networks::Cidr;
@@ -66,7 +67,7 @@ impl CompiledPolicy {
             version: policy.version,
             digest: digest(&policy),
         };
-        let compile_nets = |nets: &[super::Network]| -> Vec<CompiledNetwork> {
+        let compile_nets = |nets: &[Network]| -> Vec<CompiledNetwork> {
             nets.iter()
                 .map(|n| CompiledNetwork {
                     name: n.name.clone(),

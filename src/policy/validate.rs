@@ -1,6 +1,6 @@
 //! Policy validation: every problem, each with a JSON pointer and a sentence.
 
-use super::{Exception, Policy, RequirementRule};
+use super::document::{Exception, Policy, RequirementRule};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
 use crate::limits::{MAX_POLICY_BYTES, MAX_POLICY_LIST};

@@ -20,11 +20,11 @@
 //! (bit 4) and whether the device prefix is present (bit 5).
 
 use super::base64 as b64;
-use super::key::{StateKey, MAC_LEN};
-use super::{
+use super::history::{
     History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, MAX_DEVICES, MAX_NETWORKS,
-    MAX_RAW_LEN, MAX_SIGNINS,
+    MAX_SIGNINS, MAX_STATE_BYTES,
 };
+use super::key::{StateKey, MAC_LEN};
 use crate::enums::Level;
 use crate::geo::Cell;
 
@@ -38,6 +38,17 @@ pub(super) const SIGNIN_LEN: usize = 19;
 pub(super) const DEVICE_LEN: usize = 10;
 /// One network record.
 pub(super) const NETWORK_LEN: usize = 8;
+
+/// Longest state this engine can write, in bytes before base64.
+const MAX_RAW_LEN: usize = HEADER_LEN
+    + MAX_SIGNINS * SIGNIN_LEN
+    + MAX_DEVICES * DEVICE_LEN
+    + MAX_NETWORKS * NETWORK_LEN
+    + MAC_LEN;
+/// Longest encoded state this engine can write, in characters.
+pub const MAX_ENCODED_LEN: usize = (MAX_RAW_LEN * 4).div_ceil(3);
+const _: () = assert!(MAX_ENCODED_LEN <= MAX_STATE_BYTES);
+const _: () = assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256);
 
 /// Decodes and verifies a state string for the user whose tag is `user`.
 pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, Status> {

@@ -31,8 +31,12 @@
 
 mod base64;
 mod codec;
+mod history;
 mod key;
 
+pub use codec::MAX_ENCODED_LEN;
+pub(crate) use history::{History, KnownDevice, KnownNetwork, NetClass, SignIn, Status};
+pub use history::{MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS};
 pub(crate) use key::{StateKey, MIN_STATE_KEY};
 
 use crate::decision::{Decision, Entry, Outcome, ReasonCode};
@@ -46,134 +50,6 @@ use key::prefix;
 
 /// Version of the state format this engine writes.
 pub(crate) const STATE_VERSION: u32 = 1;
-/// Sign-ins remembered (oldest dropped first).
-pub const MAX_SIGNINS: usize = 8;
-/// Devices remembered (least recently seen dropped first).
-pub const MAX_DEVICES: usize = 16;
-/// Country and ASN pairs remembered (least recently seen dropped first).
-pub const MAX_NETWORKS: usize = 16;
-/// Budget for an encoded state (SPEC §11).
-pub(crate) const MAX_STATE_BYTES: usize = 2048;
-
-use codec::{DEVICE_LEN, HEADER_LEN, NETWORK_LEN, SIGNIN_LEN};
-use key::MAC_LEN;
-
-pub(crate) const MAX_RAW_LEN: usize = HEADER_LEN
-    + MAX_SIGNINS * SIGNIN_LEN
-    + MAX_DEVICES * DEVICE_LEN
-    + MAX_NETWORKS * NETWORK_LEN
-    + MAC_LEN;
-/// Longest encoded state this engine can write, in characters.
-pub const MAX_ENCODED_LEN: usize = (MAX_RAW_LEN * 4).div_ceil(3);
-const _: () = assert!(MAX_ENCODED_LEN <= MAX_STATE_BYTES);
-const _: () = assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256);
-/// How the current sign-in's network relates to the policy's trusted networks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum NetClass {
-    /// Not a trusted network.
-    #[default]
-    Public,
-    /// A trusted network with a place (corporate egress, or no kind given).
-    Trusted,
-    /// A trusted VPN or cloud network: no physical location, so no place is remembered.
-    NoPlace,
-}
-
-impl NetClass {
-    fn bits(self) -> u8 {
-        match self {
-            NetClass::Public => 0,
-            NetClass::Trusted => 1,
-            NetClass::NoPlace => 2,
-        }
-    }
-
-    fn from_bits(b: u8) -> Option<NetClass> {
-        Some(match b {
-            0 => NetClass::Public,
-            1 => NetClass::Trusted,
-            2 => NetClass::NoPlace,
-            _ => return None,
-        })
-    }
-}
-
-/// One remembered sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SignIn {
-    /// Minutes since the epoch.
-    pub at: u32,
-    /// Country, when known.
-    pub country: Option<[u8; 2]>,
-    /// ASN, when known.
-    pub asn: Option<u32>,
-    /// Place, when known and physical (not through a VPN or cloud network).
-    pub cell: Option<Cell>,
-    /// First bytes of the device's keyed hash, when the host sent a device id.
-    pub device: Option<[u8; 4]>,
-    /// The sign-in's own risk (without `recentRiskySignin`, so risk does not feed on itself).
-    pub risk: Level,
-    /// Its network.
-    pub network: NetClass,
-    /// Allowed, or calm and not denied: its place and device became known.
-    pub accepted: bool,
-}
-
-/// A device the user signed in from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct KnownDevice {
-    /// Keyed hash of the device id.
-    pub tag: [u8; 8],
-    /// Day it was last seen (days since the epoch).
-    pub last_seen: u16,
-}
-
-/// A country and network provider the user signed in from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct KnownNetwork {
-    /// Country, when known.
-    pub country: Option<[u8; 2]>,
-    /// ASN, when known.
-    pub asn: Option<u32>,
-    /// Day it was last seen (days since the epoch).
-    pub last_seen: u16,
-}
-
-/// What the state remembers about one user.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct History {
-    /// Sign-ins recorded since the state began (saturating).
-    pub logins: u16,
-    /// Accepted sign-ins that carried a country: the learning period for `newCountry`.
-    pub country_logins: u16,
-    /// Accepted sign-ins that carried an ASN: the learning period for `newAsn`.
-    pub asn_logins: u16,
-    /// Accepted sign-ins that carried a device id: the learning period for `newDevice`.
-    pub device_logins: u16,
-    /// The last sign-in whose own risk reached `risk.riskyAt`: minute and level.
-    pub last_risky: Option<(u32, Level)>,
-    /// Recent sign-ins, oldest first.
-    pub signins: Vec<SignIn>,
-    /// Known devices.
-    pub devices: Vec<KnownDevice>,
-    /// Known countries and ASNs.
-    pub networks: Vec<KnownNetwork>,
-}
-
-/// What became of the incoming state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Status {
-    /// The engine has no state key: no memory at all.
-    Off,
-    /// No state came with the request.
-    Missing,
-    /// A well-signed state from a newer engine version, which this one cannot read.
-    Newer(u8),
-    /// Ignored: why.
-    Tampered(&'static str),
-    /// Verified and read.
-    Loaded,
-}
 
 /// The current request as the state sees it: hashed and rounded, never raw.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -429,6 +305,7 @@ mod tests {
     use super::*;
     use crate::state::base64 as b64;
     use crate::state::codec::VERSION_BYTE;
+    use crate::state::history::MAX_STATE_BYTES;
 
     fn key() -> StateKey {
         StateKey::new(b"0123456789abcdef-test-key").unwrap()
