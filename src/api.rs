@@ -230,6 +230,15 @@ pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
     }
 }
 
+/// The tagged error for a request whose bytes are not UTF-8 (the wasm boundary reads bytes).
+pub fn not_utf8_json() -> String {
+    error_json(&[ErrorItem::new(
+        ErrorCode::InvalidJson,
+        "",
+        "the request is not UTF-8",
+    )])
+}
+
 /// `version` on JSON.
 pub fn version_json() -> String {
     tagged("version", |w| {

@@ -43,11 +43,7 @@ fn with_request(len: usize, decide: impl FnOnce(&str) -> String) -> String {
         let buffer = buffer.borrow();
         match std::str::from_utf8(buffer.get(..len).unwrap_or_default()) {
             Ok(request_json) => decide(request_json),
-            Err(_) => crate::error::error_json(&[crate::error::ErrorItem::new(
-                ErrorCode::InvalidJson,
-                "",
-                "the request is not UTF-8",
-            )]),
+            Err(_) => crate::not_utf8_json(),
         }
     })
 }
