@@ -9,7 +9,7 @@ export const CHROMIUM = process.env.FG_CHROMIUM || '/usr/bin/chromium';
 
 export async function launchChromium() {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium) or set FG_CHROMIUM`);
+    throw new Error(`no Chromium at ${CHROMIUM}: run scripts/setup.sh --for test (apt-get install chromium) or set FG_CHROMIUM`);
   }
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -129,7 +129,7 @@ test('closed: the strongest factors the user has, all of that strength; without 
     [['sms', 'totp', 'push'], ['push', 'totp']],
     [['sms', 'recoveryCode'], ['recoveryCode']],
     [['voice'], ['voice']],
-    [['totp', 'piv', 'webauthnRoaming', 'webauthnPlatform'], ['webauthnRoaming', 'piv']],
+    [['totp', 'piv', 'webauthnRoaming', 'webauthnPlatform'], ['webauthnRoaming', 'piv', 'webauthnPlatform']],
     [['email'], null],
     [[], null],
   ];
