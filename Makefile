@@ -37,7 +37,7 @@ lint:
 demo: pkg
 	@node examples/demo.mjs
 
-# SPEC §11 through the built package: warm decisions vs Cedar wasm, a JSON round trip and a JS
+# docs/contract.md#budgets through the built package: warm decisions vs Cedar wasm, a JSON round trip and a JS
 # rule (tinybench, p50/p99), cold start, wasm memory over 1 M decisions, size. BENCH_ARGS=--readme
 # rewrites the README's table; BENCH_ARGS="--time 1000 --decisions 100000" for a quicker run.
 bench: pkg

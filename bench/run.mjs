@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `make bench`: SPEC §11 budgets measured through the built package (pkg/), in Node.
+// `make bench`: docs/contract.md#budgets budgets measured through the built package (pkg/), in Node.
 //
 //   warm decisions   tinybench, one sample per call: decideLogin and assessFactorChange on a
 //                    realistic request with a full state (bench/requests.mjs), JSON in and out;
@@ -203,7 +203,7 @@ for (const r of rows) {
   lines.push(`| ${r.name} | ${f2(r.p50)} | ${f2(r.p99)} | ${ratio} |`);
 }
 lines.push('');
-lines.push('| SPEC §11 budget | measured | budget | |');
+lines.push('| budget (docs/contract.md#budgets) | measured | budget | |');
 lines.push('|---|---:|---:|---|');
 lines.push(`| warm login decision p50 / p99 | ${f2(fgLogin.p50)} / ${f2(fgLogin.p99)} µs | 10 / 40 µs | ${mark(fgLogin.p50 <= 10 && fgLogin.p99 <= 40)} |`);
 lines.push(`| vs Cedar preparsed, same run (p50) | ${f1(cedarRow.p50 / fgLogin.p50)}× faster | ≥ 3× | ${mark(cedarRow.p50 / fgLogin.p50 >= 3)} |`);

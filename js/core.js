@@ -5,7 +5,7 @@
 // touches the file system, fetch or globals, so every platform entry (node.cjs today; browser,
 // workerd and manual-init entries later) is a few lines that obtain the Module and call it.
 //
-// Contract (SPEC §2, §8):
+// Contract (docs/contract.md#entry-points, #failure):
 // - Policies, options and requests are accepted as plain values or as JSON text; results are plain
 //   objects. No call throws: bad input, a value JSON cannot represent (BigInt, cycles, functions),
 //   a freed engine, even a bug in this file, all come back as {type:"error", errors:[...]}.
@@ -233,7 +233,7 @@ export function createFactorgate(source) {
     }
 
     /**
-     * The policy's fail-mode decision for a request (SPEC §8), for a host that could not use a
+     * The policy's fail-mode decision for a request (docs/contract.md#failure), for a host that could not use a
      * decision, e.g. when a call returned a tagged error. `entry` is 'login' or 'factorChange'.
      */
     failMode(entry, request, options) {
@@ -276,7 +276,7 @@ export function createFactorgate(source) {
         const out = guarded((glue, memory) => invoke(handle, requestJson, nowMs, glue, memory));
         if (out !== TRAPPED) return parseResult(out);
       }
-      // SPEC §8: the instance trapped; answer this call with the policy's fail mode, computed on
+      // docs/contract.md#failure: the instance trapped; answer this call with the policy's fail mode, computed on
       // the fresh instance.
       handle = this.#current();
       if (handle === TRAPPED) return trappedTwice(`${entry} (re-compiling the policy)`);

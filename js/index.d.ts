@@ -1,4 +1,4 @@
-// Types of the factorgate npm package (SPEC §2–§4). Copied to pkg/ as index.d.ts (require) and
+// Types of the factorgate npm package (docs/contract.md). Copied to pkg/ as index.d.ts (require) and
 // index.d.mts (import). Shapes mirror the Rust contract; fields the engine may add later are
 // allowed by the index signatures on results, and hosts may send extra request fields (ignored).
 
@@ -65,12 +65,12 @@ interface RequestBase {
   now?: Timestamp;
   user: User;
   session?: Session;
-  /** Opaque memory returned as `state` by the previous decision for this user (SPEC §5). */
+  /** Opaque memory returned as `state` by the previous decision for this user (docs/contract.md#memory). */
   state?: string;
   [extra: string]: unknown;
 }
 
-/** SPEC §3, login (step-up) request. */
+/** docs/contract.md#request, login (step-up) request. */
 export interface LoginRequest extends RequestBase {
   app?: { id?: string; sensitivity?: Sensitivity; [extra: string]: unknown };
   requested?: { acr?: string[]; maxAgeS?: number; [extra: string]: unknown };
@@ -79,7 +79,7 @@ export interface LoginRequest extends RequestBase {
 export type ChangeAction = 'enroll' | 'replace' | 'remove' | 'resetAll' | 'recoveryChange' | 'phoneChange';
 export type ActorKind = 'self' | 'admin' | 'helpdesk' | 'msp' | 'automation';
 
-/** SPEC §3, factor change (enrollment risk) request. */
+/** docs/contract.md#request, factor change (enrollment risk) request. */
 export interface FactorChangeRequest extends RequestBase {
   change: {
     action: ChangeAction;
@@ -99,7 +99,7 @@ export interface ErrorResult { type: 'error'; errors: ErrorItem[] }
 
 export interface Reason { code: ReasonCode; points?: number; detail?: string; [extra: string]: unknown }
 
-/** SPEC §4. */
+/** docs/contract.md#decision. */
 export interface Decision {
   type: 'decision';
   entry?: Entry;
@@ -119,7 +119,7 @@ export interface Decision {
   /** Login: what the session proved, for the host's `acr`/`amr` claims (`acr`: the requested value it satisfies). */
   assurance?: { aal: number; phishingResistant: boolean; hardwareBound: boolean; amr: string[]; acr?: string; [extra: string]: unknown };
   notify?: Array<{ channel: string; template: string; [extra: string]: unknown }>;
-  /** OCSF 1.8 events (SPEC §7). */
+  /** OCSF 1.8 events (docs/contract.md#alerts). */
   alerts?: Array<{ class_uid: number; [extra: string]: unknown }>;
   /** New memory for the host to store and pass back as `request.state`. */
   state?: string;
@@ -147,14 +147,14 @@ export interface ExceptionReview {
 
 export interface Version { type: 'version'; crate: string; policySchema: number; [extra: string]: unknown }
 
-/** A policy document (SPEC §6). Its full schema is the policy JSON Schema; unknown fields are errors. */
+/** A policy document (docs/contract.md#policy). Its full schema is the policy JSON Schema; unknown fields are errors. */
 export interface PolicyDocument { id?: string; version?: number; [section: string]: unknown }
 
 /** A policy as an object or as JSON text. */
 export type PolicyInput = PolicyDocument | string;
 
 export interface CompileOptions {
-  /** Key for signing the `state` memory (HMAC-SHA256, SPEC §5). */
+  /** Key for signing the `state` memory (HMAC-SHA256, docs/contract.md#memory). */
   stateKey?: string;
   [extra: string]: unknown;
 }
@@ -170,7 +170,7 @@ export interface Engine {
   decideLogin(request: LoginRequest | string, options?: CallOptions): Decision | ErrorResult;
   assessFactorChange(request: FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
   /**
-   * The policy's fail-mode decision for a request (SPEC §8): what a host applies when it cannot use
+   * The policy's fail-mode decision for a request (docs/contract.md#failure): what a host applies when it cannot use
    * a decision (e.g. the call returned an error). Closed: step up with the user's strongest factors
    * (deny without any) and deny factor changes; open: allow and alert. Reason `engineFailure`.
    */

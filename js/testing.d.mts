@@ -1,5 +1,5 @@
 // `factorgate/testing` for import (testing.d.ts: for require): the internal testing handle of
-// the Node runtime. Not part of the public API and not covered by semver; pkg-tests use it to prove trap recovery (SPEC §8).
+// the Node runtime. Not part of the public API and not covered by semver; pkg-tests use it to prove trap recovery (docs/contract.md#failure).
 import type { Engine, Decision, ErrorResult, CallOptions } from './index.mjs';
 
 export interface Testing {

@@ -1,5 +1,5 @@
 // `factorgate/testing` for require (testing.d.mts: for import): the internal testing handle of
-// the Node runtime. Not part of the public API and not covered by semver; pkg-tests use it to prove trap recovery (SPEC §8).
+// the Node runtime. Not part of the public API and not covered by semver; pkg-tests use it to prove trap recovery (docs/contract.md#failure).
 import type { Engine, Decision, ErrorResult, CallOptions } from './index.js';
 
 interface Testing {

@@ -1,5 +1,5 @@
 'use strict';
-// The JS contract of the built package (SPEC §2, §8), loaded with require() as a CommonJS user
+// The JS contract of the built package (docs/contract.md#entry-points, #failure), loaded with require() as a CommonJS user
 // would: tagged results, no throws on any input, objects and JSON text both accepted, free(), and
 // recovery from a real WebAssembly trap.
 const assert = require('node:assert/strict');

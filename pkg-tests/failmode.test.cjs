@@ -1,5 +1,5 @@
 'use strict';
-// Trap recovery and fail modes through the built package (issue 6, SPEC §8).
+// Trap recovery and fail modes through the built package (docs/contract.md#failure).
 //
 // - A real out-of-memory: the live instance's memory grown to its maximum (testing.exhaustMemory),
 //   then a decision that needs more traps inside Rust's allocator. The shim answers that call

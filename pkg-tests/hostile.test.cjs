@@ -1,5 +1,5 @@
 'use strict';
-// Hostile input through the built package (issue 6, SPEC §8): truncated JSON, wrong types, deep
+// Hostile input through the built package (docs/contract.md#failure): truncated JSON, wrong types, deep
 // nesting, lists and strings at and over every documented cap, invalid timestamps and
 // coordinates, lone surrogates, duplicate keys. Every answer is a tagged result (an error names
 // the field with a JSON pointer), no call throws, no call is slow, and nothing traps.

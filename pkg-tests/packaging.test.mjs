@@ -1,6 +1,6 @@
 // The package as a user installs it: `npm pack` of pkg/, unpacked into a scratch project's
 // node_modules, then loaded by name from fresh Node processes (require and import, without
-// globalThis.crypto as on Node 18), type-checked with tsc, and measured against SPEC §11.
+// globalThis.crypto as on Node 18), type-checked with tsc, and measured against docs/contract.md#budgets.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -242,12 +242,12 @@ test('the types check under TypeScript with bundler resolution (browser and bund
   }
 });
 
-// SPEC §11: ≤ 250 KB raw, ≤ 100 KB gzip after wasm-opt. Sizes are deterministic for a given
+// docs/contract.md#budgets: ≤ 250 KB raw, ≤ 100 KB gzip after wasm-opt. Sizes are deterministic for a given
 // toolchain, so this is a plain failing test: `make test` fails when the budget is broken.
 const wasm = readFileSync(join(pkgDir, 'factorgate_bg.wasm'));
 const raw = wasm.length;
 const gzip = gzipSync(wasm, { level: 9 }).length;
-test(`factorgate_bg.wasm within the SPEC §11 size budget (${raw} B raw, ${gzip} B gzip)`, () => {
-  assert.ok(raw <= 250_000, `${raw} B raw > 250 KB (SPEC §11)`);
-  assert.ok(gzip <= 100_000, `${gzip} B gzip > 100 KB (SPEC §11)`);
+test(`factorgate_bg.wasm within the docs/contract.md#budgets size budget (${raw} B raw, ${gzip} B gzip)`, () => {
+  assert.ok(raw <= 250_000, `${raw} B raw > 250 KB (docs/contract.md#budgets)`);
+  assert.ok(gzip <= 100_000, `${gzip} B gzip > 100 KB (docs/contract.md#budgets)`);
 });

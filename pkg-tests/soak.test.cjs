@@ -1,5 +1,5 @@
 'use strict';
-// Memory soak through the built package (issue 6): FACTORGATE_SOAK_CALLS calls (100 000 in
+// Memory soak through the built package: FACTORGATE_SOAK_CALLS calls (100 000 in
 // `make test`, 1 000 000 in `make soak`) mixing valid logins that thread their state, factor
 // changes, malformed requests of every kind (truncated, wrong types, over the caps, bad
 // timestamps, lone surrogates, duplicate keys), fail-mode answers, policy validation, and

@@ -95,7 +95,7 @@ export function checkVector(expect, actual) {
     if (!isDeepStrictEqual(want, got)) bad.push(`${what}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
   };
   if (actual?.type === 'decision' && !(actual.reasons?.length > 0)) {
-    bad.push('a decision without reasons (SPEC §4: that is a bug)');
+    bad.push('a decision without reasons (docs/contract.md#decision: that is a bug)');
   }
   if ('type' in expect) same('type', expect.type, actual.type);
   if ('outcome' in expect) same('outcome', expect.outcome, actual.outcome);

@@ -67,7 +67,7 @@ run('wasm-bindgen', [
 ]);
 
 // --- 3. the glue as a factory ---------------------------------------------------------------------
-// Trap recovery (SPEC §8) needs a FRESH instance with its OWN glue state after a trap: the glue
+// Trap recovery (docs/contract.md#failure) needs a FRESH instance with its OWN glue state after a trap: the glue
 // keeps `wasm`, cached memory views and a FinalizationRegistry in closure variables, and a
 // finalizer of an object from the dead instance must never free a pointer in the new one.
 //

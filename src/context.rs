@@ -24,7 +24,7 @@ pub(crate) struct Context<'a> {
     pub sensitive_capabilities: Vec<&'a str>,
     /// Reasons so far, at most one per code.
     pub reasons: Vec<Reason>,
-    /// The user's verified history (SPEC §5), read before any signal.
+    /// The user's verified history (docs/contract.md#memory), read before any signal.
     pub memory: &'a Memory,
 }
 

@@ -1,4 +1,4 @@
-//! The decision contract (SPEC §4): what the engine answers, always with its reasons.
+//! The decision contract (docs/contract.md#decision): what the engine answers, always with its reasons.
 
 use crate::enums::Level;
 use crate::factors::FactorType;
@@ -34,7 +34,7 @@ contract_enum! {
 }
 
 contract_enum! {
-    /// Every reason code the engine can give (SPEC §4.3). Each rule that emits one is found by
+    /// Every reason code the engine can give (docs/contract.md#reason-codes). Each rule that emits one is found by
     /// searching for its camelCase name, which is also the key of its weight in the policy.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum ReasonCode {
@@ -259,7 +259,7 @@ encode_struct!(PolicyRef {
     digest: "digest"
 });
 
-/// A decision (SPEC §4).
+/// A decision (docs/contract.md#decision).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     /// Always `decision`.

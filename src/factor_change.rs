@@ -1,4 +1,4 @@
-//! Factor changes (SPEC §4.2): enrollment, replacement, removal, reset, recovery and phone
+//! Factor changes (docs/contract.md#factor-change): enrollment, replacement, removal, reset, recovery and phone
 //! changes, scored as the privileged identity events they are.
 
 use crate::alerts;

@@ -1,4 +1,4 @@
-//! The policy's fail mode (SPEC §8): the answer when the engine cannot decide, e.g. after a
+//! The policy's fail mode (docs/contract.md#failure): the answer when the engine cannot decide, e.g. after a
 //! WebAssembly trap. Closed: step up with the strongest factors the user has (deny if none) and
 //! deny factor changes. Open: allow and alert, for the kinds the policy names (break-glass).
 

@@ -1,4 +1,4 @@
-//! Step-up at login (SPEC §4.1): what the session must prove, whether it already does, and what
+//! Step-up at login (docs/contract.md#login): what the session must prove, whether it already does, and what
 //! to ask for when it does not.
 
 use crate::alerts;

@@ -1,4 +1,4 @@
-//! The request contract (SPEC §3): what a host tells the engine about a login or a factor change.
+//! The request contract (docs/contract.md#request): what a host tells the engine about a login or a factor change.
 //!
 //! Unknown fields are ignored (hosts add fields over time); unknown *values* of enumerations are
 //! errors, because silently ignoring a factor or user kind the engine does not understand would

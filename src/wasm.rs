@@ -129,7 +129,7 @@ pub fn version() -> String {
     crate::version_json()
 }
 
-/// Test hook: executes a wasm `unreachable` instruction, so the shim's trap recovery (SPEC §8)
+/// Test hook: executes a wasm `unreachable` instruction, so the shim's trap recovery (docs/contract.md#failure)
 /// can be tested against a real `WebAssembly.RuntimeError`. Harmless in production: it only
 /// kills the instance it runs on, which is exactly what the shim recovers from.
 #[wasm_bindgen(js_name = "__factorgate_test_trap")]

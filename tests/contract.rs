@@ -331,7 +331,7 @@ fn account_change_alerts_are_ocsf_shaped() {
 }
 
 /// A value that fails to parse after it was read as a string (timestamps, IP addresses) is
-/// located at its own field even when it is the last one of its object (issue 6: these were
+/// located at its own field even when it is the last one of its object (these were
 /// reported at the enclosing object, `/user` for `/user/createdAt`).
 #[test]
 fn a_bad_last_field_is_located_at_the_field() {

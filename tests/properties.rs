@@ -1,4 +1,4 @@
-//! Properties of every decision (issue 6), on requests drawn from the whole request contract up
+//! Properties of every decision, on requests drawn from the whole request contract up
 //! to its caps: determinism (the same input gives the same answer, on the same engine and on
 //! another engine compiled from the same policy), bounded output (reasons, alerts,
 //! notifications, requirement factors and the answer's size have fixed bounds whatever the
@@ -384,7 +384,7 @@ fn the_largest_request_gives_a_bounded_answer() {
 // ---------------------------------------------------------------------------------------------
 // The state's round trip.
 
-/// A well-formed version-1 state body (the layout in src/state.rs): canonical, so that reading
+/// A well-formed version-1 state body (the layout in src/state/codec.rs): canonical, so that reading
 /// and writing it back must give the same bytes.
 #[derive(Debug, Clone)]
 struct Body {

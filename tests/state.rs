@@ -1,4 +1,4 @@
-//! Memory between calls (SPEC §5) through the JSON twins: state threaded from one decision into
+//! Memory between calls (docs/contract.md#memory) through the JSON twins: state threaded from one decision into
 //! the next request, the history signals it feeds, and the properties the issue asks for —
 //! bounded size for any history, every single-character change detected, and adding a risk
 //! signal never lowering a decision.

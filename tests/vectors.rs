@@ -21,7 +21,7 @@
 //! OCSF `class_uid`s); `notifyTemplates` (exact set); `hasState` (whether the result carries a
 //! `state` string).
 //!
-//! **Multi-step cases** (memory between calls, SPEC §5): `steps` is a list run in order on one
+//! **Multi-step cases** (memory between calls, docs/contract.md#memory): `steps` is a list run in order on one
 //! engine (compiled once from `policy`, `policyPatch` and `options`). Each step has:
 //!
 //! | field | meaning |
@@ -201,7 +201,9 @@ fn strings(list: &Value) -> BTreeSet<String> {
 fn check(expect: &Value, out: &Value) -> Vec<String> {
     let mut bad = Vec::new();
     if out["type"] == "decision" && out["reasons"].as_array().map_or(true, Vec::is_empty) {
-        bad.push("a decision without reasons (SPEC §4: that is a bug)".to_string());
+        bad.push(
+            "a decision without reasons (docs/contract.md#decision: that is a bug)".to_string(),
+        );
     }
     let mut eq = |what: &str, want: &Value, got: &Value| {
         if want != got {

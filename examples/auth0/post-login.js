@@ -1,8 +1,8 @@
 'use strict';
 // factorgate as an Auth0 post-login Action (Login flow). Deploy: examples/auth0/README.md.
 //
-// Each login: the Auth0 `event` becomes a factorgate login request (SPEC §3), the engine decides
-// (SPEC §4.1), and the decision is applied with the Action API:
+// Each login: the Auth0 `event` becomes a factorgate login request (docs/contract.md#request), the engine decides
+// (docs/contract.md#login), and the decision is applied with the Action API:
 //   allow    -> nothing to prove; acr/amr custom claims
 //   stepUp   -> api.authentication.challengeWith/challengeWithAny with the allowed factors the
 //               user has (Auth0 ignores a challenge for a factor the user lacks)
@@ -22,7 +22,7 @@ const { compilePolicy, defaultPolicy } = require('factorgate');
 
 // ---- configuration ------------------------------------------------------------------------------
 
-// Your policy document (SPEC §6) goes here, inline: an Action is one file. The default policy
+// Your policy document (docs/contract.md#policy) goes here, inline: an Action is one file. The default policy
 // follows NIST SP 800-63B rev 4.
 const POLICY = defaultPolicy();
 // Namespace of the custom claims; `acr` and `amr` themselves are reserved by Auth0.
@@ -363,7 +363,7 @@ function applyDecision(event, api, decision, { engine, request, now }) {
 }
 
 // Closed fail mode without an engine (the policy did not compile): challenge with every factor the
-// user has, deny without any (SPEC §8).
+// user has, deny without any (docs/contract.md#failure).
 function noEngineDecision(event) {
   const types = [...enrolled(event).types];
   const usable = types.filter((t) => AUTH0_TYPES[t] && t !== 'recoveryCode');

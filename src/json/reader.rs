@@ -1,8 +1,8 @@
 //! A strict JSON reader (RFC 8259) that hands values to typed decoders one at a time and knows,
 //! at every step, the JSON pointer of the value it is reading.
 //!
-//! It exists for size and speed in WebAssembly: serde's derived decoders cost ~140 KB of the
-//! module (SPEC §11 budget: 250 KB), while this reader plus the decoders in [`crate::decode`]
+//! It exists for size and speed in WebAssembly (see the component's rules in [`super`]); serde's derived decoders cost ~140 KB of the
+//! module (docs/contract.md#budgets budget: 250 KB), while this reader plus the decoders in [`crate::decode`]
 //! cost a fraction of that. Being the only reader also makes the contract's rules one rule each:
 //! errors carry the path of the value being read, nesting stops at [`MAX_DEPTH`], and nothing
 //! recurses on input (skipping an ignored value is a loop).

@@ -8,7 +8,7 @@ use crate::decision::ReasonCode;
 use crate::enums::ActorKind;
 use crate::state::{country_str, History, Memory, NetClass, Status};
 
-/// History signals (SPEC §4.3), added before the host's own detections so that the engine's
+/// History signals (docs/contract.md#reason-codes), added before the host's own detections so that the engine's
 /// sentences, which say where and when, are the ones kept: `stateMissing`, `stateTampered`,
 /// `impossibleTravel`, `newCountry`, `newAsn`, `newDevice`, `recentRiskySignin`.
 ///
@@ -172,7 +172,7 @@ fn recent_risky(ctx: &mut Context, h: &History) {
     }
 }
 
-/// The persistence pattern (SPEC §1.2): a factor change the user makes from a device, country or
+/// The persistence pattern (docs/contract.md#factor-change): a factor change the user makes from a device, country or
 /// network the account has not used, or after impossible travel, soon after a risky sign-in.
 /// Says so in the `recentRiskySignin` reason and returns true; the caller needs at least approval.
 pub(crate) fn persistence(ctx: &mut Context) -> bool {

@@ -1,4 +1,4 @@
-//! Memory between calls (SPEC §5). Hooks are stateless, so what the engine must remember about a
+//! Memory between calls (docs/contract.md#memory). Hooks are stateless, so what the engine must remember about a
 //! user travels with its decisions: every decision carries `state`, the host stores it (Auth0
 //! `app_metadata`, which users cannot write) and passes it back with the next request.
 //!
@@ -161,7 +161,7 @@ fn days(t: Timestamp) -> u16 {
     u16::try_from(t.0.div_euclid(86_400).clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX)
 }
 
-/// Writes the next state into a decision (SPEC §5): nothing without a key; for a login, the
+/// Writes the next state into a decision (docs/contract.md#memory): nothing without a key; for a login, the
 /// history with this sign-in recorded; for a factor change, the history unchanged. A tampered
 /// or missing state is replaced by a fresh one; a newer engine's state is handed back as it came.
 pub(crate) fn attach(

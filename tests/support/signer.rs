@@ -1,6 +1,6 @@
 //! A state signer for tests and fuzzing (included with `#[path]` by tests/properties.rs and
-//! fuzz/src/lib.rs): signs arbitrary state bodies the way the engine does (SPEC §5,
-//! `src/state.rs`), so that the state decoder can be driven behind its signature, and opens the
+//! fuzz/src/lib.rs): signs arbitrary state bodies the way the engine does (docs/contract.md#memory,
+//! `src/state/codec.rs`), so that the state decoder can be driven behind its signature, and opens the
 //! engine's own states to read their bodies. Kept outside `src/` so the library itself offers no
 //! way to forge or read a state.
 
@@ -9,7 +9,7 @@ use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Signs state bodies as the engine does (SPEC §5; `src/state.rs`): keys derived from the secret
+/// Signs state bodies as the engine does (docs/contract.md#memory; `src/state/codec.rs`): keys derived from the secret
 /// by label, an 8-byte keyed hash binding the state to its user, HMAC-SHA256 over everything.
 pub struct Signer {
     mac: HmacSha256,
