@@ -58,40 +58,50 @@ impl Engine {
         &self.policy
     }
 
-    /// Decides a login: reads the request's state, decides, and writes the next state.
-    pub fn decide_login(&self, req: &Request, now: Timestamp) -> Decision {
-        let now = req.now.unwrap_or(now);
+    /// Decides a login: reads the request's state, decides, and writes the next state. The
+    /// request's `now` wins over the host clock `host_now`.
+    pub fn decide_login(&self, req: &Request, host_now: Timestamp) -> Decision {
+        self.login_at(req, req.now.unwrap_or(host_now))
+    }
+
+    /// Assesses a factor change with the request's state; `Err` when the request has no change
+    /// (or another problem its types cannot rule out). The request's `now` wins over `host_now`.
+    pub fn assess_factor_change(
+        &self,
+        req: &Request,
+        host_now: Timestamp,
+    ) -> Result<Decision, Vec<ErrorItem>> {
+        let errors = req.check(Entry::FactorChange);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.change_at(req, req.now.unwrap_or(host_now))
+    }
+
+    /// A login at the decision time `now`, already resolved.
+    fn login_at(&self, req: &Request, now: Timestamp) -> Decision {
         let keys = self.state_keys.as_ref();
         let memory = state::load(keys, &self.policy, req);
         let decision = crate::login::decide(&self.policy, req, now, &memory);
         state::attach(keys, &self.policy, req, now, memory, decision)
     }
 
-    /// Assesses a factor change with the request's state; `Err` when the request has no change.
-    pub fn assess_factor_change(
-        &self,
-        req: &Request,
-        now: Timestamp,
-    ) -> Result<Decision, Vec<ErrorItem>> {
-        let errors = req.check(Entry::FactorChange);
-        match (&req.change, errors.is_empty()) {
-            (Some(change), true) => {
-                let now = req.now.unwrap_or(now);
-                let keys = self.state_keys.as_ref();
-                let memory = state::load(keys, &self.policy, req);
-                let decision =
-                    crate::factor_change::assess(&self.policy, req, change, now, &memory);
-                Ok(state::attach(
-                    keys,
-                    &self.policy,
-                    req,
-                    now,
-                    memory,
-                    decision,
-                ))
-            }
-            _ => Err(errors),
-        }
+    /// A checked factor change at the decision time `now`, already resolved.
+    fn change_at(&self, req: &Request, now: Timestamp) -> Result<Decision, Vec<ErrorItem>> {
+        let Some(change) = &req.change else {
+            return Err(req.check(Entry::FactorChange));
+        };
+        let keys = self.state_keys.as_ref();
+        let memory = state::load(keys, &self.policy, req);
+        let decision = crate::factor_change::assess(&self.policy, req, change, now, &memory);
+        Ok(state::attach(
+            keys,
+            &self.policy,
+            req,
+            now,
+            memory,
+            decision,
+        ))
     }
 
     /// `decideLogin` on JSON: a decision document or a tagged error.
@@ -150,8 +160,8 @@ impl Engine {
             }
         };
         match entry {
-            Entry::Login => Ok(self.decide_login(&req, now)),
-            Entry::FactorChange => self.assess_factor_change(&req, now),
+            Entry::Login => Ok(self.login_at(&req, now)),
+            Entry::FactorChange => self.change_at(&req, now),
         }
     }
 }

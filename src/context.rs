@@ -14,7 +14,7 @@ pub(crate) struct Context<'a> {
     pub policy: &'a CompiledPolicy,
     /// The request.
     pub req: &'a Request,
-    /// Decision time.
+    /// Decision time, resolved once by the entry point (the request's `now` over the host clock).
     pub now: Timestamp,
     /// The user's kind, with the policy's break-glass list applied.
     pub kind: UserKind,
@@ -29,7 +29,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// Builds the context for a request with the user's history.
+    /// Builds the context for a request with the user's history at the decision time `now`.
     pub(crate) fn new(
         policy: &'a CompiledPolicy,
         req: &'a Request,
@@ -63,7 +63,7 @@ impl<'a> Context<'a> {
         Context {
             policy,
             req,
-            now: req.now.unwrap_or(now),
+            now,
             kind,
             privileged_roles,
             sensitive_capabilities,

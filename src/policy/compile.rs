@@ -1,7 +1,6 @@
 //! A policy compiled once into the form decisions read: parsed networks and exceptions, its digest.
 
 use super::document::{Exception, Network, NetworkKind, Policy};
-use super::validate;
 use crate::decision::{PolicyRef, ReasonCode};
 use crate::error::ErrorItem;
 use crate::networks::Cidr;
@@ -51,9 +50,9 @@ pub struct CompiledException {
 }
 
 impl CompiledPolicy {
-    /// Decodes, validates and compiles a policy document.
+    /// Decodes, validates and compiles a policy document (validated once, in `from_policy`).
     pub fn compile(json: &str) -> Result<Self, Vec<ErrorItem>> {
-        Self::from_policy(validate(json)?)
+        Self::from_policy(super::validate::parse(json)?)
     }
 
     /// Compiles an already decoded policy, validating it first.

@@ -10,4 +10,3 @@ mod validate;
 pub use compile::CompiledPolicy;
 pub use document::*;
 pub use validate::parse;
-pub(crate) use validate::validate;

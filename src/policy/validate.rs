@@ -8,7 +8,9 @@ use crate::networks::Cidr;
 use crate::time::Timestamp;
 use std::collections::BTreeSet;
 
-/// Decodes and checks a policy document; `Err` lists every problem found.
+/// Decodes and checks a policy document, for the tests (compiling checks once, in
+/// `CompiledPolicy::from_policy`).
+#[cfg(test)]
 pub(crate) fn validate(json: &str) -> Result<Policy, Vec<ErrorItem>> {
     let policy = parse(json)?;
     let errors = check(&policy);
