@@ -104,7 +104,10 @@ export interface Decision {
   type: 'decision';
   entry?: Entry;
   outcome: Outcome;
+  /** What happened, scored: never who the user is. */
   risk: { score: number; level: RiskLevel };
+  /** Who the user is: what a compromise reaches (privileged roles, sensitive capabilities), never summed into `risk`. */
+  exposure: { privileged: boolean; roles: string[]; capabilities: string[] };
   reasons: Reason[];
   requirement?: {
     minAal?: number;

@@ -79,9 +79,31 @@ impl<'a> Context<'a> {
             || self.kind == UserKind::BreakGlass
     }
 
-    /// Adds a reason with the policy's weight for its code (once per code).
+    /// The account's exposure, for the decision.
+    pub(crate) fn exposure(&self) -> crate::decision::Exposure {
+        crate::decision::Exposure {
+            privileged: self.is_privileged(),
+            roles: self
+                .privileged_roles
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+            capabilities: self
+                .sensitive_capabilities
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+        }
+    }
+
+    /// Adds a reason with the policy's weight for its code (once per code); a code that says who
+    /// the user is scores nothing ([`ReasonCode::is_identity`]).
     pub(crate) fn add(&mut self, code: ReasonCode, detail: impl Into<String>) {
-        let points = self.policy.weight(code);
+        let points = if code.is_identity() {
+            0
+        } else {
+            self.policy.weight(code)
+        };
         self.add_points(code, points, detail);
     }
 

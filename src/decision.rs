@@ -137,6 +137,42 @@ contract_enum! {
     }
 }
 
+impl ReasonCode {
+    /// Does this code describe who the user is rather than what happened? Such a reason raises
+    /// the requirement, the alerting and who approves, and is reported in [`Exposure`]; it never
+    /// adds to the risk score (its weight must be 0), so a privileged user's ordinary sign-in is
+    /// not a risky one and never makes the next one risky.
+    pub const fn is_identity(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::PrivilegedUser
+                | ReasonCode::SensitiveCapabilities
+                | ReasonCode::Contractor
+                | ReasonCode::BreakGlass
+                | ReasonCode::ServiceAccount
+        )
+    }
+}
+
+/// The blast radius of the account: what a compromise of it reaches, separate from `risk`
+/// (what happened). Hosts and SIEMs read it to rank alerts; the engine reads it to raise the
+/// requirement and choose approvers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    /// Privileged by role, by capability, or as a break-glass account.
+    pub privileged: bool,
+    /// The user's roles the policy calls privileged.
+    pub roles: Vec<String>,
+    /// The user's capabilities the policy calls sensitive.
+    pub capabilities: Vec<String>,
+}
+
+encode_struct!(Exposure {
+    privileged: "privileged",
+    roles: "roles",
+    capabilities: "capabilities",
+});
+
 /// One reason: the explanation of a decision is the list of these.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
@@ -268,8 +304,10 @@ pub struct Decision {
     pub entry: Entry,
     /// What to do.
     pub outcome: Outcome,
-    /// How risky.
+    /// How risky: what happened, never who the user is.
     pub risk: Risk,
+    /// What the account reaches: who the user is, never summed into `risk`.
+    pub exposure: Exposure,
     /// Why: never empty.
     pub reasons: Vec<Reason>,
     /// What the session must prove (stepUp, enroll; also on approval when a step-up is due).
@@ -295,6 +333,7 @@ encode_struct!(Decision {
     entry: "entry",
     outcome: "outcome",
     risk: "risk",
+    exposure: "exposure",
     reasons: "reasons",
     requirement: "requirement",
     approval: "approval",

@@ -72,6 +72,7 @@ pub(crate) fn assess(
     let notify = notify_for(change, outcome);
     let mut decision = Decision {
         kind: "decision",
+        exposure: ctx.exposure(),
         entry: Entry::FactorChange,
         outcome,
         risk,

@@ -34,6 +34,7 @@ pub(crate) fn decide(
     if policy.policy.break_glass.user_ids.contains(&user_id) {
         kind = UserKind::BreakGlass;
     }
+    let exposure = exposure(policy, &glimpse, kind);
     let factors: Vec<FactorType> = glimpse
         .factors
         .into_iter()
@@ -58,6 +59,7 @@ pub(crate) fn decide(
     let alert = alert(policy, &reason, outcome, &user_id, mode_name, now);
     Decision {
         kind: "decision",
+        exposure,
         entry,
         outcome,
         risk,
@@ -128,6 +130,29 @@ fn alert(
     RawJson(w.finish())
 }
 
+/// The account's exposure from what the fail mode could read (roles and capabilities the policy
+/// names, as `Context` finds them for a decision).
+fn exposure(policy: &CompiledPolicy, g: &Glimpse, kind: UserKind) -> crate::decision::Exposure {
+    let mut roles: Vec<String> = Vec::new();
+    for r in g.roles.iter().filter(|r| policy.is_privileged_role(r)) {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    let mut capabilities: Vec<String> = Vec::new();
+    let sensitive = &policy.policy.privileged.capabilities;
+    for c in g.capabilities.iter().filter(|c| sensitive.contains(c)) {
+        if !capabilities.contains(c) {
+            capabilities.push(c.clone());
+        }
+    }
+    crate::decision::Exposure {
+        privileged: !roles.is_empty() || !capabilities.is_empty() || kind == UserKind::BreakGlass,
+        roles,
+        capabilities,
+    }
+}
+
 /// Step up with the strongest factors the user has (the rule a risky login uses too), fresh
 /// now; deny when there are none.
 fn strongest_step_up(factors: &[FactorType]) -> (Outcome, Option<Requirement>) {
@@ -142,6 +167,19 @@ fn strongest_step_up(factors: &[FactorType]) -> (Outcome, Option<Requirement>) {
     (Outcome::StepUp, Some(requirement))
 }
 
+/// The strings of a list, up to the request cap; anything else in it is passed over.
+fn read_strings(r: &mut Reader<'_>, out: &mut Vec<String>) -> Res<()> {
+    r.begin_array("a list")?;
+    while r.next_item()? {
+        if r.peek() == Some(b'"') && out.len() < crate::limits::MAX_TAGS {
+            out.push(r.string("a string")?.into_owned());
+        } else {
+            r.skip()?;
+        }
+    }
+    Ok(())
+}
+
 /// What the fail mode reads of a request: the user's id, kind and factor types. Values it does
 /// not know are passed over; a document that is not JSON yields nothing (`Err`).
 #[derive(Debug, Default)]
@@ -149,6 +187,8 @@ struct Glimpse {
     user_id: Option<String>,
     kind: Option<UserKind>,
     factors: Vec<FactorType>,
+    roles: Vec<String>,
+    capabilities: Vec<String>,
 }
 
 impl Glimpse {
@@ -173,6 +213,8 @@ impl Glimpse {
                 ("id", Some(b'"')) => self.user_id = Some(r.string("a string")?.into_owned()),
                 ("kind", Some(b'"')) => self.kind = read_named(r).ok(),
                 ("factors", Some(b'[')) => self.read_factors(r)?,
+                ("roles", Some(b'[')) => read_strings(r, &mut self.roles)?,
+                ("capabilities", Some(b'[')) => read_strings(r, &mut self.capabilities)?,
                 _ => r.skip()?,
             }
         }

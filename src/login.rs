@@ -47,6 +47,7 @@ pub(crate) fn decide(
     assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
     let mut decision = Decision {
         kind: "decision",
+        exposure: ctx.exposure(),
         entry: Entry::Login,
         outcome,
         risk,

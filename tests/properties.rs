@@ -335,6 +335,51 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Who the user is is not what happened: giving the user privileged roles and sensitive
+    /// capabilities, or taking all of them away, never changes the risk score or level, of a
+    /// login or of a factor change; it may change the requirement, the exposure, the approvers
+    /// and the alerts. The exposure says which roles and capabilities are at stake.
+    #[test]
+    fn privileged_roles_never_change_risk(req in arb_request(), admin in any::<bool>()) {
+        let mut plain = req.clone();
+        plain["user"]["roles"] = json!([]);
+        plain["user"]["capabilities"] = json!([]);
+        let mut privileged = req;
+        let roles = if admin { json!(["admin", "payroll-admin"]) } else { json!(["root"]) };
+        privileged["user"]["roles"] = roles;
+        privileged["user"]["capabilities"] = json!(["manageSecrets", "manageIam"]);
+        // Break-glass accounts are privileged by kind; compare the other kinds.
+        for r in [&mut plain, &mut privileged] {
+            if r["user"]["kind"] == "breakGlass" {
+                r["user"]["kind"] = json!("employee");
+            }
+        }
+        let decide = |r: &Value, login: bool| -> Value {
+            let text = r.to_string();
+            let out = if login {
+                engine().decide_login_json(&text, NOW_MS)
+            } else {
+                engine().assess_factor_change_json(&text, NOW_MS)
+            };
+            serde_json::from_str(&out).unwrap()
+        };
+        for login in [true, false] {
+            let (a, b) = (decide(&plain, login), decide(&privileged, login));
+            if a["type"] != "decision" || b["type"] != "decision" {
+                prop_assert_eq!(&a["type"], &b["type"]);
+                continue;
+            }
+            prop_assert_eq!(&a["risk"], &b["risk"], "login={} plain={} privileged={}", login, a, b);
+            prop_assert_eq!(&a["exposure"]["privileged"], &json!(false));
+            prop_assert_eq!(&b["exposure"]["privileged"], &json!(true));
+            prop_assert_eq!(&b["exposure"]["capabilities"], &json!(["manageSecrets", "manageIam"]));
+        }
+    }
+}
+
 /// The largest answers the engine gives, for the record: every list at its cap, every signal.
 #[test]
 fn the_largest_request_gives_a_bounded_answer() {

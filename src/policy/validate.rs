@@ -169,6 +169,12 @@ fn check_risk(e: &mut Errors, p: &Policy) {
                 "a weight is between -100 and 100",
             );
         }
+        if code.is_identity() && *points != 0 {
+            e.push(
+                format!("/risk/weights/{}", code.as_str()),
+                "this code says who the user is, not what happened: it raises the requirement, the alerting and who approves, and is reported as exposure; its weight must be 0",
+            );
+        }
     }
     let fc = &p.risk.factor_change;
     if fc.approval_at > fc.deny_at {
