@@ -581,18 +581,31 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 44] = {
     ]
 };
 
-/// Impossible-travel thresholds.
+/// Impossible-travel thresholds (SPEC §13 "Travel"): a journey is judged on distance and time
+/// everywhere, inside one country too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Travel {
     /// Speed above which travel is impossible, km/h.
     pub speed_kmh: f64,
-    /// Distance below which travel is never flagged, km.
+    /// Distance below which travel is never flagged, km: the floor of IP geolocation error
+    /// (a city's own networks geolocate tens of km apart), wherever the two ends are.
     pub min_distance_km: f64,
+    /// Distance up to which a journey between bordering countries, or with a trusted network of
+    /// the policy that has a place (corporate egress) at either end, is not flagged, km: what a
+    /// border crossing or geolocation error looks like. A mobile carrier or a corporate backhaul
+    /// egresses in a large city of its own, often across a nearby border (Strasbourg on a German
+    /// carrier geolocates to Frankfurt, about 180 km; Geneva behind a Paris egress, about 410 km),
+    /// so the default, 500 km, covers a regional egress; beyond it two sign-ins are in different
+    /// regions (Hamburg → Vienna, about 740 km; New York → Mexico City, about 3 360 km), and at
+    /// the default 900 km/h a 500 km jump fires only within about 33 minutes, which no land
+    /// crossing makes. VPN and cloud egress have no physical place and are never judged.
+    pub border_tolerance_km: f64,
 }
 
 merge_struct!(Travel {
     speed_kmh: "speedKmh",
     min_distance_km: "minDistanceKm",
+    border_tolerance_km: "borderToleranceKm",
 });
 
 impl Default for Travel {
@@ -600,6 +613,7 @@ impl Default for Travel {
         Travel {
             speed_kmh: 900.0,
             min_distance_km: 100.0,
+            border_tolerance_km: 500.0,
         }
     }
 }
