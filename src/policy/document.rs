@@ -593,12 +593,13 @@ pub struct Travel {
     /// Distance up to which a journey between bordering countries, or with a trusted network of
     /// the policy that has a place (corporate egress) at either end, is not flagged, km: what a
     /// border crossing or geolocation error looks like. A mobile carrier or a corporate backhaul
-    /// egresses in a large city of its own, often across a nearby border (Strasbourg on a German
-    /// carrier geolocates to Frankfurt, about 180 km; Geneva behind a Paris egress, about 410 km),
-    /// so the default, 500 km, covers a regional egress; beyond it two sign-ins are in different
-    /// regions (Hamburg → Vienna, about 740 km; New York → Mexico City, about 3 360 km), and at
-    /// the default 900 km/h a 500 km jump fires only within about 33 minutes, which no land
-    /// crossing makes. VPN and cloud egress have no physical place and are never judged.
+    /// egresses in a large city of its own, often across a nearby border (a phone in Strasbourg
+    /// on a German carrier can geolocate to Frankfurt, about 180 km; a Geneva office behind a
+    /// Paris egress, about 410 km), so the default, 500 km, covers a regional egress; beyond it
+    /// two sign-ins are in different regions (Hamburg → Vienna, about 740 km; New York → Mexico
+    /// City, about 3 360 km). At the default 900 km/h a jump within the tolerance is judged at all
+    /// only when it takes under about 33 minutes. VPN and cloud egress have no physical place and
+    /// are never judged.
     pub border_tolerance_km: f64,
 }
 
