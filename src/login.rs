@@ -30,6 +30,7 @@ pub(crate) fn decide(
     let tier = app_tier(&mut ctx);
     let mut need = base_requirement(&mut ctx, tier, &granted);
     raise_for_risk(&ctx, &mut need, signal_risk.level);
+    raise_for_travel(&ctx, &mut need);
     let (outcome, factors) = outcome(&mut ctx, &mut need, signal_risk.level, &granted);
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let rule = policy.policy.user_kinds.for_kind(ctx.kind);
@@ -173,6 +174,27 @@ fn raise_for_risk(ctx: &Context, need: &mut Requirement, level: Level) {
     need.phishing_resistant |= floor.phishing_resistant;
     need.hardware_bound |= floor.hardware_bound;
     need.max_age_s = need.max_age_s.min(floor.max_age_s);
+}
+
+/// `impossibleTravel` with a phishable proof (SPEC §13 "Travel"): a session that jumped
+/// impossibly far, proved by password, OTP, push or SMS, is how an adversary in the middle
+/// looks (the relay signs in with what it phished). Whatever the weights, such a login needs at
+/// least a phishing-resistant proof where the user has a phishing-resistant factor to give one;
+/// a session that already gave one meets it. Where the user has none, the risk rules decide.
+fn raise_for_travel(ctx: &Context, need: &mut Requirement) {
+    if !ctx.has(ReasonCode::ImpossibleTravel) {
+        return;
+    }
+    let has_pr = ctx
+        .req
+        .user
+        .factors
+        .iter()
+        .any(|f| f.kind.profile().phishing_resistant);
+    if has_pr {
+        need.min_aal = need.min_aal.max(2);
+        need.phishing_resistant = true;
+    }
 }
 
 /// The outcome and, for step-up or enrollment, the factor types to offer.

@@ -312,7 +312,7 @@ fn tampered_foreign_and_missing_state() {
 }
 
 #[test]
-fn vpn_on_either_side_suppresses_travel_and_a_corporate_network_too() {
+fn a_vpn_never_fires_and_a_corporate_network_suppresses_only_nearby() {
     let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
     policy["networks"]["trusted"] = json!([
         {"name": "corp-vpn", "kind": "vpn", "asns": [64500]},
@@ -326,7 +326,8 @@ fn vpn_on_either_side_suppresses_travel_and_a_corporate_network_too() {
         let d = decide(&e, &with_state(login(t, OSLO, "laptop"), &state), t);
         state = state_of(&d);
     }
-    // Through the VPN from "Sydney" an hour later: no travel judged (no physical place).
+    // Through the VPN from "Sydney" an hour later: no travel judged (a VPN egress has no
+    // physical place, at any distance).
     let vpn = (SYDNEY.0, SYDNEY.1, SYDNEY.2, 64500);
     let d = decide(
         &e,
@@ -338,15 +339,23 @@ fn vpn_on_either_side_suppresses_travel_and_a_corporate_network_too() {
         "{:?}",
         reasons(&d)
     );
-    // From HQ's network in Sydney: trusted, suppressed.
-    let mut hq = with_state(login(t + 3600, SYDNEY, "laptop"), &state);
+    // From HQ's network in Stockholm 20 minutes later (~420 km, ~1 250 km/h): trusted and
+    // within the border tolerance (its egress need not be where the user sits), suppressed.
+    let mut hq = with_state(login(t + 1200, STOCKHOLM, "laptop"), &state);
     hq["session"]["ip"] = json!("203.0.113.50");
-    let d = decide(&e, &hq, t + 3600);
+    let d = decide(&e, &hq, t + 1200);
     assert!(
         !reasons(&d).contains("impossibleTravel"),
         "{:?}",
         reasons(&d)
     );
+    // From HQ's network geolocated in Sydney an hour later: a corporate network has a place,
+    // and ~15 950 km is no geolocation error (SPEC §13 narrows the old "suppressed" here).
+    let mut hq = with_state(login(t + 3600, SYDNEY, "laptop"), &state);
+    hq["session"]["ip"] = json!("203.0.113.50");
+    let d = decide(&e, &hq, t + 3600);
+    assert!(reasons(&d).contains("impossibleTravel"), "{d}");
+    assert_eq!(d["requirement"]["phishingResistant"], true, "{d}");
     // Without either, it is impossible travel.
     let d = decide(
         &e,
@@ -354,6 +363,150 @@ fn vpn_on_either_side_suppresses_travel_and_a_corporate_network_too() {
         t + 3600,
     );
     assert!(reasons(&d).contains("impossibleTravel"));
+}
+
+/// (latitude, longitude, country, ASN).
+type Place = (f64, f64, &'static str, u32);
+
+const NEW_YORK: (f64, f64, &str, u32) = (40.71, -74.01, "US", 701);
+const LOS_ANGELES: (f64, f64, &str, u32) = (34.05, -118.24, "US", 7018);
+const MEXICO_CITY: (f64, f64, &str, u32) = (19.43, -99.13, "MX", 8151);
+const STRASBOURG: (f64, f64, &str, u32) = (48.58, 7.75, "FR", 3215);
+const KEHL: (f64, f64, &str, u32) = (48.57, 7.82, "DE", 3320);
+const OSLO_OFFICE: (f64, f64, &str, u32) = (59.83, 10.43, "NO", 12929);
+const STOCKHOLM: (f64, f64, &str, u32) = (59.33, 18.07, "SE", 3301);
+const BERGEN: (f64, f64, &str, u32) = (60.39, 5.32, "NO", 2119);
+const HAMBURG: (f64, f64, &str, u32) = (53.55, 9.99, "DE", 3320);
+const VIENNA: (f64, f64, &str, u32) = (48.21, 16.37, "AT", 8447);
+const HONG_KONG: (f64, f64, &str, u32) = (22.32, 114.17, "HK", 4760);
+const SHENZHEN: (f64, f64, &str, u32) = (22.54, 114.06, "CN", 4134);
+const GUANGZHOU: (f64, f64, &str, u32) = (23.13, 113.26, "CN", 4134);
+
+/// Two logins with the signed state: the first from `from`, the second `minutes` later from
+/// `to` on a new, unmanaged device, both with a fresh password + TOTP, for a user with
+/// `factors`. Returns the second decision (the first must be allowed).
+fn journey(from: Place, to: Place, minutes: i64, factors: &Value) -> Value {
+    let e = engine();
+    let t0 = T0 + 86_400;
+    let mut first = login(t0, from, "laptop");
+    first["user"]["factors"] = factors.clone();
+    let d = decide(&e, &first, t0);
+    assert_eq!(d["outcome"], "allow", "{d}");
+    let t1 = t0 + minutes * 60;
+    let mut second = with_state(login(t1, to, "new-phone"), &state_of(&d));
+    second["user"]["factors"] = factors.clone();
+    second["session"]["device"] = json!({"id": "new-phone", "managed": false});
+    decide(&e, &second, t1)
+}
+
+/// SPEC §13 "Travel": judged on distance and time everywhere, inside one country too; a
+/// bordering country or a trusted corporate network suppresses only within
+/// `borderToleranceKm` (500); impossible travel proved by password + TOTP needs a
+/// phishing-resistant step-up where the user has such a factor.
+#[test]
+fn impossible_travel_inside_one_country_and_across_borders_by_distance_and_time() {
+    let with_pr = json!([{"type": "totp"}, {"type": "passkeySynced"}]);
+    let without_pr = json!([{"type": "totp"}]);
+    #[rustfmt::skip]
+    let cases: [(&str, Place, Place, i64, bool); 11] = [
+        ("New York → Los Angeles, 20 min", NEW_YORK, LOS_ANGELES, 20, true),
+        ("New York → Mexico City, 20 min (bordering, ~3 360 km)", NEW_YORK, MEXICO_CITY, 20, true),
+        ("Hamburg → Vienna, 30 min (bordering, ~740 km)", HAMBURG, VIENNA, 30, true),
+        ("Oslo → Bergen, 10 min (same country, ~305 km)", OSLO, BERGEN, 10, true),
+        ("Oslo → Sydney, 2 h", OSLO, SYDNEY, 120, true),
+        ("Strasbourg → Kehl, 30 min", STRASBOURG, KEHL, 30, false),
+        ("Oslo → the office across town, 10 min", OSLO, OSLO_OFFICE, 10, false),
+        ("Oslo → Stockholm, 5 h", OSLO, STOCKHOLM, 300, false),
+        ("Oslo → Stockholm, 20 min (bordering, within the tolerance)", OSLO, STOCKHOLM, 20, false),
+        ("Hong Kong → Shenzhen, 30 min", HONG_KONG, SHENZHEN, 30, false),
+        ("Hong Kong → Guangzhou, 5 min (bordering, ~130 km)", HONG_KONG, GUANGZHOU, 5, false),
+    ];
+    for (name, from, to, minutes, fires) in cases {
+        let d = journey(from, to, minutes, &with_pr);
+        assert_eq!(
+            reasons(&d).contains("impossibleTravel"),
+            fires,
+            "{name}: {d}"
+        );
+        if fires {
+            // Password + TOTP is phishable; the user has a passkey: a phishing-resistant step-up.
+            assert_eq!(d["outcome"], "stepUp", "{name}: {d}");
+            assert_eq!(d["requirement"]["phishingResistant"], true, "{name}: {d}");
+            assert_eq!(
+                d["requirement"]["factors"],
+                json!(["passkeySynced"]),
+                "{name}"
+            );
+            assert_eq!(d["enrollmentAllowed"], false, "{name}: {d}");
+        } else {
+            assert_eq!(d["outcome"], "allow", "{name}: {d}");
+        }
+        // Without a phishing-resistant factor there is nothing stronger to ask for: the risk
+        // rules decide (no enrollment on the risky sign-in), and no requirement asks for one.
+        let d = journey(from, to, minutes, &without_pr);
+        assert_eq!(
+            reasons(&d).contains("impossibleTravel"),
+            fires,
+            "{name}: {d}"
+        );
+        assert_ne!(d["requirement"]["phishingResistant"], true, "{name}: {d}");
+        if fires {
+            assert_eq!(d["enrollmentAllowed"], false, "{name}: {d}");
+        }
+    }
+}
+
+#[test]
+fn impossible_travel_proved_with_a_phishing_resistant_factor_is_allowed() {
+    let e = engine();
+    let t0 = T0 + 86_400;
+    let d = decide(&e, &login(t0, NEW_YORK, "laptop"), t0);
+    assert_eq!(d["outcome"], "allow", "{d}");
+    let t1 = t0 + 20 * 60;
+    let mut la = with_state(login(t1, LOS_ANGELES, "laptop"), &state_of(&d));
+    la["session"]["methods"] = json!([{"type": "password", "at": rfc3339(t1 - 120)},
+                                      {"type": "passkeySynced", "at": rfc3339(t1 - 60)}]);
+    let d = decide(&e, &la, t1);
+    assert!(reasons(&d).contains("impossibleTravel"), "{d}");
+    assert_eq!(d["outcome"], "allow", "{d}");
+}
+
+/// The tolerance is the policy's: at 0 km a bordering country explains nothing; at 5 000 km
+/// New York → Mexico City is explained (a policy may choose so), New York → Los Angeles is not.
+#[test]
+fn border_tolerance_is_read_from_the_policy() {
+    let run = |tolerance: f64, to: Place, minutes: i64| {
+        let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+        policy["signals"]["impossibleTravel"]["borderToleranceKm"] = json!(tolerance);
+        let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+        let t0 = T0 + 86_400;
+        let d = decide(&e, &login(t0, NEW_YORK, "laptop"), t0);
+        let t1 = t0 + minutes * 60;
+        let d = decide(&e, &with_state(login(t1, to, "laptop"), &state_of(&d)), t1);
+        reasons(&d).contains("impossibleTravel")
+    };
+    assert!(run(500.0, MEXICO_CITY, 20));
+    assert!(!run(5_000.0, MEXICO_CITY, 20));
+    assert!(run(5_000.0, LOS_ANGELES, 20));
+    let strict = |tolerance: f64| {
+        let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+        policy["signals"]["impossibleTravel"]["borderToleranceKm"] = json!(tolerance);
+        let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+        let t0 = T0 + 86_400;
+        let d = decide(&e, &login(t0, OSLO, "laptop"), t0);
+        let t1 = t0 + 20 * 60;
+        let d = decide(
+            &e,
+            &with_state(login(t1, STOCKHOLM, "laptop"), &state_of(&d)),
+            t1,
+        );
+        reasons(&d).contains("impossibleTravel")
+    };
+    assert!(!strict(500.0));
+    assert!(strict(0.0));
+    let mut bad: Value = serde_json::from_str(&default_policy_json()).unwrap();
+    bad["signals"]["impossibleTravel"]["borderToleranceKm"] = json!(-1);
+    assert!(compile_policy_json(&bad.to_string(), OPTIONS).is_err());
 }
 
 /// Base64url decoding for the privacy test (the engine's own codec is private).

@@ -581,18 +581,32 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 44] = {
     ]
 };
 
-/// Impossible-travel thresholds.
+/// Impossible-travel thresholds (SPEC §13 "Travel"): a journey is judged on distance and time
+/// everywhere, inside one country too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Travel {
     /// Speed above which travel is impossible, km/h.
     pub speed_kmh: f64,
-    /// Distance below which travel is never flagged, km.
+    /// Distance below which travel is never flagged, km: the floor of IP geolocation error
+    /// (a city's own networks geolocate tens of km apart), wherever the two ends are.
     pub min_distance_km: f64,
+    /// Distance up to which a journey between bordering countries, or with a trusted network of
+    /// the policy that has a place (corporate egress) at either end, is not flagged, km: what a
+    /// border crossing or geolocation error looks like. A mobile carrier or a corporate backhaul
+    /// egresses in a large city of its own, often across a nearby border (a phone in Strasbourg
+    /// on a German carrier can geolocate to Frankfurt, about 180 km; a Geneva office behind a
+    /// Paris egress, about 410 km), so the default, 500 km, covers a regional egress; beyond it
+    /// two sign-ins are in different regions (Hamburg → Vienna, about 740 km; New York → Mexico
+    /// City, about 3 360 km). At the default 900 km/h a jump within the tolerance is judged at all
+    /// only when it takes under about 33 minutes. VPN and cloud egress have no physical place and
+    /// are never judged.
+    pub border_tolerance_km: f64,
 }
 
 merge_struct!(Travel {
     speed_kmh: "speedKmh",
     min_distance_km: "minDistanceKm",
+    border_tolerance_km: "borderToleranceKm",
 });
 
 impl Default for Travel {
@@ -600,6 +614,7 @@ impl Default for Travel {
         Travel {
             speed_kmh: 900.0,
             min_distance_km: 100.0,
+            border_tolerance_km: 500.0,
         }
     }
 }

@@ -202,6 +202,12 @@ fn check_signals(e: &mut Errors, p: &Policy) {
             "distance cannot be negative",
         );
     }
+    if !(t.border_tolerance_km.is_finite() && t.border_tolerance_km >= 0.0) {
+        e.push(
+            "/signals/impossibleTravel/borderToleranceKm",
+            "distance cannot be negative",
+        );
+    }
     if p.signals.push_fatigue.denied == 0 {
         e.push("/signals/pushFatigue/denied", "at least one denied push");
     }

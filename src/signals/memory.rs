@@ -53,7 +53,11 @@ pub(crate) fn signals(ctx: &mut Context) {
     recent_risky(ctx, &memory.history);
 }
 
-/// `impossibleTravel`: from the last accepted sign-in with a physical place to this one.
+/// `impossibleTravel`: from the last accepted sign-in with a physical place to this one, judged
+/// by [`travel::judge`] on distance and time (inside one country too). A sign-in through a
+/// trusted VPN or cloud network has no place: it is never an end, so it never fires. A trusted
+/// network with a place (corporate) is an end, and suppresses only within the policy's
+/// `borderToleranceKm`.
 fn impossible_travel(ctx: &mut Context, memory: &Memory) {
     let cur = &memory.current;
     let Some(position) = cur.position else {
