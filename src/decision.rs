@@ -81,8 +81,15 @@ contract_enum! {
         /// The user reported a prompt or sign-in as not theirs.
         UserReportedSuspicious = "userReportedSuspicious",
         // The change.
-        /// The new factor is weaker than the strongest one, or than the one it replaces.
+        /// The new factor's assurance (max AAL, phishing resistance, hardware binding, restricted)
+        /// is below the strongest one's, or below the one it replaces; equal assurance is no
+        /// downgrade.
         FactorDowngrade = "factorDowngrade",
+        /// What binds (SPEC §13): the factor type may not be bound for this user: not among
+        /// `userKinds.<kind>.allowedFactors` or an active exception's types, `email` or `password`
+        /// (never a second factor), or SMS/voice where `enrollment.restrictedFactors` forbids it
+        /// (something better is enrolled). Always `deny` (`after`: revert).
+        FactorNotAllowed = "factorNotAllowed",
         /// The change removes a phishing-resistant factor.
         RemovesPhishingResistant = "removesPhishingResistant",
         /// The change leaves the account without a second factor.
