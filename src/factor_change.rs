@@ -249,7 +249,7 @@ fn first_factor_held(ctx: &mut Context, change: &Change) -> bool {
         ctx,
         ReasonCode::FirstFactor,
         &format!(
-            " {why}: whoever binds it keeps the account (persistence, ATT&CK T1098.005), so it is held for approval whatever the score."
+            " {why}: whoever binds it keeps the account (persistence, ATT&CK T1098.005), so it is held whatever the score: a person approves it once the binding is authenticated."
         ),
     );
     true
