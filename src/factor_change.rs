@@ -57,7 +57,7 @@ pub(crate) fn assess(
     if first_factor_hold && (bound || change.phase == Phase::After) {
         outcome = outcome.max(Outcome::Approval);
     }
-    if refused || risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) {
+    if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
         outcome = Outcome::Deny;
     }
     let privileged = ctx.is_privileged();
