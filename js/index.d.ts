@@ -21,7 +21,7 @@ export type ReasonCode =
   'impossibleTravel' | 'newCountry' | 'newAsn' | 'untrustedIp' | 'trustedNetwork' | 'newDevice'
   | 'unmanagedDevice' | 'sharedDevice' | 'hostRiskHigh' | 'hostRiskMedium' | 'recentRiskySignin'
   | 'recentPasswordReset' | 'recentRecovery' | 'dormantAccount' | 'newAccount' | 'firstFactor'
-  | 'simSwap' | 'pushFatigue' | 'userReportedSuspicious' | 'factorDowngrade'
+  | 'simSwap' | 'pushFatigue' | 'userReportedSuspicious' | 'factorDowngrade' | 'factorNotAllowed'
   | 'removesPhishingResistant' | 'lastFactorRemoved' | 'phoneChange' | 'resetAll' | 'recoveryChange'
   | 'delegatedChange' | 'missingTicket' | 'bindingAuthenticated' | 'bindingUnverified'
   | 'privilegedUser' | 'sensitiveCapabilities' | 'contractor' | 'breakGlass' | 'serviceAccount'

@@ -68,11 +68,14 @@ contract_enum! {
         RecentPasswordReset = "recentPasswordReset",
         /// The account was recovered within the policy's window.
         RecentRecovery = "recentRecovery",
-        /// No sign-in for longer than the policy's dormancy period.
+        /// No sign-in for longer than the policy's dormancy period (a first factor bound to it is
+        /// held: `firstFactor`).
         DormantAccount = "dormantAccount",
         /// The account was created within the policy's new-account window.
         NewAccount = "newAccount",
-        /// The account's first second factor.
+        /// The account's first second factor. Held by rule (approval, a step-up first while the
+        /// binding is unmet) on a dormant account, or from a new device and network right after a
+        /// recovery or password reset (`factor_change::first_factor_held`, ATT&CK T1098.005).
         FirstFactor = "firstFactor",
         /// The carrier reports a SIM swap or number port: SMS and voice are not offered.
         SimSwap = "simSwap",
@@ -81,8 +84,15 @@ contract_enum! {
         /// The user reported a prompt or sign-in as not theirs.
         UserReportedSuspicious = "userReportedSuspicious",
         // The change.
-        /// The new factor is weaker than the strongest one, or than the one it replaces.
+        /// The new factor's assurance (max AAL, phishing resistance, hardware binding, restricted)
+        /// is below the strongest one's, or below the one it replaces; equal assurance is no
+        /// downgrade.
         FactorDowngrade = "factorDowngrade",
+        /// What binds (SPEC §13): the factor type may not be bound for this user: not among
+        /// `userKinds.<kind>.allowedFactors` or an active exception's types, `email` or `password`
+        /// (never a second factor), or SMS/voice where `enrollment.restrictedFactors` forbids it
+        /// (something better is enrolled). Always `deny` (`after`: revert).
+        FactorNotAllowed = "factorNotAllowed",
         /// The change removes a phishing-resistant factor.
         RemovesPhishingResistant = "removesPhishingResistant",
         /// The change leaves the account without a second factor.
@@ -126,7 +136,8 @@ contract_enum! {
         // Policy.
         /// An active exception of the policy changed the decision.
         ExceptionApplied = "exceptionApplied",
-        /// An exception that would apply has expired.
+        /// An exception that would apply has expired: it allows nothing, and the rule it waived is
+        /// checked again (a binding it allowed is refused: `factorNotAllowed`).
         ExceptionExpired = "exceptionExpired",
         /// The incoming state failed verification or belongs to another user.
         StateTampered = "stateTampered",

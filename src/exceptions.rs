@@ -17,6 +17,10 @@ pub(crate) struct Granted {
     pub allow_factors: Vec<FactorType>,
     /// The policy's phishing-resistance requirement is waived.
     pub waive_phishing_resistant: bool,
+    /// Factor types that matching but expired exceptions allowed. They allow nothing: the rule
+    /// they waived is checked again, and a factor change refused by it says so in
+    /// `exceptionExpired` (`factor_change::binding_refused`).
+    pub expired_allow_factors: Vec<FactorType>,
 }
 
 /// `exceptionApplied` / `exceptionExpired`: finds the exceptions matching this call and applies
@@ -39,6 +43,9 @@ pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
         }
         let item = &x.item;
         if ctx.now >= x.expires {
+            granted
+                .expired_allow_factors
+                .extend(item.grant.allow_factors.iter().copied());
             ctx.add(
                 ReasonCode::ExceptionExpired,
                 format!(

@@ -3,12 +3,12 @@
 
 use crate::alerts;
 use crate::assurance;
-use crate::context::Context;
+use crate::context::{short_list, Context};
 use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement};
 use crate::enums::{ActorKind, UserKind};
-use crate::exceptions;
+use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
-use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule};
+use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule, RestrictedUse};
 use crate::request::{Change, ChangeAction, Phase, Request};
 use crate::requirement::{describe, user_factors};
 use crate::risk;
@@ -29,7 +29,9 @@ pub(crate) fn assess(
     signals::collect(&mut ctx);
     let granted = exceptions::apply(&mut ctx, Entry::FactorChange);
     change_signals(&mut ctx, change);
+    let refused = binding_refused(&mut ctx, change, &granted);
     let persistence = signals::memory::persistence(&mut ctx);
+    let first_factor_hold = first_factor_held(&mut ctx, change);
     let delegated = delegated_rules(&mut ctx, change);
     let need = binding_requirement(&ctx, change);
     let bound = binding_met(&mut ctx, change, &need);
@@ -50,7 +52,12 @@ pub(crate) fn assess(
     if persistence {
         outcome = outcome.max(Outcome::Approval);
     }
-    if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) {
+    // A held first factor whose binding is not yet authenticated steps up first (`before`);
+    // once it is, or when it was reported after the fact, a person approves.
+    if first_factor_hold && (bound || change.phase == Phase::After) {
+        outcome = outcome.max(Outcome::Approval);
+    }
+    if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
         outcome = Outcome::Deny;
     }
     let privileged = ctx.is_privileged();
@@ -99,21 +106,23 @@ fn change_signals(ctx: &mut Context, change: &Change) {
         .map(|f| f.kind)
         .filter(|k| k.profile().possession)
         .collect();
-    let strongest = second_factors.iter().map(|f| f.profile().rank).max();
     let new_kind = change.factor.as_ref().map(|f| f.kind);
     match change.action {
         ChangeAction::Enroll | ChangeAction::Replace => {
-            if second_factors.is_empty() && change.action == ChangeAction::Enroll {
+            if second_factors.is_empty()
+                && change.action == ChangeAction::Enroll
+                && new_kind.is_some_and(|k| k.profile().possession)
+            {
                 first_factor(ctx);
             }
             // Replacing compares with the factor replaced (like for like is no downgrade);
-            // enrolling compares with the strongest factor the account has.
-            let baseline = match change.action {
-                ChangeAction::Replace => change.replaces.as_ref().map(|r| r.kind.profile().rank),
-                _ => strongest,
+            // enrolling compares with the factors the account has. By assurance, not rank.
+            let baseline: Vec<FactorType> = match change.action {
+                ChangeAction::Replace => change.replaces.iter().map(|r| r.kind).collect(),
+                _ => second_factors.clone(),
             };
-            if let (Some(new), Some(base)) = (new_kind, baseline) {
-                if new.profile().rank < base {
+            if let Some(new) = new_kind {
+                if baseline.iter().any(|base| new.weaker_than(*base)) {
                     ctx.add(
                         ReasonCode::FactorDowngrade,
                         format!(
@@ -206,6 +215,179 @@ fn first_factor(ctx: &mut Context) {
             ReasonCode::FirstFactor,
             "First second factor on an account past its onboarding period: only a password stands behind it.",
         );
+    }
+}
+
+/// `firstFactor` held by rule (SPEC §13, persistence without history; MITRE ATT&CK
+/// T1098.005): a self-service first second factor bound to a dormant account (`dormantAccount`),
+/// or from a new device (`newDevice`) and a new network (`newCountry`, `newAsn` or
+/// `impossibleTravel`) right after a recovery or password reset (`recentRecovery`,
+/// `recentPasswordReset`), is held whatever the weights: approval, or a step-up first where the
+/// binding is not yet authenticated. It needs no remembered state: the novelty comes from memory
+/// or from the host's detections (`session.hostRisk.signals`). Says so in the `firstFactor`
+/// sentence and returns true.
+fn first_factor_held(ctx: &mut Context, change: &Change) -> bool {
+    if change.actor.kind != ActorKind::SelfService || !ctx.has(ReasonCode::FirstFactor) {
+        return false;
+    }
+    let why = if ctx.has(ReasonCode::DormantAccount) {
+        "The account was dormant"
+    } else {
+        let reset = ctx.has(ReasonCode::RecentRecovery) || ctx.has(ReasonCode::RecentPasswordReset);
+        let new_network = [
+            ReasonCode::NewCountry,
+            ReasonCode::NewAsn,
+            ReasonCode::ImpossibleTravel,
+        ]
+        .into_iter()
+        .any(|c| ctx.has(c));
+        if !(reset && new_network && ctx.has(ReasonCode::NewDevice)) {
+            return false;
+        }
+        "It comes from a new device and network right after a recovery or password reset"
+    };
+    append_detail(
+        ctx,
+        ReasonCode::FirstFactor,
+        &format!(
+            " {why}: whoever binds it keeps the account (persistence, ATT&CK T1098.005), so it is held whatever the score: a person approves it once the binding is authenticated."
+        ),
+    );
+    true
+}
+
+/// What binds (SPEC §13), for every `enroll`, `replace` and `phoneChange` whoever makes it.
+/// `factorNotAllowed` when the new type is `email` or `password` (never a second factor), is not
+/// among `userKinds.<kind>.allowedFactors` nor an active exception's `allowFactors`, or is SMS or
+/// voice where `enrollment.restrictedFactors` forbids it (`never`; `onlyIfNothingBetter` while a
+/// non-restricted second factor stays enrolled). A phone change binds SMS or voice. `sharedDevice`
+/// when the session is on a shared or kiosk device. An expired exception allows nothing: the
+/// rule it waived is checked again, and `exceptionExpired` says it no longer allows the type.
+/// Returns true when the change is refused (`deny`; reported `after`: revert).
+fn binding_refused(ctx: &mut Context, change: &Change, granted: &Granted) -> bool {
+    let candidates: Vec<FactorType> = match change.action {
+        ChangeAction::Enroll | ChangeAction::Replace => {
+            change.factor.iter().map(|f| f.kind).collect()
+        }
+        ChangeAction::PhoneChange => match change.factor.as_ref().map(|f| f.kind) {
+            Some(k) if k.profile().restricted => vec![k],
+            _ => vec![FactorType::Sms, FactorType::Voice],
+        },
+        ChangeAction::Remove | ChangeAction::ResetAll | ChangeAction::RecoveryChange => {
+            return false
+        }
+    };
+    let mut refused = false;
+    if ctx.req.session.device.as_ref().and_then(|d| d.shared) == Some(true) {
+        append_detail(
+            ctx,
+            ReasonCode::SharedDevice,
+            " No factor is bound from a shared device: whoever uses it next would hold the factor.",
+        );
+        refused = true;
+    }
+    let problems: Vec<Option<String>> = candidates
+        .iter()
+        .map(|t| binding_problem(ctx, change, granted, *t))
+        .collect();
+    if problems.iter().any(Option::is_none) {
+        return refused;
+    }
+    if let Some(Some(why)) = problems.into_iter().next() {
+        ctx.add(ReasonCode::FactorNotAllowed, why);
+        if let Some(t) = candidates
+            .iter()
+            .find(|t| granted.expired_allow_factors.contains(t))
+        {
+            append_detail(
+                ctx,
+                ReasonCode::ExceptionExpired,
+                &format!(
+                    " It allowed {}: the rule it waived applies again and refuses this binding.",
+                    t.as_str()
+                ),
+            );
+        }
+        refused = true;
+    }
+    refused
+}
+
+/// Why the policy does not let this user bind `t` (see [`binding_refused`]), or `None`.
+fn binding_problem(
+    ctx: &Context,
+    change: &Change,
+    granted: &Granted,
+    t: FactorType,
+) -> Option<String> {
+    let p = &ctx.policy.policy;
+    let name = t.as_str();
+    if !t.profile().possession {
+        return Some(format!(
+            "{name} is never bound as a second factor (NIST SP 800-63B rev 4)."
+        ));
+    }
+    let kind = ctx.kind.as_str();
+    let rule = p.user_kinds.for_kind(ctx.kind);
+    let excepted = granted.allow_factors.contains(&t);
+    if !excepted && !rule.allowed_factors.contains(&t) {
+        let allowed: Vec<&str> = rule.allowed_factors.iter().map(|f| f.as_str()).collect();
+        let allowed = if allowed.is_empty() {
+            "none".to_string()
+        } else {
+            short_list(&allowed)
+        };
+        return Some(format!(
+            "The policy does not let {kind} accounts bind {name} (userKinds.{kind}.allowedFactors: {allowed})."
+        ));
+    }
+    if !t.profile().restricted || excepted {
+        return None;
+    }
+    match p.enrollment.restricted_factors {
+        RestrictedUse::Allow => None,
+        RestrictedUse::Never => Some(format!(
+            "{name} is a restricted authenticator and the policy binds none (enrollment.restrictedFactors: never)."
+        )),
+        RestrictedUse::OnlyIfNothingBetter => {
+            let mut better: Vec<&str> = Vec::new();
+            for f in remaining_factors(ctx, change) {
+                let pf = f.profile();
+                if pf.possession && !pf.restricted && !better.contains(&f.as_str()) {
+                    better.push(f.as_str());
+                }
+            }
+            (!better.is_empty()).then(|| {
+                format!(
+                    "{name} is a restricted authenticator, bound only where nothing better is enrolled (enrollment.restrictedFactors: onlyIfNothingBetter); the account has {}.",
+                    short_list(&better)
+                )
+            })
+        }
+    }
+}
+
+/// The user's factor types after the change: for a `replace`, without the factor replaced
+/// (matched by id where both have one, else by type).
+fn remaining_factors(ctx: &Context, change: &Change) -> Vec<FactorType> {
+    let mut factors: Vec<&crate::request::Factor> = ctx.req.user.factors.iter().collect();
+    if let (ChangeAction::Replace, Some(r)) = (change.action, change.replaces.as_ref()) {
+        let replaced = factors.iter().position(|f| match (&f.id, &r.id) {
+            (Some(a), Some(b)) => a.as_str() == b.as_str(),
+            _ => f.kind == r.kind,
+        });
+        if let Some(i) = replaced {
+            factors.remove(i);
+        }
+    }
+    factors.into_iter().map(|f| f.kind).collect()
+}
+
+/// Adds a sentence to the reason already given for `code`: a rule explaining itself in the
+/// reason that triggered it.
+fn append_detail(ctx: &mut Context, code: ReasonCode, more: &str) {
+    if let Some(r) = ctx.reasons.iter_mut().find(|r| r.code == code) {
+        r.detail.push_str(more);
     }
 }
 

@@ -111,6 +111,19 @@ impl FactorType {
         }
     }
 
+    /// `factorDowngrade`: is this type's assurance below `other`'s in any dimension (a lower
+    /// max AAL, the loss of phishing resistance or hardware binding, or restricted where `other`
+    /// is not)? Assurance, not rank: two types of equal assurance are never a downgrade (a
+    /// platform authenticator replacing a security key: both phishing-resistant, hardware-bound
+    /// AAL3).
+    pub fn weaker_than(self, other: FactorType) -> bool {
+        let (n, o) = (self.profile(), other.profile());
+        n.max_aal < o.max_aal
+            || (o.phishing_resistant && !n.phishing_resistant)
+            || (o.hardware_bound && !n.hardware_bound)
+            || (n.restricted && !o.restricted)
+    }
+
     /// Can this type, used now (with a password where it is not multi-factor on its own),
     /// meet a requirement of `min_aal`, phishing resistance and hardware binding?
     pub fn can_meet(self, min_aal: u8, phishing_resistant: bool, hardware_bound: bool) -> bool {
@@ -143,6 +156,19 @@ mod tests {
         assert!(FactorType::Sms.profile().restricted && FactorType::Voice.profile().restricted);
         assert!(!FactorType::Totp.can_meet(2, true, false));
         assert!(FactorType::WebauthnRoaming.can_meet(3, true, true));
+    }
+
+    #[test]
+    fn downgrade_is_by_assurance_not_rank() {
+        use FactorType::*;
+        assert!(!WebauthnPlatform.weaker_than(WebauthnRoaming));
+        assert!(!Piv.weaker_than(WebauthnPlatform));
+        assert!(!Hotp.weaker_than(Totp));
+        assert!(PasskeySynced.weaker_than(WebauthnRoaming));
+        assert!(Totp.weaker_than(PasskeySynced));
+        assert!(Sms.weaker_than(Totp));
+        assert!(!Voice.weaker_than(Sms));
+        assert!(Email.weaker_than(Sms));
     }
 
     #[test]

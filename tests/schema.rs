@@ -1175,7 +1175,7 @@ fn enums_are_exactly_the_rust_types() {
     let reasons = variants!(ReasonCode: ImpossibleTravel, NewCountry, NewAsn, UntrustedIp,
         TrustedNetwork, NewDevice, UnmanagedDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
         RecentRiskySignin, RecentPasswordReset, RecentRecovery, DormantAccount, NewAccount,
-        FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade,
+        FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade, FactorNotAllowed,
         RemovesPhishingResistant, LastFactorRemoved, PhoneChange, ResetAll, RecoveryChange,
         DelegatedChange, MissingTicket, BindingAuthenticated, BindingUnverified, PrivilegedUser, SensitiveCapabilities, Contractor,
         BreakGlass, ServiceAccount, AppSensitivity, InsufficientAal, StaleAuthentication,

@@ -531,7 +531,7 @@ fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
     map
 }
 
-const DEFAULT_WEIGHTS: [(ReasonCode, i32); 44] = {
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -554,6 +554,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 44] = {
         (PushFatigue, 30),
         (UserReportedSuspicious, 50),
         (FactorDowngrade, 15),
+        (FactorNotAllowed, 0),
         (RemovesPhishingResistant, 25),
         (LastFactorRemoved, 30),
         (PhoneChange, 10),
