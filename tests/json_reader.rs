@@ -156,8 +156,10 @@ proptest! {
         write(&mut w, &v);
         let text = w.finish();
         let back: Value = serde_json::from_str(&text).unwrap();
-        // 15 significant digits: a double that needs 17 comes back within 5e-15.
-        prop_assert!(same(&back, &v, 5e-15), "{text}");
+        // 15 significant digits: a double that needs 17 comes back within half a unit of the 15th
+        // digit (up to 5e-15 relative, when the leading digit is 1) plus the conversions' own
+        // rounding, so 5e-15 itself is too tight (100245.5067849995 comes back 4.99e-15 off).
+        prop_assert!(same(&back, &v, 1e-14), "{text}");
     }
 
     #[test]
