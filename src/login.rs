@@ -11,7 +11,7 @@ use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, RequirementRule};
 use crate::request::Request;
 use crate::requirement::{
-    describe, pick, proof, strictest, strongest_user_factors, user_factors, Proof,
+    describe, pick, proof, proves, strictest, strongest_user_factors, user_factors, Proof,
 };
 use crate::risk;
 use crate::signals;
@@ -252,15 +252,18 @@ fn outcome(
 /// enrollment (an attacker would bind their own factor), so the user steps up with their
 /// strongest factors, the requirement lowered to what they prove and said so in the shortfall
 /// sentence. A decision never asks a session to step up to what it already proved: when the
-/// session already proved what those factors can (within the requirement's maximum age), or the
-/// user has none, the sign-in is denied.
+/// session already used methods proving what the strongest of those factors proves (within the
+/// re-authentication windows; only fresher would be new, and the requirement stays out of reach),
+/// or the user has none usable, the sign-in is denied. The check reads the methods as used and the
+/// factors left usable, so that more risk (a shorter maximum age, a discounted method, a factor
+/// no longer usable) never turns this deny into a step-up.
 fn risky_without_factors(
     ctx: &mut Context,
     need: &mut Requirement,
     granted: &Granted,
 ) -> (Outcome, Vec<FactorType>) {
     let strongest = strongest_user_factors(ctx, granted);
-    let Some(best) = strongest.first().map(|f| f.profile()) else {
+    let Some(best_type) = strongest.first().copied() else {
         let detail = if ctx
             .req
             .user
@@ -275,45 +278,39 @@ fn risky_without_factors(
         ctx.add(ReasonCode::NoFactors, detail);
         return (Outcome::Deny, vec![]);
     };
-    let wanted = RequirementRule {
-        min_aal: need.min_aal,
-        phishing_resistant: need.phishing_resistant,
-        hardware_bound: need.hardware_bound,
-        max_age_s: need.max_age_s,
+    let rule = |r: &Requirement| RequirementRule {
+        min_aal: r.min_aal,
+        phishing_resistant: r.phishing_resistant,
+        hardware_bound: r.hardware_bound,
+        max_age_s: r.max_age_s,
     };
-    need.min_aal = need.min_aal.min(best.max_aal);
-    need.phishing_resistant &= best.phishing_resistant;
-    need.hardware_bound &= best.hardware_bound;
-    let lowered = RequirementRule {
-        min_aal: need.min_aal,
-        phishing_resistant: need.phishing_resistant,
-        hardware_bound: need.hardware_bound,
-        max_age_s: need.max_age_s,
-    };
-    let counted = proof(ctx, need, granted);
-    let p = &ctx.policy.policy;
-    let session = assurance::session(
-        &counted.methods,
+    let wanted = rule(need);
+    let best = proves(best_type, u64::MAX);
+    let used = assurance::session(
+        &ctx.req.session.methods,
         ctx.now,
-        &p.reauthentication,
-        need.max_age_s,
+        &ctx.policy.policy.reauthentication,
+        u64::MAX,
     );
-    if assurance::meets(&session, need) {
+    if assurance::meets(&used, &best) {
         ctx.add(
             ReasonCode::NoFactors,
             format!(
                 "None of the user's factors can prove {}; the session already proved the most they can ({}), and enrolling one on a risky sign-in would let an attacker bind their own.",
                 describe(&wanted),
-                describe(&lowered)
+                describe(&rule(&best))
             ),
         );
         return (Outcome::Deny, vec![]);
     }
+    need.min_aal = need.min_aal.min(best.min_aal);
+    need.phishing_resistant &= best.phishing_resistant;
+    need.hardware_bound &= best.hardware_bound;
     add_to_shortfall(
         ctx,
         &format!(
             " None of the user's factors can prove it, and no factor is enrolled on a risky sign-in: the user steps up to {}, the most their factors prove.",
-            describe(&lowered)
+            describe(&rule(need))
         ),
     );
     (Outcome::StepUp, strongest)

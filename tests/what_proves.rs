@@ -1,5 +1,5 @@
 //! SPEC §13 "What proves": the sentences and assurance behind the what-proves vectors
-//! (`tests/vectors/login-35..53`, `change-20..23`). The vectors hold outcomes and reason codes;
+//! (`tests/vectors/login-35..55`, `change-20..23`). The vectors hold outcomes and reason codes;
 //! this file holds what the reasons say and what the decision claims the session proved.
 #![allow(
     clippy::unwrap_used,
@@ -141,9 +141,16 @@ fn no_step_up_to_what_the_session_already_proved() {
         "noFactors",
         "None of the user's factors can prove hardware-bound phishing-resistant AAL3; the session already proved the most they can (phishing-resistant AAL2)",
     );
-    // Risky, the passkey proof is too old: the lowered step-up is said, not silent.
+    // Risky, the passkey proof is only older: a fresher one adds nothing, AAL3 stays out of
+    // reach: denied as well.
     says(
-        "login-49-risky-admin-with-older-synced-passkey-steps-up",
+        "login-54-risky-admin-with-older-synced-passkey-denied",
+        "noFactors",
+        "the session already proved the most they can (phishing-resistant AAL2)",
+    );
+    // Risky, the passkey not yet used: the lowered step-up is said, not silent.
+    says(
+        "login-49-risky-admin-without-passkey-proof-steps-up-to-it",
         "insufficientAal",
         "the user steps up to phishing-resistant AAL2, the most their factors prove.",
     );
