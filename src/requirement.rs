@@ -46,13 +46,10 @@ impl Proof {
         for (kind, why) in &self.discounted {
             let name = label(*kind);
             let sentence = match why {
-                Discount::SimSwap => format!("The SIM was swapped: {} code proves nothing.", {
-                    if *kind == FactorType::Voice {
-                        "a voice-call"
-                    } else {
-                        "an SMS"
-                    }
-                }),
+                Discount::SimSwap if *kind == FactorType::Voice => {
+                    "The SIM was swapped: a voice-call code proves nothing.".to_string()
+                }
+                Discount::SimSwap => "The SIM was swapped: an SMS code proves nothing.".to_string(),
                 Discount::PushFatigue => {
                     "Push prompts were being denied: a push approval proves nothing.".to_string()
                 }
@@ -75,7 +72,7 @@ impl Proof {
 }
 
 /// A factor type's name in a reason sentence.
-pub(crate) fn label(kind: FactorType) -> &'static str {
+fn label(kind: FactorType) -> &'static str {
     match kind {
         FactorType::Sms => "SMS",
         FactorType::Voice => "Voice",
