@@ -123,19 +123,6 @@ impl<'a> Context<'a> {
         self.reasons.iter().any(|r| r.code == code)
     }
 
-    /// The session's methods that count as proof. After push fatigue, a push approval is what
-    /// the attacker was fishing for, so it proves nothing.
-    pub(crate) fn proving_methods(&self) -> Vec<crate::request::Method> {
-        let fatigue = self.has(ReasonCode::PushFatigue);
-        self.req
-            .session
-            .methods
-            .iter()
-            .filter(|m| !(fatigue && m.kind == crate::factors::FactorType::Push))
-            .cloned()
-            .collect()
-    }
-
     /// Seconds since `t` (negative if `t` is in the future).
     pub(crate) fn age(&self, t: Timestamp) -> i64 {
         t.seconds_until(self.now)

@@ -10,7 +10,7 @@ use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule, RestrictedUse};
 use crate::request::{Change, ChangeAction, Phase, Request};
-use crate::requirement::{describe, user_factors};
+use crate::requirement::{describe, proof, user_factors};
 use crate::risk;
 use crate::signals;
 use crate::state::Memory;
@@ -34,7 +34,7 @@ pub(crate) fn assess(
     let first_factor_hold = first_factor_held(&mut ctx, change);
     let delegated = delegated_rules(&mut ctx, change);
     let need = binding_requirement(&ctx, change);
-    let bound = binding_met(&mut ctx, change, &need);
+    let bound = binding_met(&mut ctx, change, &need, &granted);
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let resp = &policy.policy.risk.factor_change;
     let mut outcome = Outcome::Allow;
@@ -500,12 +500,18 @@ fn binding_requirement(ctx: &Context, change: &Change) -> Requirement {
 /// `insufficientAal` / `staleAuthentication` when it fails, `bindingUnverified` when a change
 /// reported after the fact carries no session to check. Delegated changes are made on the
 /// actor's session, which the delegation rules cover (`delegatedChange`).
-fn binding_met(ctx: &mut Context, change: &Change, need: &Requirement) -> bool {
+fn binding_met(
+    ctx: &mut Context,
+    change: &Change,
+    need: &Requirement,
+    granted: &exceptions::Granted,
+) -> bool {
     if change.actor.kind != ActorKind::SelfService {
         return true;
     }
-    let methods = &ctx.proving_methods();
-    if change.phase == Phase::After && methods.is_empty() {
+    let counted = proof(ctx, need, granted);
+    let methods = &counted.methods;
+    if change.phase == Phase::After && ctx.req.session.methods.is_empty() {
         ctx.add(
             ReasonCode::BindingUnverified,
             "Reported after the fact without the session's methods: the binding rule could not be checked.",
@@ -544,9 +550,10 @@ fn binding_met(ctx: &mut Context, change: &Change, need: &Requirement) -> bool {
         ctx.add(
             ReasonCode::InsufficientAal,
             format!(
-                "Binding needs {} within the last {window}; the session proved AAL{}.",
+                "Binding needs {} within the last {window}; the session proved AAL{}.{}",
                 describe(&rule),
-                session.aal
+                session.aal,
+                counted.explain()
             ),
         );
     }

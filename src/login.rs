@@ -10,7 +10,9 @@ use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, RequirementRule};
 use crate::request::Request;
-use crate::requirement::{describe, pick, strictest, strongest_user_factors, user_factors};
+use crate::requirement::{
+    describe, pick, proof, proves, strictest, strongest_user_factors, user_factors, Proof,
+};
 use crate::risk;
 use crate::signals;
 use crate::state::Memory;
@@ -44,7 +46,7 @@ pub(crate) fn decide(
         factors,
         ..need.clone()
     });
-    let mut assurance = shown_assurance(&ctx);
+    let mut assurance = shown_assurance(&ctx, &need, &granted);
     assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
     let mut decision = Decision {
         kind: "decision",
@@ -219,8 +221,9 @@ fn outcome(
     if ctx.has(ReasonCode::UntrustedIp) && ctx.is_privileged() {
         return (Outcome::Deny, vec![]);
     }
+    let counted = proof(ctx, need, granted);
     let session = assurance::session(
-        &ctx.proving_methods(),
+        &counted.methods,
         ctx.now,
         &p.reauthentication,
         need.max_age_s,
@@ -240,27 +243,13 @@ fn outcome(
     if assurance::meets(&session, need) && break_glass_key_used(ctx) {
         return (Outcome::Allow, vec![]);
     }
-    explain_shortfall(ctx, need);
+    explain_shortfall(ctx, need, &counted);
     if !required.is_empty() {
         return (Outcome::StepUp, required);
     }
     let risky = level >= p.risk.risky_at && !p.enrollment.offer_on_risky_login;
     if risky {
-        let strongest = strongest_user_factors(ctx, granted);
-        if strongest.is_empty() {
-            ctx.add(
-                ReasonCode::NoFactors,
-                "No enrolled factor, and enrolling one on a risky sign-in would let an attacker bind their own.",
-            );
-            return (Outcome::Deny, vec![]);
-        }
-        // Step up with what the user has: the requirement says what that proves.
-        if let Some(best) = strongest.first().map(|f| f.profile()) {
-            need.min_aal = need.min_aal.min(best.max_aal);
-            need.phishing_resistant &= best.phishing_resistant;
-            need.hardware_bound &= best.hardware_bound;
-        }
-        return (Outcome::StepUp, strongest);
+        return risky_without_factors(ctx, need, granted);
     }
     let mut allowed = rule.allowed_factors.clone();
     allowed.extend(granted.allow_factors.iter().copied());
@@ -271,9 +260,96 @@ fn outcome(
         granted,
     );
     if rule.self_service && !enrollable.is_empty() {
+        // Never a step-up to what the session already proved: the user enrolls a factor that
+        // meets the requirement, which stays as the policy set it.
+        add_to_shortfall(
+            ctx,
+            " None of the user's factors can prove it: the user enrolls one that can.",
+        );
         return (Outcome::Enroll, enrollable);
     }
     (Outcome::Deny, vec![])
+}
+
+/// `noFactors` on a risky sign-in whose requirement none of the user's factors can meet: no
+/// enrollment (an attacker would bind their own factor), so the user steps up with their
+/// strongest factors, the requirement lowered to what they prove and said so in the shortfall
+/// sentence. A decision never asks a session to step up to what it already proved: when the
+/// session already used methods proving what the strongest of those factors proves (within the
+/// re-authentication windows; only fresher would be new, and the requirement stays out of reach),
+/// or the user has none usable, the sign-in is denied. The check reads the methods as used and the
+/// factors left usable, so that more risk (a shorter maximum age, a discounted method, a factor
+/// no longer usable) never turns this deny into a step-up.
+fn risky_without_factors(
+    ctx: &mut Context,
+    need: &mut Requirement,
+    granted: &Granted,
+) -> (Outcome, Vec<FactorType>) {
+    let strongest = strongest_user_factors(ctx, granted);
+    let Some(best_type) = strongest.first().copied() else {
+        let detail = if ctx
+            .req
+            .user
+            .factors
+            .iter()
+            .any(|f| f.kind.profile().possession)
+        {
+            "None of the user's factors can be used now, and enrolling one on a risky sign-in would let an attacker bind their own."
+        } else {
+            "No enrolled factor, and enrolling one on a risky sign-in would let an attacker bind their own."
+        };
+        ctx.add(ReasonCode::NoFactors, detail);
+        return (Outcome::Deny, vec![]);
+    };
+    let rule = |r: &Requirement| RequirementRule {
+        min_aal: r.min_aal,
+        phishing_resistant: r.phishing_resistant,
+        hardware_bound: r.hardware_bound,
+        max_age_s: r.max_age_s,
+    };
+    let wanted = rule(need);
+    let best = proves(best_type, u64::MAX);
+    let used = assurance::session(
+        &ctx.req.session.methods,
+        ctx.now,
+        &ctx.policy.policy.reauthentication,
+        u64::MAX,
+    );
+    if assurance::meets(&used, &best) {
+        ctx.add(
+            ReasonCode::NoFactors,
+            format!(
+                "None of the user's factors can prove {}; the session already proved the most they can ({}), and enrolling one on a risky sign-in would let an attacker bind their own.",
+                describe(&wanted),
+                describe(&rule(&best))
+            ),
+        );
+        return (Outcome::Deny, vec![]);
+    }
+    need.min_aal = need.min_aal.min(best.min_aal);
+    need.phishing_resistant &= best.phishing_resistant;
+    need.hardware_bound &= best.hardware_bound;
+    add_to_shortfall(
+        ctx,
+        &format!(
+            " None of the user's factors can prove it, and no factor is enrolled on a risky sign-in: the user steps up to {}, the most their factors prove.",
+            describe(&rule(need))
+        ),
+    );
+    (Outcome::StepUp, strongest)
+}
+
+/// Adds a sentence to the shortfall reason (`insufficientAal` or `staleAuthentication`).
+fn add_to_shortfall(ctx: &mut Context, text: &str) {
+    let shortfall = ctx.reasons.iter_mut().find(|r| {
+        matches!(
+            r.code,
+            ReasonCode::InsufficientAal | ReasonCode::StaleAuthentication
+        )
+    });
+    if let Some(r) = shortfall {
+        r.detail.push_str(text);
+    }
 }
 
 /// A break-glass login must use one of its hardware keys; others pass.
@@ -289,15 +365,13 @@ fn break_glass_key_used(ctx: &Context) -> bool {
         .any(|m| keys.contains(&m.kind))
 }
 
-/// `insufficientAal`, `staleAuthentication`, `noFactors`: why the session falls short.
-fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
+/// `insufficientAal`, `staleAuthentication`, `noFactors`: why the session falls short, counting
+/// only the methods that prove (`counted`, see [`proof`]); `insufficientAal` also says which
+/// methods were used but did not count, and why (`simSwap`, `pushFatigue`, restricted SMS and
+/// voice, email).
+fn explain_shortfall(ctx: &mut Context, need: &Requirement, counted: &Proof) {
     let p = &ctx.policy.policy;
-    let ignoring_age = assurance::session(
-        &ctx.proving_methods(),
-        ctx.now,
-        &p.reauthentication,
-        u64::MAX,
-    );
+    let ignoring_age = assurance::session(&counted.methods, ctx.now, &p.reauthentication, u64::MAX);
     let rule = RequirementRule {
         min_aal: need.min_aal,
         phishing_resistant: need.phishing_resistant,
@@ -317,14 +391,15 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
         ctx.add(
             ReasonCode::InsufficientAal,
             format!(
-                "The session proved AAL{}{}; {} is required.",
+                "The session proved AAL{}{}; {} is required.{}",
                 ignoring_age.aal,
                 if ignoring_age.phishing_resistant {
                     " (phishing-resistant)"
                 } else {
                     ""
                 },
-                describe(&rule)
+                describe(&rule),
+                counted.explain()
             ),
         );
     }
@@ -343,8 +418,13 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement) {
 }
 
 /// What the session proved, for the host's claims: within the re-authentication windows and
-/// the requester's `max_age`.
-fn shown_assurance(ctx: &Context) -> crate::decision::Assurance {
+/// the requester's `max_age`, counting only the methods that prove (see [`proof`]), so that
+/// `amr` and `acr` never claim what the decision did not count.
+fn shown_assurance(
+    ctx: &Context,
+    need: &Requirement,
+    granted: &Granted,
+) -> crate::decision::Assurance {
     let max_age = ctx
         .req
         .requested
@@ -352,7 +432,7 @@ fn shown_assurance(ctx: &Context) -> crate::decision::Assurance {
         .and_then(|r| r.max_age_s)
         .unwrap_or(u64::MAX);
     assurance::session(
-        &ctx.req.session.methods,
+        &proof(ctx, need, granted).methods,
         ctx.now,
         &ctx.policy.policy.reauthentication,
         max_age,

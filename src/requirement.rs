@@ -1,13 +1,147 @@
 //! What login and factor changes share about requirements: how one is written in a sentence,
 //! how two combine, and which of the user's factors can meet one (the restricted-authenticator
 //! rule, SIM swap and push fatigue applied), including the one rule for "the user's strongest
-//! factors" that a risky login and the closed fail mode both step up with.
+//! factors" that a risky login and the closed fail mode both step up with, and the one rule for
+//! which of the session's methods count as proof ([`proof`], SPEC §13 "What proves").
 
 use crate::context::Context;
 use crate::decision::{ReasonCode, Requirement};
 use crate::exceptions::Granted;
 use crate::factors::FactorType;
 use crate::policy::{RequirementRule, RestrictedUse};
+use crate::request::Method;
+
+/// Why a method the session used does not count as proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Discount {
+    /// `simSwap`: the carrier moved the number, so the codes went to whoever holds the SIM.
+    SimSwap,
+    /// `pushFatigue`: a push approval is what the attacker was fishing for.
+    PushFatigue,
+    /// `enrollment.restrictedFactors: onlyIfNothingBetter`: the user has this better factor,
+    /// which meets the requirement.
+    Better(FactorType),
+    /// `enrollment.restrictedFactors: never`.
+    Never,
+}
+
+/// What the session's methods prove toward one requirement: the methods that count, and a
+/// sentence for each one that does not (see [`proof`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Proof {
+    /// The methods that count as proof, in the session's order.
+    pub methods: Vec<Method>,
+    /// The types used that did not count, and why (each type once).
+    discounted: Vec<(FactorType, Discount)>,
+    /// An email code was used where a second factor is needed.
+    email_as_second: bool,
+}
+
+impl Proof {
+    /// "SMS was used but does not count: the user has TOTP, which meets the requirement.": one
+    /// sentence per method that did not count, for the `insufficientAal` (login and binding)
+    /// sentence. Empty when every method counted.
+    pub(crate) fn explain(&self) -> String {
+        let mut out = String::new();
+        for (kind, why) in &self.discounted {
+            let name = label(*kind);
+            let sentence = match why {
+                Discount::SimSwap if *kind == FactorType::Voice => {
+                    "The SIM was swapped: a voice-call code proves nothing.".to_string()
+                }
+                Discount::SimSwap => "The SIM was swapped: an SMS code proves nothing.".to_string(),
+                Discount::PushFatigue => {
+                    "Push prompts were being denied: a push approval proves nothing.".to_string()
+                }
+                Discount::Better(better) => format!(
+                    "{name} was used but does not count: the user has {}, which meets the requirement.",
+                    label(*better)
+                ),
+                Discount::Never => format!(
+                    "{name} was used but does not count: the policy never accepts SMS or voice codes."
+                ),
+            };
+            out.push(' ');
+            out.push_str(&sentence);
+        }
+        if self.email_as_second {
+            out.push_str(" An email code was used, but email is never a second factor.");
+        }
+        out
+    }
+}
+
+/// A factor type's name in a reason sentence.
+fn label(kind: FactorType) -> &'static str {
+    match kind {
+        FactorType::Sms => "SMS",
+        FactorType::Voice => "Voice",
+        FactorType::Totp => "TOTP",
+        FactorType::Hotp => "HOTP",
+        FactorType::Push => "Push",
+        FactorType::Email => "Email",
+        FactorType::Piv => "PIV",
+        other => other.as_str(),
+    }
+}
+
+/// What proves (SPEC §13): the session's methods that count toward `need`. A method counts only
+/// if the policy lets its type serve this user now, by the same rules that choose what a step-up
+/// offers ([`user_factors`]):
+/// - SMS and voice never count after a SIM swap (`simSwap`), whatever an exception grants;
+/// - SMS and voice do not count where the user has an enrolled, usable factor that meets `need`
+///   (`enrollment.restrictedFactors: onlyIfNothingBetter`), nor ever under `never`, unless an
+///   active exception allows them (`exceptionApplied`);
+/// - push does not count under push fatigue (`pushFatigue`);
+/// - email never counts as a second factor (it is not a possession factor, see
+///   [`crate::assurance::session`]); it is kept as a single-factor (AAL1) proof and named in the
+///   explanation when `need` asks for AAL2 or more.
+///
+/// The login decision (`outcome`, `insufficientAal`, the assurance shown) and the factor-change
+/// binding rule (`bindingAuthenticated` / `insufficientAal`) both read proof from here.
+pub(crate) fn proof(ctx: &Context, need: &Requirement, granted: &Granted) -> Proof {
+    let sim_swap = ctx.has(ReasonCode::SimSwap);
+    let fatigue = ctx.has(ReasonCode::PushFatigue);
+    let restricted = ctx.policy.policy.enrollment.restricted_factors;
+    let better = || {
+        user_factors(ctx, need, granted)
+            .into_iter()
+            .find(|f| !f.profile().restricted)
+    };
+    let mut out = Proof::default();
+    for m in ctx.req.session.methods.iter() {
+        let why = if m.kind.profile().restricted {
+            if sim_swap {
+                Some(Discount::SimSwap)
+            } else if granted.allow_factors.contains(&m.kind) {
+                None
+            } else {
+                match restricted {
+                    RestrictedUse::Allow => None,
+                    RestrictedUse::Never => Some(Discount::Never),
+                    RestrictedUse::OnlyIfNothingBetter => better().map(Discount::Better),
+                }
+            }
+        } else if fatigue && m.kind == FactorType::Push {
+            Some(Discount::PushFatigue)
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                if !out.discounted.iter().any(|(k, _)| *k == m.kind) {
+                    out.discounted.push((m.kind, why));
+                }
+            }
+            None => out.methods.push(m.clone()),
+        }
+    }
+    let used = |k: FactorType| out.methods.iter().any(|m| m.kind == k);
+    out.email_as_second = need.min_aal >= 2
+        && used(FactorType::Email)
+        && !out.methods.iter().any(|m| m.kind.profile().possession);
+    out
+}
 
 /// "phishing-resistant AAL2".
 pub(crate) fn describe(rule: &RequirementRule) -> String {
