@@ -1,5 +1,5 @@
 //! SPEC §13 "What proves": the sentences and assurance behind the what-proves vectors
-//! (`tests/vectors/login-35..55`, `change-20..23`). The vectors hold outcomes and reason codes;
+//! (`tests/vectors/login-35..55`, `change-54..57`). The vectors hold outcomes and reason codes;
 //! this file holds what the reasons say and what the decision claims the session proved.
 #![allow(
     clippy::unwrap_used,
@@ -73,7 +73,7 @@ fn sim_swap_says_the_sms_code_proves_nothing() {
         "None of the user's factors can be used now",
     );
     says(
-        "change-20-sim-swap-sms-session-does-not-bind-a-passkey",
+        "change-54-sim-swap-sms-session-does-not-bind-a-passkey",
         "insufficientAal",
         "the session proved AAL1. The SIM was swapped: an SMS code proves nothing.",
     );
@@ -102,7 +102,7 @@ fn restricted_factors_say_what_was_better() {
         "SMS was used but does not count: the policy never accepts SMS or voice codes.",
     );
     says(
-        "change-21-sms-session-does-not-bind-where-totp-is-enrolled",
+        "change-55-sms-session-does-not-bind-where-totp-is-enrolled",
         "insufficientAal",
         "SMS was used but does not count: the user has TOTP",
     );
@@ -116,7 +116,7 @@ fn push_fatigue_and_email_say_why_they_do_not_count() {
         "Push prompts were being denied: a push approval proves nothing.",
     );
     says(
-        "change-23-push-under-fatigue-does-not-bind",
+        "change-57-push-under-fatigue-does-not-bind",
         "insufficientAal",
         "a push approval proves nothing.",
     );
