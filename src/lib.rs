@@ -10,7 +10,7 @@
 //! own tests and fuzz targets, not a stable API.
 
 #![deny(missing_docs)]
-#![warn(unreachable_pub)]
+#![deny(unreachable_pub)]
 
 mod alerts;
 mod api;
