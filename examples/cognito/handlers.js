@@ -182,7 +182,7 @@ function createHandlers(options = {}) {
       const bootstrap = decision.outcome === 'enroll' && onEnroll === 'issueTokens' && decision.enrollmentAllowed === true && req.user.factors.every((f) => f.type === 'email');
       const plan = { outcome: decision.outcome, factor, bootstrap, at: passwordAt };
       const tokens = decision.outcome === 'allow' || bootstrap;
-      const issued = tokens ? { at: clock(), clientId: event.callerContext?.clientId, methods: req.session.methods, bootstrap } : record.issued;
+      const issued = tokens ? { at: clock(), clientId: event.callerContext?.clientId, methods: req.session.methods, bootstrap } : undefined;
       await store.set(userId, { ...record, state: decision.state ?? record.state, plan, issued });
       onDecision({ trigger: event.triggerSource, userId, decision, plan, ...(rateLimited ? { rateLimited: true } : {}) });
       if (tokens) return issue(event);

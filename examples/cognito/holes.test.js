@@ -225,6 +225,17 @@ test('Pre token generation lets through the tokens of a custom sign-in once, on 
   // Issued on one client, generated on another: refused.
   assert.equal((await signIn(h, MARIA)).issueTokens, true);
   await assert.rejects(h.handler(tokenGen('TokenGeneration_Authentication', MARIA, { clientId: 'other-client' })), /not allowed/);
+
+  // Issued but never generated: a password-only flow a minute later finds nothing to use.
+  const late = setup();
+  assert.equal((await signIn(late.h, MARIA)).issueTokens, true);
+  late.clock.now += 61_000;
+  await assert.rejects(late.h.handler(tokenGen('TokenGeneration_Authentication', MARIA)), /not allowed/);
+  // A later sign-in that is not issued clears what an earlier one left.
+  const again = setup();
+  assert.equal((await signIn(again.h, MARIA)).issueTokens, true);
+  await again.h.handler(define(MARIA, [SRP_A, PASSWORD_OK])); // stepUp: no tokens yet
+  await assert.rejects(again.h.handler(tokenGen('TokenGeneration_Authentication', MARIA)), /not allowed/);
 });
 
 test('a refresh is decided again: within the re-authentication window it passes, after it (24 h for AAL2) the app must sign in again', async () => {
