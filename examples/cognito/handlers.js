@@ -10,13 +10,27 @@
 //   CreateAuthChallenge          a one-time code for the planned factor (SMS or email), sent by
 //                                `sender`; the code travels in privateChallengeParameters
 //   VerifyAuthChallengeResponse  compares the answer in constant time
-//   PreAuthentication            every sign-in flow, before the password: throws for what the
-//                                policy denies whatever the user proves (service accounts,
-//                                deny-listed networks for users without factors, critical risk)
+//   PreAuthentication            every sign-in flow, before the password, from what the server put
+//                                in ClientMetadata (Cognito delivers it as `validationData`): throws
+//                                where the policy refuses anyone who has proved nothing and has
+//                                nothing enrolled (a deny-listed network). It asks the same question
+//                                for every user name, existing or not, so the answer tells nobody
+//                                which names exist; what depends on the user is decided after the
+//                                password (Define), where a refusal looks like a wrong password.
+//   PreTokenGeneration           every token Cognito issues: a sign-in's tokens only right after
+//                                Define issued them (a flow that skipped the custom challenge, the
+//                                Hosted UI, or Cognito's own MFA gets none); a refresh is decided
+//                                again on what the sign-in proved and when (the re-authentication
+//                                windows), so a 30-day refresh token is worth no more than the policy
+//                                allows.
 //   PostAuthentication           the sign-in completed: the plan is cleared; a new device is noted
 // The decision taken after the password (with the engine's new memory) is kept in `store` as the
 // "plan", so Create and the final Define follow it rather than deciding again on memory that
 // already contains this sign-in.
+//
+// A user name that does not exist (userNotFound, with PreventUserExistenceErrors ENABLED) gets the
+// same answers as one that does: PASSWORD_VERIFIER after SRP_A, then the refusal Cognito gives a
+// wrong password. One-time codes are limited per user (`codeLimit`, default 5 per hour).
 //
 // Cognito cannot enroll a factor inside this flow (TOTP and WebAuthn registration need an access
 // token): `enroll` fails the sign-in unless `onEnroll: 'issueTokens'` lets a first sign-in through
@@ -29,6 +43,14 @@ const { compilePolicy, defaultPolicy } = require('factorgate');
 const KINDS = new Set(['employee', 'contractor', 'partner', 'customer', 'service', 'breakGlass']);
 const MAX_ATTEMPTS = 3;
 const PLAN_TTL_MS = 5 * 60_000;
+// Tokens Define issued must be generated within this (Cognito calls Pre token generation at once).
+const ISSUE_TTL_MS = 60_000;
+const DENIED = 'Sign-in is not allowed.';
+const SIGN_IN_AGAIN = 'Sign in again.';
+// One-time codes per user: at most `max` in any `windowS` seconds (SMS pumping, harassment).
+const CODE_LIMIT = { max: 5, windowS: 3600 };
+// Pre token generation sources of a sign-in (AWS: user-pool-lambda-pre-token-generation).
+const SIGN_IN_SOURCES = new Set(['TokenGeneration_Authentication', 'TokenGeneration_NewPasswordChallenge', 'TokenGeneration_AuthenticateDevice', 'TokenGeneration_HostedAuth']);
 // Factors a Lambda can challenge by itself: a one-time code it sends to a verified destination.
 const DELIVERABLE = { sms: 'phone_number', email: 'email' };
 
@@ -48,6 +70,11 @@ function createHandlers(options = {}) {
   const store = options.store ?? memoryStore();
   const clock = options.now ?? Date.now;
   const onEnroll = options.onEnroll === 'issueTokens' ? 'issueTokens' : 'fail';
+  const defaultKind = KINDS.has(options.userKind) ? options.userKind : 'customer';
+  const codeLimit = {
+    max: Number.isInteger(options.codeLimit?.max) && options.codeLimit.max > 0 ? options.codeLimit.max : CODE_LIMIT.max,
+    windowS: Number.isInteger(options.codeLimit?.windowS) && options.codeLimit.windowS > 0 ? options.codeLimit.windowS : CODE_LIMIT.windowS,
+  };
   const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.trigger, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), alerts: r.decision?.alerts })));
   const sender = options.sender ?? (async ({ channel, destination }) => {
     // Replace with SNS (SMS) or SES (email). Never log the code.
@@ -65,10 +92,24 @@ function createHandlers(options = {}) {
     return factors;
   }
 
+  // The session as a server-side app vouches for it in ClientMetadata (only with
+  // trustClientMetadata). Cognito passes no source address or device to these triggers itself.
+  // InitiateAuth's ClientMetadata reaches Pre authentication as `validationData`;
+  // RespondToAuthChallenge's reaches Define, Create, Verify and Pre token generation as
+  // `clientMetadata`.
+  function sessionOf(meta, methods) {
+    const m = options.trustClientMetadata && meta && typeof meta === 'object' ? meta : {};
+    return {
+      ip: isIP(m.ip ?? '') ? m.ip : undefined,
+      device: typeof m.deviceId === 'string' ? { id: m.deviceId.slice(0, 200) } : undefined,
+      userAgent: typeof m.userAgent === 'string' ? m.userAgent.slice(0, 1000) : undefined,
+      methods,
+    };
+  }
+
   function loginRequest(event, methods) {
     const attrs = event.request.userAttributes ?? {};
-    const meta = options.trustClientMetadata ? event.request.clientMetadata ?? {} : {};
-    const kind = attrs['custom:factorgate_kind'] ?? options.userKind ?? 'customer';
+    const kind = attrs['custom:factorgate_kind'] ?? defaultKind;
     return {
       user: {
         id: attrs.sub ?? event.userName,
@@ -76,14 +117,7 @@ function createHandlers(options = {}) {
         roles: list(attrs['custom:factorgate_roles']),
         factors: factorsOf(attrs),
       },
-      session: {
-        // Cognito passes no source address or device to these triggers; only a server-side app
-        // (AdminInitiateAuth) can vouch for what it puts in ClientMetadata.
-        ip: isIP(meta.ip ?? '') ? meta.ip : undefined,
-        device: typeof meta.deviceId === 'string' ? { id: meta.deviceId.slice(0, 200) } : undefined,
-        userAgent: typeof meta.userAgent === 'string' ? meta.userAgent.slice(0, 1000) : undefined,
-        methods,
-      },
+      session: sessionOf(event.request.clientMetadata, methods),
       app: { id: options.appId ?? event.callerContext?.clientId },
     };
   }
@@ -120,54 +154,77 @@ function createHandlers(options = {}) {
     return event;
   };
 
+  // ---- one-time code limit (per user, per window) ----
+
+  const recentCodes = (record) => (record.codes ?? []).filter((at) => clock() - at < codeLimit.windowS * 1000).slice(-codeLimit.max);
+  const mayCode = (record) => recentCodes(record).length < codeLimit.max;
+
   // ---- the triggers ----
 
   async function defineAuthChallenge(event) {
     const { request } = event;
     const session = request.session ?? [];
-    const userId = request.userAttributes?.sub ?? event.userName;
-    if (request.userNotFound) return fail(event);
     const last = session.at(-1);
     if (!last) return fail(event); // this flow starts with the password (SRP_A)
+    // The same for a user name that exists and one that does not (userNotFound): Cognito answers
+    // PASSWORD_VERIFIER with a simulated salt and refuses the proof as it refuses a wrong password.
     if (last.challengeName === 'SRP_A' && last.challengeResult) return challenge(event, 'PASSWORD_VERIFIER');
+    if (request.userNotFound) return fail(event); // only after a password Cognito refused, as below
+    const userId = request.userAttributes?.sub ?? event.userName;
     if (last.challengeName === 'PASSWORD_VERIFIER' && last.challengeResult) {
       const record = (await store.get(userId)) ?? {};
-      const req = { ...loginRequest(event, [{ type: 'password', at: new Date(clock()).toISOString() }]), state: record.state };
+      const passwordAt = clock();
+      const req = { ...loginRequest(event, [{ type: 'password', at: new Date(passwordAt).toISOString() }]), state: record.state };
       const decision = decide(req);
-      const factor = decision.outcome === 'stepUp' ? challengeFactor(decision, request.userAttributes ?? {}) : undefined;
+      let factor = decision.outcome === 'stepUp' ? challengeFactor(decision, request.userAttributes ?? {}) : undefined;
+      const rateLimited = factor !== undefined && !mayCode(record);
+      if (rateLimited) factor = undefined;
       const bootstrap = decision.outcome === 'enroll' && onEnroll === 'issueTokens' && decision.enrollmentAllowed === true && req.user.factors.every((f) => f.type === 'email');
-      const plan = { outcome: decision.outcome, factor, bootstrap, at: clock() };
-      await store.set(userId, { ...record, state: decision.state ?? record.state, plan });
-      onDecision({ trigger: event.triggerSource, userId, decision, plan });
-      if (decision.outcome === 'allow' || bootstrap) return issue(event);
+      const plan = { outcome: decision.outcome, factor, bootstrap, at: passwordAt };
+      const tokens = decision.outcome === 'allow' || bootstrap;
+      const issued = tokens ? { at: clock(), clientId: event.callerContext?.clientId, methods: req.session.methods, bootstrap } : undefined;
+      await store.set(userId, { ...record, state: decision.state ?? record.state, plan, issued });
+      onDecision({ trigger: event.triggerSource, userId, decision, plan, ...(rateLimited ? { rateLimited: true } : {}) });
+      if (tokens) return issue(event);
       if (factor) return challenge(event, 'CUSTOM_CHALLENGE');
-      return fail(event); // deny, approval, enroll, or a step-up with nothing this Lambda can send
-    }
-    if (last.challengeName === 'CUSTOM_CHALLENGE') {
-      const plan = (await store.get(userId))?.plan;
-      const fresh = plan && plan.factor && clock() - plan.at <= PLAN_TTL_MS;
-      if (last.challengeResult && fresh && last.challengeMetadata === `factorgate:${plan.factor}`) return issue(event);
-      const attempts = session.filter((s) => s.challengeName === 'CUSTOM_CHALLENGE').length;
-      if (!last.challengeResult && fresh && attempts < MAX_ATTEMPTS) return challenge(event, 'CUSTOM_CHALLENGE');
+      // deny, approval, enroll, a step-up with nothing this Lambda can send, or the code limit
+      // reached: Cognito answers as for a wrong password.
       return fail(event);
     }
-    return fail(event); // a failed password, or a challenge this flow does not know
+    if (last.challengeName === 'CUSTOM_CHALLENGE') {
+      const record = (await store.get(userId)) ?? {};
+      const plan = record.plan;
+      const fresh = plan && plan.factor && clock() - plan.at <= PLAN_TTL_MS;
+      if (last.challengeResult && fresh && last.challengeMetadata === `factorgate:${plan.factor}`) {
+        const methods = [{ type: 'password', at: new Date(plan.at).toISOString() }, { type: plan.factor, at: new Date(clock()).toISOString() }];
+        await store.set(userId, { ...record, issued: { at: clock(), clientId: event.callerContext?.clientId, methods, bootstrap: false } });
+        return issue(event);
+      }
+      const attempts = session.filter((s) => s.challengeName === 'CUSTOM_CHALLENGE').length;
+      if (!last.challengeResult && fresh && attempts < MAX_ATTEMPTS && mayCode(record)) return challenge(event, 'CUSTOM_CHALLENGE');
+      return fail(event);
+    }
+    return fail(event); // a failed password, or a challenge this flow does not know (SMS_MFA, ...)
   }
 
   async function createAuthChallenge(event) {
     if (event.request.challengeName !== 'CUSTOM_CHALLENGE') return event;
     const attrs = event.request.userAttributes ?? {};
-    const plan = (await store.get(attrs.sub ?? event.userName))?.plan;
+    const userId = attrs.sub ?? event.userName;
+    const record = event.request.userNotFound ? {} : (await store.get(userId)) ?? {};
+    const plan = record.plan;
     const factor = plan?.factor;
     const destination = factor ? attrs[DELIVERABLE[factor]] : undefined;
-    if (!destination || clock() - plan.at > PLAN_TTL_MS) {
-      // No plan (expired, or a store that lost it): a challenge nobody can answer; Define fails
-      // the sign-in after the attempts.
+    if (!destination || clock() - plan.at > PLAN_TTL_MS || !mayCode(record)) {
+      // No plan (expired, a store that lost it, a user name that does not exist) or the code
+      // limit reached: a challenge nobody can answer; Define fails the sign-in.
       event.response.publicChallengeParameters = { factor: 'none' };
       event.response.privateChallengeParameters = { answer: crypto.randomBytes(32).toString('hex') };
       event.response.challengeMetadata = 'factorgate:none';
       return event;
     }
+    // Counted before sending: a send that fails or times out still counts.
+    await store.set(userId, { ...record, codes: [...recentCodes(record), clock()] });
     const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
     await sender({ channel: factor, destination, code, userName: event.userName });
     event.response.publicChallengeParameters = { factor, destination: mask(destination) };
@@ -184,14 +241,22 @@ function createHandlers(options = {}) {
   }
 
   async function preAuthentication(event) {
-    if (event.request.userNotFound) return event; // Cognito answers as for a wrong password
-    // Nothing proved yet: only what the policy refuses whatever the user proves is refused here.
-    const attrs = event.request.userAttributes ?? {};
-    const record = (await store.get(attrs.sub ?? event.userName)) ?? {};
-    const decision = decide({ ...loginRequest(event, []), state: record.state });
-    if (decision.outcome === 'deny') {
-      onDecision({ trigger: event.triggerSource, userId: attrs.sub ?? event.userName, decision });
-      throw new Error('Sign-in is not allowed.');
+    // Before the password, and for every user name alike (existing or not: userNotFound): would
+    // the policy refuse anyone who has proved nothing and has nothing enrolled, from this network,
+    // on this app client? No attribute, memory or store is read, so the answer (and its timing)
+    // says nothing about the name. Everything that depends on the user is decided after the
+    // password, in Define, where a refusal looks like a wrong password.
+    const anyone = {
+      user: { id: 'factorgate:pre-authentication', kind: defaultKind, factors: [] },
+      session: sessionOf(event.request.validationData, []),
+      app: { id: options.appId ?? event.callerContext?.clientId },
+    };
+    const decision = decide(anyone);
+    // Refused for what this sign-in's context says, not because nobody without a factor may sign
+    // in (a kind without self-service): the same request without the context is the baseline.
+    if (decision.outcome === 'deny' && decide({ ...anyone, session: { methods: [] } }).outcome !== 'deny') {
+      onDecision({ trigger: event.triggerSource, userId: event.userName, decision });
+      throw new Error(DENIED);
     }
     return event;
   }
@@ -204,6 +269,35 @@ function createHandlers(options = {}) {
     return event;
   }
 
+  // Pre token generation (V1_0 and V2_0 events alike; the response is left as Cognito sent it).
+  async function preTokenGeneration(event) {
+    const userId = event.request.userAttributes?.sub ?? event.userName;
+    const clientId = event.callerContext?.clientId;
+    const record = (await store.get(userId)) ?? {};
+    if (event.triggerSource === 'TokenGeneration_RefreshTokens') {
+      // Decided again on what the sign-in proved, and when: past the re-authentication window the
+      // refresh is refused and the app must sign in again. Not a sign-in: the memory is not written.
+      const methods = record.sessions?.[clientId]?.methods ?? [];
+      const decision = decide({ ...loginRequest(event, methods), state: record.state });
+      onDecision({ trigger: event.triggerSource, userId, decision });
+      if (decision.outcome !== 'allow') throw new Error(SIGN_IN_AGAIN);
+      return event;
+    }
+    // A sign-in's tokens: only those Define has just issued, on this app client. The Hosted UI
+    // never runs the custom-auth triggers; USER_SRP_AUTH, USER_PASSWORD_AUTH,
+    // ADMIN_USER_PASSWORD_AUTH, USER_AUTH and Cognito's own MFA issue tokens without Define.
+    const issued = record.issued;
+    const ok = SIGN_IN_SOURCES.has(event.triggerSource) && event.triggerSource !== 'TokenGeneration_HostedAuth'
+      && issued && issued.clientId === clientId && clock() - issued.at <= ISSUE_TTL_MS;
+    if (!ok) {
+      onDecision({ trigger: event.triggerSource, userId, refused: 'tokensNotIssuedByDefine' });
+      throw new Error(DENIED);
+    }
+    const sessions = Object.fromEntries(Object.entries({ ...record.sessions, [clientId]: { methods: issued.methods, at: issued.at } }).slice(-8));
+    await store.set(userId, { ...record, issued: undefined, sessions });
+    return event;
+  }
+
   const byTrigger = {
     DefineAuthChallenge_Authentication: defineAuthChallenge,
     CreateAuthChallenge_Authentication: createAuthChallenge,
@@ -211,13 +305,14 @@ function createHandlers(options = {}) {
     PreAuthentication_Authentication: preAuthentication,
     PostAuthentication_Authentication: postAuthentication,
   };
-  /** One function for all five triggers, dispatching on triggerSource. */
+  /** One function for all the triggers, dispatching on triggerSource. */
   async function handler(event) {
+    if (typeof event.triggerSource === 'string' && event.triggerSource.startsWith('TokenGeneration_')) return preTokenGeneration(event);
     const fn = byTrigger[event.triggerSource];
     return fn ? fn(event) : event;
   }
 
-  return { handler, defineAuthChallenge, createAuthChallenge, verifyAuthChallengeResponse, preAuthentication, postAuthentication, engine };
+  return { handler, defineAuthChallenge, createAuthChallenge, verifyAuthChallengeResponse, preAuthentication, postAuthentication, preTokenGeneration, engine };
 }
 
 // Built once per Lambda instance (module scope, during the init phase), from its environment.
@@ -225,6 +320,7 @@ const fromEnv = createHandlers({
   stateKey: process.env.FACTORGATE_STATE_KEY,
   trustClientMetadata: process.env.FACTORGATE_TRUST_CLIENT_METADATA === 'true',
   onEnroll: process.env.FACTORGATE_ON_ENROLL,
+  userKind: process.env.FACTORGATE_USER_KIND,
 });
 
 module.exports = {
@@ -234,6 +330,7 @@ module.exports = {
   verifyAuthChallengeResponse: fromEnv.verifyAuthChallengeResponse,
   preAuthentication: fromEnv.preAuthentication,
   postAuthentication: fromEnv.postAuthentication,
+  preTokenGeneration: fromEnv.preTokenGeneration,
   createHandlers,
   memoryStore,
 };

@@ -192,13 +192,16 @@ test('memory threads across sign-ins through the store; a failed password ends t
   assert.equal(unknown.response.failAuthentication, true);
 });
 
-test('PreAuthentication throws for what the policy refuses whatever is proved (service accounts); PostAuthentication clears the plan', async () => {
+test('service accounts are refused after the password (PreAuthentication answers every name alike); PostAuthentication clears the plan', async () => {
   const store = lambda.memoryStore();
   const { h, decisions } = setup({ store });
   const service = { sub: 'a1b2c3d4-0000-4000-8000-000000000005', 'custom:factorgate_kind': 'service' };
-  await assert.rejects(h.handler(base('PreAuthentication_Authentication', { userAttributes: service, request: { validationData: {} } })), /not allowed/);
+  const pre = base('PreAuthentication_Authentication', { userAttributes: service, request: { validationData: {} } });
+  assert.equal(await h.handler(pre), pre, 'before the password nothing tells a service account apart');
+  const { response } = await signIn(h, { userAttributes: service });
+  assert.equal(response.failAuthentication, true);
   assert.ok(decisions[0].decision.reasons.some((r) => r.code === 'serviceAccount'));
-  const ok = base('PreAuthentication_Authentication', { request: { validationData: {}, clientMetadata: {} } });
+  const ok = base('PreAuthentication_Authentication', { request: { validationData: {} } });
   assert.equal(await h.handler(ok), ok, 'an ordinary user passes (the step-up comes later)');
 
   await signIn(h);
