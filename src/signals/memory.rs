@@ -156,12 +156,21 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
+/// How long after a login asked to step up the same device and network may answer it and still
+/// be that login (`recentRiskySignin`): as long as a step-up at high risk stays fresh
+/// (`risk.login.high`, 15 minutes by default) and a binding stays open.
+const STEP_UP_ANSWER_S: i64 = 15 * 60;
+
 /// `recentRiskySignin`: a sign-in whose own risk reached `risk.riskyAt` within the window makes
-/// any factor change or step-up that follows riskier.
+/// any factor change or step-up that follows riskier. A login that answers the risky sign-in's
+/// own step-up (see [`answers_step_up`]) is that sign-in, not one that follows it.
 fn recent_risky(ctx: &mut Context, h: &History) {
     let Some((at, level)) = h.last_risky else {
         return;
     };
+    if answers_step_up(ctx, h, at) {
+        return;
+    }
     let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
     let window = ctx.policy.policy.signals.recent_risky_signin_s;
     if age >= 0 && age.unsigned_abs() <= window {
@@ -174,6 +183,32 @@ fn recent_risky(ctx: &mut Context, h: &History) {
             ),
         );
     }
+}
+
+/// Is this login the user answering the step-up of the risky sign-in at minute `at`? It is when
+/// that sign-in is the last one remembered, was not accepted (asked to step up, or denied), and
+/// this login comes within [`STEP_UP_ANSWER_S`] from the same device, country and network. An
+/// unaccepted sign-in teaches nothing, so whatever made it risky is scored again on this login;
+/// adding `recentRiskySignin` for it would be the sign-in's risk feeding on itself (a user who
+/// does what a medium-risk step-up asked would be high, and alerted). Logins only: a factor
+/// change right after a risky sign-in is the persistence pattern.
+fn answers_step_up(ctx: &Context, h: &History, at: u32) -> bool {
+    let cur = &ctx.memory.current;
+    let Some(last) = h.signins.last() else {
+        return false;
+    };
+    let same_device = match (cur.device, last.device) {
+        (Some(d), Some(p)) => d.get(..p.len()) == Some(p.as_slice()),
+        _ => false,
+    };
+    let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
+    ctx.req.change.is_none()
+        && last.at == at
+        && !last.accepted
+        && same_device
+        && last.country == cur.country
+        && last.asn == cur.asn
+        && (0..=STEP_UP_ANSWER_S).contains(&age)
 }
 
 /// The persistence pattern (docs/contract.md#factor-change): a factor change the user makes from a device, country or
