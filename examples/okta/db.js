@@ -11,6 +11,7 @@
 //            sign-in (session) it belongs to
 //   signins  sign-ins already decided, by group key (a late verification of one is not a new one)
 //   users    per-user memory: { state, factors, kinds }
+//   meta     the System Log polling cursor (the `next` link)
 //
 // sql.js rewrites the whole file on each write: fine for tens of megabytes (a few milliseconds
 // per write), not for a large tenant's history. Past that, put the same three tables in a server
@@ -36,6 +37,7 @@ CREATE INDEX IF NOT EXISTS events_status ON events (status, published);
 CREATE INDEX IF NOT EXISTS events_group ON events (group_key);
 CREATE TABLE IF NOT EXISTS signins (group_key TEXT PRIMARY KEY, done_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 let SQL; // the sql.js module, loaded once
@@ -156,6 +158,8 @@ async function openDatabase({ file, retainMs = 7 * 24 * 3600_000 } = {}) {
       return row ? JSON.parse(row.record) : undefined;
     },
     setUser: (id, record) => run('INSERT OR REPLACE INTO users (id, record) VALUES (?, ?)', [id, JSON.stringify(record)]),
+    getMeta: (key) => rows('SELECT value FROM meta WHERE key = ?', [key])[0]?.value,
+    setMeta: (key, value) => run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, String(value)]),
     /** Forgets processed events (their uuids stop deduplicating) and sign-ins older than retainMs. */
     prune(now = Date.now()) {
       run("DELETE FROM events WHERE status = 'done' AND received < ?", [now - retainMs]);

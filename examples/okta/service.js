@@ -306,7 +306,27 @@ function createOktaClient({ orgUrl, token, timeoutMs = 2500, maxRetries = 4, max
     }
   }
   const id = encodeURIComponent;
+  // System Log polling (`sortOrder=ASCENDING`, no `until`): every page has a `next` link, also
+  // when empty; follow it, never build `after` yourself.
+  async function logs(next, { since, filter } = {}) {
+    const url = next ?? `${base}/api/v1/logs?${new URLSearchParams({ sortOrder: 'ASCENDING', limit: '1000', ...(since ? { since } : {}), ...(filter ? { filter } : {}) })}`;
+    if (!url.startsWith(`${base}/`)) throw new Error('System Log next link outside the org');
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(url, { headers: { authorization: `SSWS ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs * 4) });
+      if (res.status === 429 && attempt < maxRetries) {
+        const delay = retryDelayMs(res, attempt);
+        await res.arrayBuffer().catch(() => null);
+        onRateLimit?.({ method: 'GET', path: '/api/v1/logs', status: 429, delayMs: delay, attempt });
+        await sleep(Math.min(delay, maxWaitMs));
+        continue;
+      }
+      if (!res.ok) throw new Error(`Okta GET /api/v1/logs: HTTP ${res.status}`);
+      const link = (res.headers.get('link') ?? '').split(',').map((l) => l.match(/<([^>]+)>;\s*rel="next"/)).find(Boolean);
+      return { events: await res.json(), next: link ? link[1] : url };
+    }
+  }
   return {
+    logs,
     user: (userId) => call('GET', `/api/v1/users/${id(userId)}`),
     factors: (userId) => call('GET', `/api/v1/users/${id(userId)}/factors`),
     roles: (userId) => call('GET', `/api/v1/users/${id(userId)}/roles`),
@@ -382,6 +402,8 @@ const MIN_SECRET_LENGTH = 16;
  *   without it they live in memory and acknowledged events are lost on a crash
  * @param {number} [options.signInSettleMs] how long after the last verification of a session its
  *   sign-in is decided (default 60 s; earlier when a later event of the user needs it)
+ * @param {{ intervalMs?: number, sinceMs?: number, filter?: string }} [options.pollSystemLog] read
+ *   sign-ins from the System Log API instead of (or besides) event hooks (FACTORGATE_POLL_SYSTEM_LOG_MS)
  * @param {object} [options.okta] createOktaClient(...) or a fake with the same methods; without it
  *   the user is known only from the event
  * @param {boolean} [options.remediate] act on `deny` decisions (needs options.okta)
@@ -746,6 +768,36 @@ function createService(options = {}) {
     return fresh.length;
   }
 
+  // ---- System Log polling: sign-ins without spending the event hook cap ----
+
+  // The event types a poll fetches (an event hook then carries the factor changes only).
+  const POLL_FILTER = 'eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start"';
+
+  /** One System Log page into the queue (deduplicated by uuid with what hooks delivered); resumes from the stored cursor. */
+  async function pollOnce() {
+    if (!okta?.logs) throw new Error('System Log polling needs the Okta API (OKTA_ORG_URL, OKTA_API_TOKEN)');
+    await open();
+    const cursor = db.getMeta('systemLogNext');
+    const since = cursor ? undefined : new Date(Date.now() - (options.pollSystemLog?.sinceMs ?? 15 * 60_000)).toISOString();
+    const { events, next } = await okta.logs(cursor, { since, filter: options.pollSystemLog?.filter ?? POLL_FILTER });
+    const list = (Array.isArray(events) ? events : []).filter((e) => e && typeof e.uuid === 'string');
+    const fresh = db.enqueue(list);
+    stats.polled = (stats.polled ?? 0) + list.length;
+    stats.duplicates += list.length - fresh.length;
+    db.setMeta('systemLogNext', next);
+    await db.persist();
+    pump().catch((e) => console.error(`factorgate: queue: ${e.message}`));
+    return { events: list.length, fresh: fresh.length };
+  }
+  let pollTimer = null;
+  function schedulePoll() {
+    if (closed || !options.pollSystemLog) return;
+    pollTimer = setTimeout(() => {
+      pollOnce().catch((e) => console.error(`factorgate: System Log poll: ${e.message}`)).finally(schedulePoll);
+    }, options.pollSystemLog.intervalMs ?? 60_000);
+    pollTimer.unref?.();
+  }
+
   // ---- HTTP ----
 
   function secretMatches(req) {
@@ -839,17 +891,20 @@ function createService(options = {}) {
       return db;
     },
     open,
+    pollOnce,
     /** Resolves when every event received so far has been processed (sign-ins still settling are decided now). */
     idle: () => pump(true),
     listen: async (port = 0, host = '127.0.0.1') => {
       await open();
       const address = await new Promise((resolve) => server.listen(port, host, () => resolve(server.address())));
       pump().catch((e) => console.error(`factorgate: queue: ${e.message}`)); // what a previous run acknowledged
+      schedulePoll();
       return address;
     },
     close: async () => {
       closed = true;
       clearTimeout(timer);
+      clearTimeout(pollTimer);
       await new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();
@@ -872,6 +927,7 @@ if (require.main === module) {
       secret: env.OKTA_HOOK_SECRET || undefined,
       oauth: env.OKTA_HOOK_OAUTH_ISSUER ? { issuer: env.OKTA_HOOK_OAUTH_ISSUER, audience: env.OKTA_HOOK_OAUTH_AUDIENCE, scope: env.OKTA_HOOK_OAUTH_SCOPE || undefined } : undefined,
       dataFile: env.FACTORGATE_DATA_FILE ?? 'factorgate-okta.sqlite',
+      pollSystemLog: env.FACTORGATE_POLL_SYSTEM_LOG_MS ? { intervalMs: Number(env.FACTORGATE_POLL_SYSTEM_LOG_MS) } : undefined,
       signInSettleMs: env.FACTORGATE_SIGNIN_SETTLE_MS ? Number(env.FACTORGATE_SIGNIN_SETTLE_MS) : undefined,
       okta,
       remediate: env.FACTORGATE_REMEDIATE === 'true',

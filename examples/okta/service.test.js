@@ -38,7 +38,8 @@ const directory = {
   },
 };
 const oktaCalls = [];
-const rateLimited = []; // scripted answers for the next calls: { status, headers }
+const rateLimited = [];
+const logPages = []; // System Log pages for polling // scripted answers for the next calls: { status, headers }
 let okta;
 let oktaServer;
 
@@ -48,6 +49,12 @@ before(async () => {
     const scripted = rateLimited.shift();
     if (scripted) return res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers }).end('{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}');
     const url = new URL(req.url, 'http://okta');
+    if (url.pathname === '/api/v1/logs') {
+      // Polling: every page has a next link (Okta: "a next link relation header is always present").
+      const page = Number(url.searchParams.get('after') ?? 0);
+      const next = `http://127.0.0.1:${oktaServer.address().port}/api/v1/logs?after=${page + 1}&sortOrder=ASCENDING&limit=1000`;
+      return res.writeHead(200, { 'content-type': 'application/json', link: `<${req.url}>; rel="self", <${next}>; rel="next"` }).end(JSON.stringify(logPages[page] ?? []));
+    }
     const m = url.pathname.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles|sessions)(?:\/([^/]+))?)?$/);
     const entry = m && directory[decodeURIComponent(m[1])];
     if (req.headers.authorization !== 'SSWS test-api-token' || !entry) {
@@ -461,5 +468,26 @@ test('Okta API 429: retried after X-Rate-Limit-Reset / Retry-After, so roles (pr
     assert.ok(d.decision.reasons.some((r) => r.code === 'privilegedUser'));
     assert.equal(d.decision.outcome, 'deny');
     assert.deepEqual(d.remediation, ['clearSessions+oauthTokens']);
+  });
+});
+
+// ---- System Log polling: the fallback for sign-ins when the event hook cap is a concern ----
+
+test('System Log polling feeds sign-ins into the same queue (deduplicated with hook deliveries), following the next link', async () => {
+  await withService({}, async (service, call) => {
+    const events = signIn('idxPolled1', [PASSWORD, PUSH]);
+    logPages.splice(0, logPages.length, events, []);
+    const before = oktaCalls.length;
+    assert.deepEqual(await service.pollOnce(), { events: 3, fresh: 3 });
+    await call('POST', '/okta/events', { body: delivery(events.slice(1, 2)) }); // the hook delivered one of them too
+    assert.deepEqual(await service.pollOnce(), { events: 0, fresh: 0 });
+    await service.idle();
+    const first = decodeURIComponent(oktaCalls[before]).replace(/\+/g, " ");
+    assert.match(first, /^GET \/api\/v1\/logs\?sortOrder=ASCENDING&limit=1000&since=.+&filter=eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start"$/);
+    assert.match(oktaCalls[before + 1], /^GET \/api\/v1\/logs\?after=1&/, 'the next link, as Okta gave it');
+    const records = signIns(service);
+    assert.equal(records.length, 1);
+    assert.deepEqual(records[0].methods.sort(), ['password', 'push']);
+    assert.equal(service.stats.duplicates, 1);
   });
 });
