@@ -1,24 +1,27 @@
 'use strict';
-// factorgate as an Okta hook service (node:http only). Deploy: examples/okta/README.md.
+// factorgate as an Okta hook service (node:http and sql.js only). Deploy: examples/okta/README.md.
 //
 //   POST /okta/registration  registration inline hook (Identity Engine profile enrollment):
 //                            answered inline, well inside Okta's 3 s, with `commands`
 //   GET  /okta/events        event hook endpoint verification (echoes x-okta-verification-challenge)
-//   POST /okta/events        event hook deliveries: acknowledged at once (200), then processed in
-//                            order of `published`; each event is handled once (dedupe by uuid,
-//                            delivery is at-least-once and unordered)
+//   POST /okta/events        event hook deliveries: stored in SQLite (deduplicated by uuid) and
+//                            written to disk before the 200, then processed in order of
+//                            `published`, also after a crash and restart
 //
 // Okta reports factor changes only after they happened (`user.mfa.factor.*` event hooks); each
 // becomes an assessFactorChange request with `phase: "after"`, where `deny` means "revert it":
-// with `remediate` on, the service deletes a factor the decision denies and clears the user's
-// sessions. Sign-in events (`user.authentication.auth_via_mfa`, `user.session.start`) feed the
-// engine's memory through decideLogin, so that a factor added right after a risky sign-in is scored
-// against it.
+// with `remediate` on, the service deletes a factor the decision denies and ends the user's
+// sessions and OAuth tokens. Sign-in verifications (`user.authentication.auth_via_mfa`, which
+// Identity Engine emits for the password too, and `user.session.start`) are grouped into one
+// sign-in per session (`authenticationContext.externalSessionId`) and feed the engine's memory
+// through decideLogin with the methods the events show were verified, so that a factor added
+// right after a risky sign-in is scored against it.
 
 const crypto = require('node:crypto');
 const http = require('node:http');
 const { isIP } = require('node:net');
 const { compilePolicy, defaultPolicy } = require('factorgate');
+const { openDatabase } = require('./db.js');
 
 const EVENT_BODY_LIMIT = 4 << 20; // an event hook batch
 const INLINE_BODY_LIMIT = 256 << 10; // a registration request
@@ -26,7 +29,10 @@ const KINDS = new Set(['employee', 'contractor', 'partner', 'customer', 'service
 
 // ---- Okta -> contract vocabulary ---------------------------------------------------------------
 
-// Factors API `factorType` -> contract factor type.
+// Factors API `factorType` -> contract factor type (the user's factor list). A `webauthn` factor
+// is listed without saying which kind of authenticator holds it; the service keeps what the
+// enrollment event said (`kinds`, below) and falls back to a roaming key only for factors it
+// never saw enrolled.
 const FACTOR_TYPES = {
   'token:software:totp': 'totp',
   'token:hotp': 'hotp',
@@ -42,26 +48,125 @@ const FACTOR_TYPES = {
   web: 'push', // Duo
 };
 
-// Authenticator display names in System Log targets (Identity Engine) -> contract factor type.
+// ---- which authenticator a System Log target names --------------------------------------------
+//
+// Identity Engine names the authenticator of a verification or enrollment as a target of type
+// `AuthenticatorEnrollment` whose `detailEntry` carries (event-type catalog,
+// `AuthenticatorEnrollmentResourceDetails`; delivered camelCase, catalogued snake_case):
+//   methodTypeUsed                "Password", "Use Okta FastPass", "Get a push notification",
+//                                 "SMS", "VOICE", "EMAIL", ...
+//   methodUsedVerifiedProperties  "[DEVICE_BOUND, PHISHING_RESISTANT, HARDWARE_PROTECTED]", ...
+//   authenticatorTransports       ["internal", "hybrid"] (platform) | ["usb", "ble", "nfc"] (key)
+//   backupEligible, passkey       true for a synced (exportable) passkey
+// and `debugData.factor` an enum (`PASSWORD_AS_FACTOR`, `SOFT_TOKEN`, `SECURITY_QUESTION`).
+// A method is counted only as what these fields show it proved; what they do not show is not
+// counted (fail closed), never guessed upwards.
+
+const pick = (obj, camel, snake) => (obj && typeof obj === 'object' ? obj[camel] ?? obj[snake] : undefined);
+function listOf(v) {
+  if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
+  if (typeof v !== 'string') return [];
+  try {
+    const parsed = JSON.parse(v);
+    if (Array.isArray(parsed)) return parsed.map((x) => String(x).trim()).filter(Boolean);
+  } catch {
+    // "[DEVICE_BOUND, PHISHING_RESISTANT]": Java's Set.toString, not JSON
+  }
+  return v.replace(/^\s*\[|\]\s*$/g, '').split(',').map((x) => x.trim().replace(/^"|"$/g, '')).filter(Boolean);
+}
+function boolOf(v) {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return undefined;
+}
+
+// methodTypeUsed (lower case) -> contract type; 'fastpass' and 'webauthn' are decided below.
+const METHODS_USED = {
+  password: 'password',
+  'use okta fastpass': 'fastpass',
+  signed_nonce: 'fastpass',
+  'get a push notification': 'push',
+  push: 'push',
+  'enter a code': 'totp',
+  totp: 'totp',
+  otp: 'totp',
+  sms: 'sms',
+  voice: 'voice',
+  email: 'email',
+  'security key or biometric': 'webauthn',
+  webauthn: 'webauthn',
+};
+// authenticatorKey -> contract type, where the key alone says it.
+const AUTHENTICATOR_KEYS = {
+  okta_password: 'password',
+  google_otp: 'totp',
+  okta_email: 'email',
+  webauthn: 'webauthn',
+  rsa_token: 'hotp',
+  symantec_vip: 'totp',
+  yubikey_token: 'hotp',
+  custom_otp: 'totp',
+  duo: 'push',
+};
+// Display names that name one kind of method whatever the detail (Okta Verify and Phone do not:
+// push, code or FastPass; SMS or voice).
 const AUTHENTICATOR_NAMES = [
+  [/^password$/i, 'password'],
+  [/google authenticator|authenticator app|software token/i, 'totp'],
+  [/security key|biometric|webauthn|fido|passkey/i, 'webauthn'],
+  [/yubikey|hardware token|on-prem mfa|rsa securid|symantec/i, 'hotp'],
+  [/^email$/i, 'email'],
+  [/^duo/i, 'push'],
+];
+// Enrollment events (a factor change) name the authenticator enrolled; where the detail is silent
+// the factor is still one of these (its weakest method).
+const ENROLLMENT_NAMES = [
   [/okta verify/i, 'push'],
-  [/google authenticator|authenticator app|totp|software token/i, 'totp'],
-  [/security key|biometric|webauthn|fido|yubikey bio|passkey/i, 'webauthnRoaming'],
-  [/yubikey|hardware token|on-prem mfa|rsa|symantec/i, 'hotp'],
   [/voice|call/i, 'voice'],
   [/phone|sms/i, 'sms'],
-  [/email/i, 'email'],
-  [/duo/i, 'push'],
 ];
+const FACTOR_ENUM = { PASSWORD_AS_FACTOR: 'password', SOFT_TOKEN: 'totp' };
 
-function factorTypeOfTarget(target, debugData) {
-  for (const key of ['factor', 'factorType']) {
-    const v = debugData?.[key];
-    if (typeof v === 'string' && FACTOR_TYPES[v.toLowerCase()]) return FACTOR_TYPES[v.toLowerCase()];
+/**
+ * The contract factor type a System Log target proves, or undefined (not counted).
+ * @param {object} target a `target[]` entry (not the User)
+ * @param {object} [debugData] the event's `debugContext.debugData`
+ * @param {{ enrollment?: boolean }} [options] an enrollment event: fall back to the authenticator's weakest method
+ */
+function methodOfTarget(target, debugData = {}, { enrollment = false } = {}) {
+  if (!target || typeof target !== 'object' || target.type === 'User') return undefined;
+  const detail = target.detailEntry && typeof target.detailEntry === 'object' ? target.detailEntry : {};
+  const debug = debugData && typeof debugData === 'object' ? debugData : {};
+  const used = String(pick(detail, 'methodTypeUsed', 'method_type_used') ?? '').trim().toLowerCase();
+  const key = String(pick(detail, 'authenticatorKey', 'authenticator_key') ?? '').trim().toLowerCase();
+  const name = String(target.displayName ?? '');
+  let kind = METHODS_USED[used] ?? AUTHENTICATOR_KEYS[key] ?? FACTOR_ENUM[String(debug.factor ?? '').toUpperCase()];
+  if (!kind) for (const [pattern, type] of AUTHENTICATOR_NAMES) if (pattern.test(name)) { kind = type; break; }
+  if (!kind && enrollment) for (const [pattern, type] of ENROLLMENT_NAMES) if (pattern.test(name)) { kind = type; break; }
+  if (!kind && enrollment && key === 'phone_number') kind = 'sms';
+  if (!kind) return undefined;
+
+  const verified = new Set(listOf(pick(detail, 'methodUsedVerifiedProperties', 'method_used_verified_properties')).map((p) => p.toUpperCase()));
+  if (kind === 'fastpass') {
+    // Okta FastPass: a device-bound key in Okta Verify. Phishing-resistant and hardware-protected
+    // only where Okta says this verification was.
+    if (verified.has('PHISHING_RESISTANT') && verified.has('HARDWARE_PROTECTED')) return 'webauthnPlatform';
+    if (verified.has('PHISHING_RESISTANT')) return 'passkeySynced'; // phishing-resistant, not hardware-bound: AAL2
+    return 'push'; // possession of the enrolled device, not phishing-resistant
   }
-  const name = target?.displayName ?? '';
-  for (const [pattern, type] of AUTHENTICATOR_NAMES) if (pattern.test(name)) return type;
-  return undefined;
+  if (kind === 'webauthn') {
+    // WebAuthn is phishing-resistant by protocol; hardware binding only for a credential Okta
+    // says cannot be backed up (or was verified hardware-protected and is not a passkey).
+    const transports = listOf(pick(detail, 'authenticatorTransports', 'authenticator_transports') ?? pick(debug, 'authenticatorTransports', 'authenticator_transports')).map((t) => t.toLowerCase());
+    const backup = boolOf(pick(detail, 'backupEligible', 'backup_eligible') ?? pick(debug, 'backupEligible', 'backup_eligible'));
+    const passkey = boolOf(detail.passkey ?? debug.passkey);
+    const bound = backup === false || (backup === undefined && passkey !== true && verified.has('HARDWARE_PROTECTED'));
+    if (!bound) return 'passkeySynced';
+    if (transports.some((t) => ['usb', 'nfc', 'ble', 'hybrid'].includes(t))) return 'webauthnRoaming';
+    if (transports.includes('internal')) return 'webauthnPlatform';
+    return 'webauthnRoaming';
+  }
+  return kind;
 }
 
 // System Log country names ("Netherlands") -> ISO 3166 codes, built once from the runtime's ICU.
@@ -134,47 +239,176 @@ function sessionOf(event) {
   };
 }
 
+
+// Several verifications of one sign-in: the strongest host risk, every signal.
+function mergeHostRisk(events) {
+  const order = ['low', 'medium', 'high'];
+  let level;
+  const signals = new Set();
+  for (const e of events) {
+    const r = hostRiskOf(e);
+    if (r?.level && (!level || order.indexOf(r.level) > order.indexOf(level))) level = r.level;
+    for (const s of r?.signals ?? []) signals.add(s);
+  }
+  const out = {};
+  if (level) out.level = level;
+  if (signals.size > 0) out.signals = [...signals];
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 // ---- Okta API (optional): the user's profile, roles and factors, and remediation -----------------
 
-/** A minimal Okta Management API client (API token, `Authorization: SSWS …`). */
-function createOktaClient({ orgUrl, token, timeoutMs = 2500 }) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long to wait before retrying a 429: `Retry-After` (seconds or an HTTP date), else
+ * `X-Rate-Limit-Reset` (UTC epoch seconds, Okta's rate-limit header), else exponential backoff.
+ */
+function retryDelayMs(res, attempt, now = Date.now()) {
+  const after = res.headers.get('retry-after');
+  if (after !== null && after.trim() !== '') {
+    if (/^\d+$/.test(after.trim())) return Number(after) * 1000;
+    const at = Date.parse(after);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  const reset = res.headers.get('x-rate-limit-reset');
+  if (reset !== null && /^\d+$/.test(reset.trim())) return Math.max(0, Number(reset) * 1000 - now) + 250; // + clock skew
+  return Math.min(1000 * 2 ** attempt, 30_000);
+}
+
+/**
+ * A minimal Okta Management API client (API token, `Authorization: SSWS …`). A 429 (or 503) is
+ * retried after the time Okta names, up to `maxRetries` times and `maxWaitMs` in all; then the
+ * call fails (the caller records what it could not learn).
+ */
+function createOktaClient({ orgUrl, token, timeoutMs = 2500, maxRetries = 4, maxWaitMs = 60_000, onRateLimit } = {}) {
   const base = orgUrl.replace(/\/+$/, '');
   async function call(method, path) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `SSWS ${token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) throw new Error(`Okta ${method} ${path}: HTTP ${res.status}`);
-    return res.status === 204 ? null : res.json();
+    let waited = 0;
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `SSWS ${token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if ((res.status === 429 || res.status === 503) && attempt < maxRetries) {
+        const delay = retryDelayMs(res, attempt);
+        await res.arrayBuffer().catch(() => null);
+        if (waited + delay <= maxWaitMs) {
+          onRateLimit?.({ method, path, status: res.status, delayMs: delay, attempt });
+          waited += delay;
+          await sleep(delay);
+          continue;
+        }
+      }
+      if (!res.ok) throw Object.assign(new Error(`Okta ${method} ${path}: HTTP ${res.status}`), { status: res.status });
+      return res.status === 204 ? null : res.json();
+    }
   }
   const id = encodeURIComponent;
+  // System Log polling (`sortOrder=ASCENDING`, no `until`): every page has a `next` link, also
+  // when empty; follow it, never build `after` yourself.
+  async function logs(next, { since, filter } = {}) {
+    const url = next ?? `${base}/api/v1/logs?${new URLSearchParams({ sortOrder: 'ASCENDING', limit: '1000', ...(since ? { since } : {}), ...(filter ? { filter } : {}) })}`;
+    if (!url.startsWith(`${base}/`)) throw new Error('System Log next link outside the org');
+    for (let attempt = 0; ; attempt++) {
+      const res = await fetch(url, { headers: { authorization: `SSWS ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs * 4) });
+      if (res.status === 429 && attempt < maxRetries) {
+        const delay = retryDelayMs(res, attempt);
+        await res.arrayBuffer().catch(() => null);
+        onRateLimit?.({ method: 'GET', path: '/api/v1/logs', status: 429, delayMs: delay, attempt });
+        await sleep(Math.min(delay, maxWaitMs));
+        continue;
+      }
+      if (!res.ok) throw new Error(`Okta GET /api/v1/logs: HTTP ${res.status}`);
+      const link = (res.headers.get('link') ?? '').split(',').map((l) => l.match(/<([^>]+)>;\s*rel="next"/)).find(Boolean);
+      return { events: await res.json(), next: link ? link[1] : url };
+    }
+  }
   return {
+    logs,
     user: (userId) => call('GET', `/api/v1/users/${id(userId)}`),
     factors: (userId) => call('GET', `/api/v1/users/${id(userId)}/factors`),
     roles: (userId) => call('GET', `/api/v1/users/${id(userId)}/roles`),
     deleteFactor: (userId, factorId) => call('DELETE', `/api/v1/users/${id(userId)}/factors/${id(factorId)}`),
-    clearSessions: (userId) => call('DELETE', `/api/v1/users/${id(userId)}/sessions`),
+    // All of the user's sessions, and (oauthTokens=true) the access and refresh tokens issued in
+    // them; forgetDevices=true also forgets the devices Okta remembers for the user.
+    clearSessions: (userId, { forgetDevices = false } = {}) =>
+      call('DELETE', `/api/v1/users/${id(userId)}/sessions?oauthTokens=true${forgetDevices ? '&forgetDevices=true' : ''}`),
   };
 }
 
-/** Per-user memory: { state, factors } (the last factor list seen). In-memory; use a KV store in production. */
-function memoryStore() {
-  const users = new Map();
-  return { get: async (userId) => users.get(userId), set: async (userId, record) => { users.set(userId, record); } };
+// ---- OAuth 2.0 hook authentication (inline hooks only) -------------------------------------------
+
+const b64url = (text) => Buffer.from(text, 'base64url');
+
+/**
+ * Verifies the access token an OAuth 2.0 inline hook sends (`Authorization: Bearer <JWT>`,
+ * RS256, issued by an Okta authorization server): signature against the server's JWKS, `iss`,
+ * `aud`, `exp`/`nbf` (60 s skew) and, when configured, a scope. Okta event hooks cannot use
+ * OAuth; they authenticate with the static header only.
+ * @param {{ issuer: string, audience: string, scope?: string, jwksUri?: string }} options
+ */
+function createJwtVerifier({ issuer, audience, scope, jwksUri }) {
+  if (!issuer || !audience) throw new Error('OAuth hook authentication needs an issuer and an audience');
+  const keysUrl = jwksUri ?? `${issuer.replace(/\/+$/, '')}/v1/keys`;
+  let keys = new Map();
+  let fetchedAt = 0;
+  async function refresh() {
+    if (Date.now() - fetchedAt < 30_000) return; // an unknown kid refetches at most every 30 s
+    fetchedAt = Date.now();
+    const res = await fetch(keysUrl, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) throw new Error(`JWKS ${res.status}`);
+    const { keys: list } = await res.json();
+    keys = new Map((list ?? []).filter((k) => k.kty === 'RSA' && k.kid).map((k) => [k.kid, crypto.createPublicKey({ key: k, format: 'jwk' })]));
+  }
+  return async function verify(token) {
+    const parts = String(token).split('.');
+    if (parts.length !== 3) return false;
+    let header;
+    let claims;
+    try {
+      header = JSON.parse(b64url(parts[0]).toString('utf8'));
+      claims = JSON.parse(b64url(parts[1]).toString('utf8'));
+    } catch {
+      return false;
+    }
+    if (header.alg !== 'RS256' || typeof header.kid !== 'string') return false;
+    if (!keys.has(header.kid)) await refresh().catch(() => null);
+    const key = keys.get(header.kid);
+    if (!key) return false;
+    const signed = crypto.verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), key, b64url(parts[2]));
+    if (!signed) return false;
+    const now = Date.now() / 1000;
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const scopes = Array.isArray(claims.scp) ? claims.scp : String(claims.scope ?? '').split(' ');
+    return claims.iss === issuer && aud.includes(audience) && typeof claims.exp === 'number' && claims.exp > now - 60 && !(claims.nbf > now + 60) && (!scope || scopes.includes(scope));
+  };
 }
 
 // ---- the service --------------------------------------------------------------------------------
+
+const MIN_SECRET_LENGTH = 16;
 
 /**
  * @param {object} options
  * @param {object} [options.policy] policy document (default: the embedded default policy)
  * @param {string} [options.stateKey] key for the engine's signed memory (FACTORGATE_STATE_KEY)
- * @param {string} [options.secret] value Okta sends in the Authorization header (OKTA_HOOK_SECRET)
+ * @param {string} [options.secret] value Okta sends in the Authorization header (OKTA_HOOK_SECRET);
+ *   required for event hooks. Without it and without `oauth` the service refuses to start.
+ * @param {{ issuer: string, audience: string, scope?: string, jwksUri?: string }} [options.oauth]
+ *   OAuth 2.0 inline hook authentication (the registration hook only)
+ * @param {string} [options.dataFile] SQLite file for the queue and memory (FACTORGATE_DATA_FILE);
+ *   without it they live in memory and acknowledged events are lost on a crash
+ * @param {number} [options.signInSettleMs] how long after the last verification of a session its
+ *   sign-in is decided (default 60 s; earlier when a later event of the user needs it)
+ * @param {{ intervalMs?: number, sinceMs?: number, filter?: string }} [options.pollSystemLog] read
+ *   sign-ins from the System Log API instead of (or besides) event hooks (FACTORGATE_POLL_SYSTEM_LOG_MS)
  * @param {object} [options.okta] createOktaClient(...) or a fake with the same methods; without it
  *   the user is known only from the event
  * @param {boolean} [options.remediate] act on `deny` decisions (needs options.okta)
- * @param {object} [options.store] per-user memory (async get/set)
+ * @param {boolean} [options.forgetDevices] remediation also forgets the user's remembered devices
+ * @param {object} [options.store] per-user memory (async get/set; default: the SQLite database)
  * @param {(record: object) => void} [options.onDecision] every decision with its alerts
  * @param {object} [options.actorKinds] actor id -> 'helpdesk' | 'msp' | 'automation' (default:
  *   another user is 'admin', an app or Okta itself is 'automation')
@@ -183,16 +417,38 @@ function memoryStore() {
  *   registration risk level (must exist in the profile schema)
  */
 function createService(options = {}) {
+  if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH)) {
+    throw new Error(`factorgate okta: the hook secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (!options.secret && !options.oauth) {
+    throw new Error('factorgate okta: refusing to start without hook authentication: set OKTA_HOOK_SECRET (the Authorization header value configured on the hooks) or OAuth hook settings');
+  }
+  const verifyJwt = options.oauth ? createJwtVerifier(options.oauth) : null;
+  if (!options.secret) console.error('factorgate okta: no OKTA_HOOK_SECRET: event hooks (header authentication only) are refused; only the OAuth registration hook is served');
   const engine = compilePolicy(options.policy ?? defaultPolicy(), options.stateKey ? { stateKey: options.stateKey } : {});
   if (engine.type !== 'engine') throw new Error(`factorgate policy: ${JSON.stringify(engine.errors)}`);
-  const store = options.store ?? memoryStore();
   const okta = options.okta ?? null;
   const budgetMs = options.budgetMs ?? 3000;
+  const settleMs = options.signInSettleMs ?? 60_000;
   const decisions = []; // the last 1000, for inspection
-  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), alerts: r.decision?.alerts })));
-  const seen = new Map(); // event uuid -> first seen (ms); bounded
-  const stats = { deliveries: 0, events: 0, duplicates: 0, processed: 0, skipped: 0, failures: 0 };
-  let queue = Promise.resolve();
+  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, uuids: r.uuids, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), methods: r.methods, alerts: r.decision?.alerts })));
+  const stats = { deliveries: 0, events: 0, duplicates: 0, processed: 0, signIns: 0, skipped: 0, failures: 0 };
+  let db = null;
+  let opening = null;
+  let store = options.store ?? null;
+  let running = null;
+  let again = false;
+  let timer = null;
+  let closed = false;
+
+  function open() {
+    opening ??= openDatabase({ file: options.dataFile }).then((d) => {
+      db = d;
+      store ??= { get: async (id) => d.getUser(id), set: async (id, record) => { d.setUser(id, record); } };
+      return d;
+    });
+    return opening;
+  }
 
   function record(entry) {
     decisions.push(entry);
@@ -256,13 +512,19 @@ function createService(options = {}) {
 
   async function userOf(userId, event) {
     const known = (await store.get(userId)) ?? {};
+    const kinds = known.kinds ?? {};
     const user = { id: userId, factors: known.factors ?? [] };
     let current = null; // the factors Okta lists now (after the change)
+    const unknown = []; // what the Okta API could not tell (after its retries)
     if (okta) {
+      const look = (what, fn) => fn().catch((e) => {
+        unknown.push(`${what}: ${e.message}`);
+        return null;
+      });
       const [u, factors, roles] = await Promise.all([
-        okta.user(userId).catch(() => null),
-        okta.factors(userId).catch(() => null),
-        okta.roles(userId).catch(() => null),
+        look('user', () => okta.user(userId)),
+        look('factors', () => okta.factors(userId)),
+        look('roles', () => okta.roles(userId)),
       ]);
       if (u) {
         const kind = String(u.profile?.userType ?? '').toLowerCase();
@@ -275,12 +537,12 @@ function createService(options = {}) {
       if (Array.isArray(factors)) {
         current = factors
           .filter((f) => f.status === 'ACTIVE' && FACTOR_TYPES[f.factorType])
-          .map((f) => ({ id: f.id, type: FACTOR_TYPES[f.factorType], enrolledAt: f.created ?? undefined }))
+          .map((f) => ({ id: f.id, type: kinds[f.id] ?? FACTOR_TYPES[f.factorType], enrolledAt: f.created ?? undefined }))
           .slice(0, 32);
       }
     }
     const actor = event.actor ?? {};
-    return { user, current, known, actorKind: actorKindOf(actor, userId) };
+    return { user, current, known, unknown, actorKind: actorKindOf(actor, userId) };
   }
 
   function actorKindOf(actor, userId) {
@@ -297,35 +559,48 @@ function createService(options = {}) {
   };
   const SIGN_INS = new Set(['user.authentication.auth_via_mfa', 'user.session.start']);
 
-  async function processEvent(event) {
-    const target = (event.target ?? []).find((t) => t.type === 'User');
-    const userId = target?.id ?? (event.actor?.type === 'User' ? event.actor.id : undefined);
-    const base = { uuid: event.uuid, eventType: event.eventType, userId };
-    if (!userId || event.outcome?.result === 'FAILURE') return { ...base, kind: 'skipped', why: userId ? 'failed attempt' : 'no user' };
-    const { user, current, known, actorKind } = await userOf(userId, event);
-    const session = sessionOf(event);
+  const userIdOf = (event) => (event.target ?? []).find((t) => t?.type === 'User')?.id ?? (event.actor?.type === 'User' ? event.actor.id : undefined);
+  // One sign-in: the session (Identity Engine's idx… id), else the transaction, else the event.
+  const groupKeyOf = (event, userId) => `${userId}|${event.authenticationContext?.externalSessionId ?? (event.transaction?.id ? `tx:${event.transaction.id}` : `uuid:${event.uuid}`)}`;
 
-    if (SIGN_INS.has(event.eventType)) {
-      // Memory only: the sign-in already happened; its place, device and risk are remembered.
-      const methods = [{ type: 'password', at: event.published }];
-      if (event.eventType === 'user.authentication.auth_via_mfa') {
-        // The authenticator used, when the event names it; else counted as a one-time code (AAL2,
-        // not phishing-resistant): the least a second factor proves.
-        const used = factorTypeOfTarget((event.target ?? []).find((t) => t.type !== 'User'), event.debugContext?.debugData);
-        methods.push({ type: used ?? 'totp', at: event.published });
+  // All verifications of one session -> one decideLogin for the engine's memory, with the methods
+  // the events show were verified (none by default: a password-only sign-in is AAL1).
+  async function processSignIn(key, events) {
+    const last = events.at(-1);
+    const userId = userIdOf(last);
+    const { user, current, known, unknown } = await userOf(userId, last);
+    const methods = new Map(); // type -> latest `at`
+    const unrecognised = [];
+    for (const event of events) {
+      for (const target of event.target ?? []) {
+        if (!target || target.type === 'User' || target.type === 'AppInstance') continue;
+        const type = methodOfTarget(target, event.debugContext?.debugData);
+        if (type) methods.set(type, event.published);
+        else unrecognised.push(target.displayName ?? target.type);
       }
-      const request = { now: event.published, user: { ...user, factors: current ?? user.factors }, session: { ...session, methods }, state: known.state };
-      const { decision, errors } = decide('login', request);
-      if (decision.state) await store.set(userId, { ...known, state: decision.state, factors: current ?? known.factors });
-      return { ...base, kind: 'signIn', decision, errors };
     }
+    const start = events.findLast((e) => e.eventType === 'user.session.start') ?? last;
+    const session = { ...sessionOf(start), hostRisk: mergeHostRisk(events), methods: [...methods].map(([type, at]) => ({ type, at })) };
+    const request = { now: last.published, user: { ...user, factors: current ?? user.factors }, session, state: known.state };
+    const { decision, errors } = decide('login', request);
+    const next = decision.state ? { ...known, state: decision.state, factors: current ?? known.factors } : null;
+    return {
+      entry: { kind: 'signIn', uuid: events[0].uuid, uuids: events.map((e) => e.uuid), eventTypes: events.map((e) => e.eventType), sessionId: last.authenticationContext?.externalSessionId, userId, methods: session.methods.map((m) => m.type), unrecognised, request, decision, errors, ...(unknown.length ? { unknown } : {}) },
+      save: next && (() => store.set(userId, next)),
+    };
+  }
 
+  async function processChange(event) {
+    const userId = userIdOf(event);
+    const base = { uuid: event.uuid, eventType: event.eventType, userId };
     let action = CHANGE_ACTIONS[event.eventType];
-    if (!action) return { ...base, kind: 'skipped', why: 'event type not assessed' };
-    const factorTarget = (event.target ?? []).find((t) => t.type !== 'User');
-    const factorType = factorTypeOfTarget(factorTarget, event.debugContext?.debugData);
-    if (action === 'phoneChange' && !['sms', 'voice'].includes(factorType)) return { ...base, kind: 'skipped', why: 'factor update other than a phone' };
-    const factor = factorType ? { id: factorTarget?.id, type: factorType } : undefined;
+    if (!action) return { entry: { ...base, kind: 'skipped', why: 'event type not assessed' } };
+    const { user, current, known, unknown, actorKind } = await userOf(userId, event);
+    const session = sessionOf(event);
+    const factorTarget = (event.target ?? []).find((t) => t?.type !== 'User');
+    const factorType = methodOfTarget(factorTarget, event.debugContext?.debugData, { enrollment: true });
+    if (action === 'phoneChange' && !['sms', 'voice'].includes(factorType)) return { entry: { ...base, kind: 'skipped', why: 'factor update other than a phone' } };
+    const factor = factorType && factorType !== 'password' ? { id: factorTarget?.id, type: factorType } : undefined;
 
     // The engine wants the factors as they were before the change; Okta lists them after it.
     let before = current ?? user.factors;
@@ -347,9 +622,14 @@ function createService(options = {}) {
       state: known.state,
     };
     const { decision, errors } = decide('factorChange', request);
-    await store.set(userId, { ...known, factors: current ?? applyChange(before, action, factor) });
+    const kinds = { ...(known.kinds ?? {}) };
+    if (action === 'enroll' && factor?.id) kinds[factor.id] = factor.type; // what the enrollment said the authenticator is
+    const after = current ? current.map((f) => ({ ...f, type: kinds[f.id] ?? f.type })) : applyChange(before, action, factor);
     const remediation = await remediate(userId, action, factor, decision);
-    return { ...base, kind: 'factorChange', action, request, decision, errors, remediation };
+    return {
+      entry: { ...base, kind: 'factorChange', action, request, decision, errors, remediation, ...(unknown.length ? { unknown } : {}) },
+      save: () => store.set(userId, { ...known, kinds, factors: after }),
+    };
   }
 
   function applyChange(factors, action, factor) {
@@ -360,7 +640,8 @@ function createService(options = {}) {
   }
 
   // `deny` after the fact means "revert it": remove a factor that was added, and end the user's
-  // sessions (a removed factor or a reset cannot be restored by the service).
+  // sessions and the OAuth tokens issued in them (a removed factor or a reset cannot be restored
+  // by the service).
   async function remediate(userId, action, factor, decision) {
     if (!options.remediate || !okta || decision.outcome !== 'deny') return [];
     const done = [];
@@ -373,54 +654,166 @@ function createService(options = {}) {
       }
     };
     if (action === 'enroll' && factor?.id) await attempt(`deleteFactor ${factor.id}`, () => okta.deleteFactor(userId, factor.id));
-    await attempt('clearSessions', () => okta.clearSessions(userId));
+    await attempt('clearSessions+oauthTokens', () => okta.clearSessions(userId, { forgetDevices: options.forgetDevices === true }));
     return done;
   }
 
-  function remember(uuid, now) {
-    seen.set(uuid, now);
-    if (seen.size > 50_000) seen.delete(seen.keys().next().value);
+  // ---- the durable queue: stored before the acknowledgement, processed in order of `published` ----
+
+  async function flushGroup(key) {
+    const events = db.groupEvents(key);
+    if (events.length === 0) return;
+    const { entry, save } = await processSignIn(key, events);
+    if (save) await save();
+    db.finishGroup(key);
+    stats.signIns += 1;
+    stats.processed += events.length;
+    record(entry);
   }
 
-  function deliveries(body) {
-    stats.deliveries += 1;
-    const events = Array.isArray(body?.data?.events) ? body.data.events : [];
-    const fresh = [];
-    const now = Date.now();
-    for (const event of events) {
-      stats.events += 1;
-      if (typeof event?.uuid !== 'string' || seen.has(event.uuid)) {
-        stats.duplicates += typeof event?.uuid === 'string' ? 1 : 0;
-        continue;
-      }
-      remember(event.uuid, now);
-      fresh.push(event);
-    }
-    // Unordered delivery: process a batch in the order things happened.
-    fresh.sort((a, b) => String(a.published).localeCompare(String(b.published)));
-    for (const event of fresh) {
-      queue = queue.then(async () => {
+  async function drain(force) {
+    for (;;) {
+      const batch = db.queued(100);
+      if (batch.length === 0) break;
+      for (const event of batch) {
         try {
-          const entry = await processEvent(event);
+          const userId = userIdOf(event);
+          if (!userId || event.outcome?.result === 'FAILURE') {
+            db.markDone(event.uuid);
+            stats.skipped += 1;
+            record({ kind: 'skipped', uuid: event.uuid, eventType: event.eventType, userId, why: userId ? 'failed attempt' : 'no user' });
+            continue;
+          }
+          if (SIGN_INS.has(event.eventType)) {
+            const key = groupKeyOf(event, userId);
+            if (db.signInDone(key)) {
+              // A verification of a sign-in already decided (it arrived after the settle window).
+              db.markDone(event.uuid);
+              stats.skipped += 1;
+              record({ kind: 'skipped', uuid: event.uuid, eventType: event.eventType, userId, why: 'sign-in already recorded' });
+            } else {
+              db.markGrouped(event.uuid, key, userId);
+            }
+            continue;
+          }
+          // Anything else of this user is scored after the sign-ins that happened before it.
+          for (const g of db.groups()) if (g.userId === userId && g.first <= event.published) await flushGroup(g.key);
+          const { entry, save } = await processChange(event);
+          if (save) await save();
+          db.markDone(event.uuid);
           if (entry.kind === 'skipped') stats.skipped += 1;
           else stats.processed += 1;
           record(entry);
         } catch (e) {
           stats.failures += 1;
+          db.markFailed(event.uuid, e.message);
           record({ kind: 'failure', uuid: event.uuid, eventType: event.eventType, error: e.message });
         }
-      });
+      }
+      await db.persist();
     }
+    const now = Date.now();
+    let next = Infinity;
+    for (const g of db.groups()) {
+      if (force || g.last + settleMs <= now) {
+        try {
+          await flushGroup(g.key);
+        } catch (e) {
+          stats.failures += 1;
+          record({ kind: 'failure', uuid: g.key, eventType: 'signIn', error: e.message });
+          db.finishGroup(g.key);
+        }
+      } else {
+        next = Math.min(next, g.last + settleMs);
+      }
+    }
+    db.prune(now);
+    await db.persist();
+    clearTimeout(timer);
+    if (next !== Infinity && !closed) timer = setTimeout(() => pump(), Math.max(10, next - now)).unref();
+  }
+
+  /** Processes what is queued (one pass at a time); `force` also decides sign-ins still settling. */
+  function pump(force = false) {
+    if (running) {
+      again = true;
+      againForce ||= force;
+      return running;
+    }
+    running = (async () => {
+      await open();
+      let f = force;
+      do {
+        again = false;
+        await drain(f);
+        f = againForce;
+        againForce = false;
+      } while (again);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+  let againForce = false;
+
+  async function deliveries(body) {
+    stats.deliveries += 1;
+    const events = (Array.isArray(body?.data?.events) ? body.data.events : []).filter((e) => e && typeof e === 'object');
+    stats.events += events.length;
+    const valid = events.filter((e) => typeof e.uuid === 'string' && e.uuid.length > 0 && e.uuid.length <= 200);
+    await open();
+    const fresh = db.enqueue(valid);
+    stats.duplicates += valid.length - fresh.length;
+    await db.persist(); // durable before the 200
     return fresh.length;
+  }
+
+  // ---- System Log polling: sign-ins without spending the event hook cap ----
+
+  // The event types a poll fetches (an event hook then carries the factor changes only).
+  const POLL_FILTER = 'eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start"';
+
+  /** One System Log page into the queue (deduplicated by uuid with what hooks delivered); resumes from the stored cursor. */
+  async function pollOnce() {
+    if (!okta?.logs) throw new Error('System Log polling needs the Okta API (OKTA_ORG_URL, OKTA_API_TOKEN)');
+    await open();
+    const cursor = db.getMeta('systemLogNext');
+    const since = cursor ? undefined : new Date(Date.now() - (options.pollSystemLog?.sinceMs ?? 15 * 60_000)).toISOString();
+    const { events, next } = await okta.logs(cursor, { since, filter: options.pollSystemLog?.filter ?? POLL_FILTER });
+    const list = (Array.isArray(events) ? events : []).filter((e) => e && typeof e.uuid === 'string');
+    const fresh = db.enqueue(list);
+    stats.polled = (stats.polled ?? 0) + list.length;
+    stats.duplicates += list.length - fresh.length;
+    db.setMeta('systemLogNext', next);
+    await db.persist();
+    pump().catch((e) => console.error(`factorgate: queue: ${e.message}`));
+    return { events: list.length, fresh: fresh.length };
+  }
+  let pollTimer = null;
+  function schedulePoll() {
+    if (closed || !options.pollSystemLog) return;
+    pollTimer = setTimeout(() => {
+      pollOnce().catch((e) => console.error(`factorgate: System Log poll: ${e.message}`)).finally(schedulePoll);
+    }, options.pollSystemLog.intervalMs ?? 60_000);
+    pollTimer.unref?.();
   }
 
   // ---- HTTP ----
 
-  function authorized(req) {
-    if (!options.secret) return true;
+  function secretMatches(req) {
+    if (!options.secret) return false;
     const got = Buffer.from(String(req.headers.authorization ?? ''));
     const want = Buffer.from(options.secret);
     return got.length === want.length && crypto.timingSafeEqual(got, want);
+  }
+
+  async function authorized(req, path) {
+    if (secretMatches(req)) return true;
+    if (verifyJwt && path === '/okta/registration') {
+      const m = String(req.headers.authorization ?? '').match(/^Bearer\s+(\S+)$/i);
+      return m ? verifyJwt(m[1]) : false;
+    }
+    return false;
   }
 
   function send(res, status, body) {
@@ -456,7 +849,8 @@ function createService(options = {}) {
   async function handle(req, res) {
     const started = Date.now();
     const path = new URL(req.url, 'http://localhost').pathname;
-    if (!authorized(req)) return send(res, 401, { error: 'unauthorized' });
+    if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true, stats, queue: db ? db.counts() : {} });
+    if (!(await authorized(req, path))) return send(res, 401, { error: 'unauthorized' });
     if (path === '/okta/events' && req.method === 'GET') {
       // One-time endpoint verification when the event hook is created or verified.
       const challenge = req.headers['x-okta-verification-challenge'];
@@ -465,8 +859,10 @@ function createService(options = {}) {
     }
     if (path === '/okta/events' && req.method === 'POST') {
       const body = await readJson(req, EVENT_BODY_LIMIT);
-      deliveries(body); // acknowledged now; processed in the background, in order
-      return send(res, 200, {});
+      await deliveries(body); // stored and on disk: acknowledged now, processed in the background
+      send(res, 200, {});
+      pump().catch((e) => console.error(`factorgate: queue: ${e.message}`));
+      return undefined;
     }
     if (path === '/okta/registration' && req.method === 'POST') {
       const body = await readJson(req, INLINE_BODY_LIMIT);
@@ -475,7 +871,6 @@ function createService(options = {}) {
       if (elapsed > budgetMs) console.error(`factorgate: registration hook answered in ${elapsed} ms (Okta waits ${budgetMs} ms)`);
       return send(res, 200, answer);
     }
-    if (path === '/healthz') return send(res, 200, { ok: true, stats });
     return send(res, 404, { error: 'not found' });
   }
 
@@ -491,24 +886,60 @@ function createService(options = {}) {
     engine,
     decisions,
     stats,
-    /** Resolves when every event received so far has been processed. */
-    idle: () => queue,
-    listen: (port = 0, host = '127.0.0.1') => new Promise((resolve) => server.listen(port, host, () => resolve(server.address()))),
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),
+    /** The database (after listen/open). */
+    get db() {
+      return db;
+    },
+    open,
+    pollOnce,
+    /** Resolves when every event received so far has been processed (sign-ins still settling are decided now). */
+    idle: () => pump(true),
+    listen: async (port = 0, host = '127.0.0.1') => {
+      await open();
+      const address = await new Promise((resolve) => server.listen(port, host, () => resolve(server.address())));
+      pump().catch((e) => console.error(`factorgate: queue: ${e.message}`)); // what a previous run acknowledged
+      schedulePoll();
+      return address;
+    },
+    close: async () => {
+      closed = true;
+      clearTimeout(timer);
+      clearTimeout(pollTimer);
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+      await running;
+      await db?.close();
+    },
   };
 }
 
-module.exports = { createService, createOktaClient, memoryStore, sessionOf, countryCode };
+module.exports = { createService, createOktaClient, createJwtVerifier, methodOfTarget, retryDelayMs, sessionOf, countryCode };
 
 if (require.main === module) {
   const env = process.env;
-  const okta = env.OKTA_ORG_URL && env.OKTA_API_TOKEN ? createOktaClient({ orgUrl: env.OKTA_ORG_URL, token: env.OKTA_API_TOKEN }) : null;
-  const service = createService({
-    stateKey: env.FACTORGATE_STATE_KEY,
-    secret: env.OKTA_HOOK_SECRET,
-    okta,
-    remediate: env.FACTORGATE_REMEDIATE === 'true',
-    profileRiskAttribute: env.FACTORGATE_PROFILE_RISK_ATTRIBUTE,
-  });
+  const okta = env.OKTA_ORG_URL && env.OKTA_API_TOKEN ? createOktaClient({ orgUrl: env.OKTA_ORG_URL, token: env.OKTA_API_TOKEN, onRateLimit: (r) => console.error(`factorgate: Okta ${r.status} on ${r.method} ${r.path}: retrying in ${r.delayMs} ms`) }) : null;
+  let service;
+  try {
+    service = createService({
+      stateKey: env.FACTORGATE_STATE_KEY,
+      secret: env.OKTA_HOOK_SECRET || undefined,
+      oauth: env.OKTA_HOOK_OAUTH_ISSUER ? { issuer: env.OKTA_HOOK_OAUTH_ISSUER, audience: env.OKTA_HOOK_OAUTH_AUDIENCE, scope: env.OKTA_HOOK_OAUTH_SCOPE || undefined } : undefined,
+      dataFile: env.FACTORGATE_DATA_FILE ?? 'factorgate-okta.sqlite',
+      pollSystemLog: env.FACTORGATE_POLL_SYSTEM_LOG_MS ? { intervalMs: Number(env.FACTORGATE_POLL_SYSTEM_LOG_MS) } : undefined,
+      signInSettleMs: env.FACTORGATE_SIGNIN_SETTLE_MS ? Number(env.FACTORGATE_SIGNIN_SETTLE_MS) : undefined,
+      okta,
+      remediate: env.FACTORGATE_REMEDIATE === 'true',
+      forgetDevices: env.FACTORGATE_FORGET_DEVICES === 'true',
+      profileRiskAttribute: env.FACTORGATE_PROFILE_RISK_ATTRIBUTE,
+    });
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
   service.listen(Number(env.PORT ?? 8080), env.HOST ?? '0.0.0.0').then((a) => console.error(`factorgate okta hooks on ${a.address}:${a.port}`));
+  const stop = () => service.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

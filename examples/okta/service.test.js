@@ -1,14 +1,17 @@
 'use strict';
 // The Okta hook service on loopback, through the built package: endpoint verification, event hook
 // batches shaped like Okta System Log events (dedupe by uuid, acknowledged within the budget, one
-// decision per event with its alerts, remediation against a fake Okta API), and the registration
-// inline hook's `commands`.
+// decision per event with its alerts, remediation against a fake Okta API), sign-ins grouped per
+// session with the methods Identity Engine's `detailEntry` shows, hook authentication (static
+// header or OAuth), 429 retries, and the registration inline hook's `commands`.
+// Restart and redelivery (a killed process): restart.test.js.
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { test, before, after } = require('node:test');
 const { defaultPolicy } = require('factorgate');
 
-const { createService, createOktaClient, sessionOf, countryCode } = require('./service.js');
+const crypto = require('node:crypto');
+const { createService, createOktaClient, methodOfTarget, sessionOf, countryCode } = require('./service.js');
 
 const SECRET = 'Basic b2t0YTpob29rLXNlY3JldA==';
 const POLICY = {
@@ -35,13 +38,24 @@ const directory = {
   },
 };
 const oktaCalls = [];
+const rateLimited = [];
+const logPages = []; // System Log pages for polling // scripted answers for the next calls: { status, headers }
 let okta;
 let oktaServer;
 
 before(async () => {
   oktaServer = http.createServer((req, res) => {
     oktaCalls.push(`${req.method} ${req.url}`);
-    const m = req.url.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles|sessions)(?:\/([^/]+))?)?$/);
+    const scripted = rateLimited.shift();
+    if (scripted) return res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers }).end('{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}');
+    const url = new URL(req.url, 'http://okta');
+    if (url.pathname === '/api/v1/logs') {
+      // Polling: every page has a next link (Okta: "a next link relation header is always present").
+      const page = Number(url.searchParams.get('after') ?? 0);
+      const next = `http://127.0.0.1:${oktaServer.address().port}/api/v1/logs?after=${page + 1}&sortOrder=ASCENDING&limit=1000`;
+      return res.writeHead(200, { 'content-type': 'application/json', link: `<${req.url}>; rel="self", <${next}>; rel="next"` }).end(JSON.stringify(logPages[page] ?? []));
+    }
+    const m = url.pathname.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles|sessions)(?:\/([^/]+))?)?$/);
     const entry = m && directory[decodeURIComponent(m[1])];
     if (req.headers.authorization !== 'SSWS test-api-token' || !entry) {
       res.writeHead(404).end();
@@ -51,6 +65,7 @@ before(async () => {
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m[2] ? entry[m[2]] : entry.user));
     }
+    return undefined;
   });
   await new Promise((resolve) => oktaServer.listen(0, '127.0.0.1', resolve));
   okta = createOktaClient({ orgUrl: `http://127.0.0.1:${oktaServer.address().port}`, token: 'test-api-token' });
@@ -78,7 +93,7 @@ async function withService(options, fn) {
 
 // ---- System Log events ----
 let uuidSeq = 0;
-function logEvent(eventType, { user = '00ualice', actor = { id: user, type: 'User', alternateId: `${user}@acme.example`, displayName: user }, factor, ip = '198.51.100.23', published, debugData = {}, outcome = 'SUCCESS', uuid } = {}) {
+function logEvent(eventType, { user = '00ualice', actor = { id: user, type: 'User', alternateId: `${user}@acme.example`, displayName: user }, factor, ip = '198.51.100.23', published, debugData = {}, outcome = 'SUCCESS', uuid, session } = {}) {
   uuidSeq += 1;
   return {
     uuid: uuid ?? `5b9c1e2a-0000-4000-8000-${String(uuidSeq).padStart(12, '0')}`,
@@ -99,11 +114,11 @@ function logEvent(eventType, { user = '00ualice', actor = { id: user, type: 'Use
     outcome: { result: outcome, reason: null },
     securityContext: { asNumber: 1136, asOrg: 'kpn', isp: 'kpn', domain: 'kpn.com', isProxy: false },
     debugContext: { debugData: { requestId: `req${uuidSeq}`, requestUri: '/idp/idx/challenge/answer', ...debugData } },
-    authenticationContext: { authenticationStep: 0, externalSessionId: `idx${uuidSeq}` },
+    authenticationContext: { authenticationProvider: null, credentialProvider: null, credentialType: null, issuer: null, authenticationStep: 0, externalSessionId: session ?? `idx${uuidSeq}`, interface: null },
     transaction: { type: 'WEB', id: `tx${uuidSeq}`, detail: {} },
     target: [
       { id: user, type: 'User', alternateId: `${user}@acme.example`, displayName: user, detailEntry: null },
-      ...(factor ? [{ id: factor.id, type: 'AuthenticatorEnrollment', alternateId: 'unknown', displayName: factor.name, detailEntry: null }] : []),
+      ...(factor ? [{ id: factor.id, type: 'AuthenticatorEnrollment', alternateId: 'unknown', displayName: factor.name, detailEntry: factor.detail ?? null }] : []),
     ],
   };
 }
@@ -207,8 +222,12 @@ test('memory: a factor added right after a risky sign-in is scored against it; w
     const codes = change.decision.reasons.map((r) => r.code);
     assert.ok(codes.includes('recentRiskySignin') && codes.includes('untrustedIp'), codes.join());
     assert.equal(change.decision.outcome, 'deny', codes.join());
-    assert.deepEqual(change.remediation, ['deleteFactor opfATTACKER', 'clearSessions']);
+    assert.deepEqual(change.remediation, ['deleteFactor opfATTACKER', 'clearSessions+oauthTokens']);
     assert.ok(oktaCalls.includes('DELETE /api/v1/users/00ualice/factors/opfATTACKER'));
+    // The sessions and the OAuth access and refresh tokens issued in them (Okta: "Removing all user
+    // sessions can optionally also remove all related access and refresh tokens by including the
+    // oauthTokens parameter").
+    assert.ok(oktaCalls.includes('DELETE /api/v1/users/00ualice/sessions?oauthTokens=true'), oktaCalls.join('\n'));
     assert.ok(!directory['00ualice'].factors.some((f) => f.id === 'opfATTACKER'));
     assert.ok(change.decision.alerts.some((a) => a.class_uid === 2004));
   });
@@ -271,5 +290,204 @@ test('registration inline hook: `commands` ALLOW (with the risk in a profile att
     assert.equal(typeof bad.body.error.errorSummary, 'string');
     assert.equal(bad.body.error.errorCauses[0].reason, 'FACTORGATE_DENY');
     assert.ok(service.decisions.at(-1).decision.reasons.some((r) => r.code === 'untrustedIp'));
+  });
+});
+
+// ---- Identity Engine sign-ins: what the verification events say was used ----
+// Targets as Identity Engine writes them on `user.authentication.auth_via_mfa` (the event-type
+// catalog: "for Identity Engine orgs, this event will fire for both primary and second factor
+// verifications"; target schema AuthenticatorEnrollmentResourceDetails: method_type_used,
+// method_used_verified_properties, authenticator_transports, backup_eligible, passkey, aaguid) and
+// on `user.session.start` (the event hooks page's sample delivery: a Password target).
+const PASSWORD = { id: 'lae42mkdc9i9cbw3U1d6', name: 'Password', detail: { methodTypeUsed: 'Password', methodUsedVerifiedProperties: '[USER_PRESENCE]' } };
+const PUSH = { id: 'opf3alicePush04x7', name: 'Okta Verify', detail: { methodTypeUsed: 'Get a push notification', methodUsedVerifiedProperties: '[USER_PRESENCE]' } };
+const FASTPASS = { id: 'pfdu7dgy1fUuaFlNA357', name: 'Okta Verify', detail: { methodTypeUsed: 'Use Okta FastPass', methodUsedVerifiedProperties: '[DEVICE_BOUND, PHISHING_RESISTANT, HARDWARE_PROTECTED]' } };
+const SYNCED_PASSKEY = { id: 'fwf1alicePasskey', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE]', authenticator_transports: '["internal", "hybrid"]', backup_eligible: 'true', passkey: 'true', aaguid: '00000000-0000-0000-0000-000000000000' } };
+const SECURITY_KEY = { id: 'fwf1aliceYubiKey', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE, HARDWARE_PROTECTED]', authenticator_transports: '["usb", "ble", "nfc"]', backup_eligible: 'false', aaguid: 'CB69481E-8FF7-4039-93EC-0A2729A154A8' } };
+const WINDOWS_HELLO = { id: 'fwf1aliceHello', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE, HARDWARE_PROTECTED]', authenticator_transports: '["internal"]', backup_eligible: 'false', aaguid: '08987058-CADC-4B81-B6E1-30DE50DCBE96' } };
+const OKTA_VERIFY_SILENT = { id: 'opf3aliceOv', name: 'Okta Verify', detail: null }; // no method named
+
+function signIn(session, factors, { published = Date.now() - 60_000, ip } = {}) {
+  const events = factors.map((factor, i) => logEvent('user.authentication.auth_via_mfa', {
+    session,
+    factor,
+    ip,
+    published: new Date(published + i * 1000).toISOString(),
+    debugData: factor === PASSWORD ? { factor: 'PASSWORD_AS_FACTOR', factorIntent: 'LOGIN' } : { factorIntent: 'LOGIN' },
+  }));
+  const start = logEvent('user.session.start', { session, ip, factor: { id: PASSWORD.id, name: 'Password' }, published: new Date(published + factors.length * 1000).toISOString() });
+  start.legacyEventType = 'core.user_auth.login_success';
+  return [...events, start];
+}
+const signIns = (service) => service.decisions.filter((d) => d.kind === 'signIn');
+
+test('a password-only Identity Engine sign-in is one AAL1 sign-in (pwd), not a TOTP MFA sign-in', async () => {
+  await withService({}, async (service, call) => {
+    await call('POST', '/okta/events', { body: delivery(signIn('idxPwdOnly1', [PASSWORD])) });
+    await service.idle();
+    const records = signIns(service);
+    assert.equal(records.length, 1, 'auth_via_mfa (Password) and user.session.start of one session are one sign-in');
+    const [r] = records;
+    assert.deepEqual(r.methods, ['password']);
+    assert.deepEqual(r.decision.assurance, { aal: 1, phishingResistant: false, hardwareBound: false, amr: ['pwd'] });
+    assert.equal(r.sessionId, 'idxPwdOnly1');
+    assert.equal(r.uuids.length, 2);
+  });
+});
+
+test('verifications are grouped per session (externalSessionId), across deliveries; each session is one sign-in', async () => {
+  await withService({}, async (service, call) => {
+    const [pwd, push, start] = signIn('idxAliceMon', [PASSWORD, PUSH]);
+    const other = signIn('idxAliceTue', [PASSWORD], { published: Date.now() - 30_000 });
+    await call('POST', '/okta/events', { body: delivery([pwd]) });
+    await call('POST', '/okta/events', { body: delivery([start, push, ...other]) }); // later, out of order
+    await service.idle();
+    const records = signIns(service);
+    assert.equal(records.length, 2, records.map((r) => r.sessionId).join());
+    const mon = records.find((r) => r.sessionId === 'idxAliceMon');
+    assert.deepEqual(mon.methods.sort(), ['password', 'push']);
+    assert.deepEqual(mon.decision.assurance.amr, ['pwd', 'mca', 'mfa']);
+    assert.equal(mon.decision.assurance.aal, 2);
+    assert.equal(records.find((r) => r.sessionId === 'idxAliceTue').decision.assurance.aal, 1);
+
+    // A verification of a sign-in already decided is not a new sign-in.
+    await call('POST', '/okta/events', { body: delivery(signIn('idxAliceMon', [PUSH]).slice(0, 1)) });
+    await service.idle();
+    assert.equal(signIns(service).length, 2);
+    assert.equal(service.decisions.at(-1).why, 'sign-in already recorded');
+  });
+});
+
+test('detailEntry tells FastPass, a synced passkey, a security key and a platform authenticator apart; an authenticator it does not name is not counted', async () => {
+  await withService({}, async (service, call) => {
+    const cases = { idxFastPass: [FASTPASS], idxPasskey: [SYNCED_PASSKEY], idxYubiKey: [SECURITY_KEY], idxHello: [WINDOWS_HELLO], idxSilent: [PASSWORD, OKTA_VERIFY_SILENT] };
+    await call('POST', '/okta/events', { body: delivery(Object.entries(cases).flatMap(([session, factors]) => signIn(session, factors))) });
+    await service.idle();
+    const by = Object.fromEntries(signIns(service).map((r) => [r.sessionId, r]));
+    const assurance = (id) => { const { aal, phishingResistant, hardwareBound } = by[id].decision.assurance; return { aal, phishingResistant, hardwareBound }; };
+    // FastPass verified phishing-resistant and hardware-protected: a device-bound platform key, AAL3.
+    assert.deepEqual(by.idxFastPass.methods, ['webauthnPlatform', 'password']);
+    assert.deepEqual(assurance('idxFastPass'), { aal: 3, phishingResistant: true, hardwareBound: true });
+    // A backup-eligible (synced) passkey: phishing-resistant, exportable, AAL2 at most.
+    assert.deepEqual(by.idxPasskey.methods, ['passkeySynced', 'password']);
+    assert.deepEqual(assurance('idxPasskey'), { aal: 2, phishingResistant: true, hardwareBound: false });
+    // A USB/NFC key that cannot be backed up, and Windows Hello: hardware-bound, AAL3.
+    assert.deepEqual(by.idxYubiKey.methods, ['webauthnRoaming', 'password']);
+    assert.deepEqual(assurance('idxYubiKey'), { aal: 3, phishingResistant: true, hardwareBound: true });
+    assert.deepEqual(by.idxHello.methods, ['webauthnPlatform', 'password']);
+    // "Okta Verify" without the method used: push, code or FastPass? Not counted (fail closed).
+    assert.deepEqual(by.idxSilent.methods, ['password']);
+    assert.deepEqual(by.idxSilent.unrecognised, ['Okta Verify']);
+    assert.equal(by.idxSilent.decision.assurance.aal, 1);
+  });
+  // The same reading for enrollments (`user.mfa.factor.activate` has the same target schema).
+  const t = (factor) => ({ id: factor.id, type: 'AuthenticatorEnrollment', displayName: factor.name, detailEntry: factor.detail });
+  assert.equal(methodOfTarget(t(SYNCED_PASSKEY), {}, { enrollment: true }), 'passkeySynced');
+  assert.equal(methodOfTarget(t(SECURITY_KEY), {}, { enrollment: true }), 'webauthnRoaming');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Security Key or Biometric', detailEntry: null }, { backup_eligible: 'true', passkey: 'true' }, { enrollment: true }), 'passkeySynced', 'AuthenticatorEnrollmentDebugData flags');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Security Key or Biometric', detailEntry: null }), 'passkeySynced', 'WebAuthn with no binding shown: the weakest WebAuthn');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Phone', detailEntry: { methodTypeUsed: 'VOICE' } }), 'voice');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Phone', detailEntry: null }), undefined, 'SMS or voice? not counted');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Okta Verify', detailEntry: { methodTypeUsed: 'Use Okta FastPass', methodUsedVerifiedProperties: '[USER_PRESENCE]' } }), 'push', 'FastPass not verified phishing-resistant');
+  assert.equal(methodOfTarget({ type: 'AuthenticatorEnrollment', displayName: 'Security Question', detailEntry: null }, { factor: 'SECURITY_QUESTION' }), undefined);
+});
+
+test('an enrolled synced passkey is assessed as a synced passkey (not a hardware key), and remembered as one', async () => {
+  await withService({}, async (service, call) => {
+    const e = logEvent('user.mfa.factor.activate', { factor: SYNCED_PASSKEY, debugData: { backup_eligible: 'true', passkey: 'true' } });
+    directory['00ualice'].factors.push({ id: SYNCED_PASSKEY.id, factorType: 'webauthn', provider: 'FIDO', status: 'ACTIVE', created: e.published });
+    try {
+      await call('POST', '/okta/events', { body: delivery([e]) });
+      await service.idle();
+      const [d] = service.decisions;
+      assert.deepEqual(d.request.change.factor, { id: SYNCED_PASSKEY.id, type: 'passkeySynced' });
+      const kept = await service.db.getUser('00ualice');
+      assert.equal(kept.factors.find((f) => f.id === SYNCED_PASSKEY.id).type, 'passkeySynced');
+    } finally {
+      directory['00ualice'].factors = directory['00ualice'].factors.filter((f) => f.id !== SYNCED_PASSKEY.id);
+    }
+  });
+});
+
+// ---- hook authentication ----
+
+test('refuses to start without the hook secret (or OAuth hook settings), or with a short one', () => {
+  assert.throws(() => createService({ policy: POLICY, onDecision: () => {} }), /refusing to start without hook authentication/);
+  assert.throws(() => createService({ policy: POLICY, secret: '', onDecision: () => {} }), /at least 16/);
+  assert.throws(() => createService({ policy: POLICY, secret: 'short', onDecision: () => {} }), /at least 16/);
+});
+
+test('OAuth 2.0 inline hook: a Bearer JWT verified against the authorization server keys (iss, aud, exp, scope); event hooks still need the header', async () => {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'hook-key-1', use: 'sig', alg: 'RS256' };
+  const keys = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  await new Promise((resolve) => keys.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${keys.address().port}/oauth2/aus1hooks`;
+  const sign = (claims, kid = 'hook-key-1') => {
+    const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = `${enc({ alg: 'RS256', kid, typ: 'JWT' })}.${enc(claims)}`;
+    return `${head}.${crypto.sign('RSA-SHA256', Buffer.from(head), privateKey).toString('base64url')}`;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const good = { iss: issuer, aud: 'api://factorgate', exp: now + 300, iat: now, scp: ['okta.inlinehook'], cid: '0oa1hook' };
+  const body = { eventType: 'com.okta.user.pre-registration', requestType: 'self.service.registration', data: { context: { request: { ipAddress: '198.51.100.4' } }, userProfile: { login: 'a@example.com' }, action: 'ALLOW' } };
+  try {
+    await withService({ secret: undefined, oauth: { issuer, audience: 'api://factorgate', scope: 'okta.inlinehook' } }, async (_service, call) => {
+      const bearer = (claims, kid) => ({ authorization: `Bearer ${sign(claims, kid)}` });
+      assert.equal((await call('POST', '/okta/registration', { body, headers: bearer(good) })).status, 200);
+      assert.equal((await call('POST', '/okta/registration', { body, headers: bearer({ ...good, aud: 'api://other' }) })).status, 401);
+      assert.equal((await call('POST', '/okta/registration', { body, headers: bearer({ ...good, exp: now - 3600 }) })).status, 401);
+      assert.equal((await call('POST', '/okta/registration', { body, headers: bearer({ ...good, scp: ['other'] }) })).status, 401);
+      assert.equal((await call('POST', '/okta/registration', { body, headers: bearer(good, 'unknown-kid') })).status, 401);
+      const tampered = sign(good).replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...good, aud: 'api://factorgate', sub: 'x' })).toString('base64url')}.`);
+      assert.equal((await call('POST', '/okta/registration', { body, headers: { authorization: `Bearer ${tampered}` } })).status, 401);
+      assert.equal((await call('POST', '/okta/events', { body: delivery([]), headers: bearer(good) })).status, 401, 'Okta event hooks authenticate with the header only');
+    });
+  } finally {
+    await new Promise((resolve) => keys.close(resolve));
+  }
+});
+
+// ---- Okta API rate limits ----
+
+test('Okta API 429: retried after X-Rate-Limit-Reset / Retry-After, so roles (privileged) and remediation are not silently lost', async () => {
+  await withService({ remediate: true }, async (service, call) => {
+    const reset = String(Math.ceil(Date.now() / 1000)); // the window resets within a second
+    rateLimited.push(
+      { status: 429, headers: { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': reset } },
+      { status: 429, headers: { 'retry-after': '1' } },
+    );
+    const e = logEvent('user.mfa.factor.reset_all', { user: '00uroot', actor: { id: '00uhelp', type: 'User', alternateId: 'helpdesk@acme.example', displayName: 'Help Desk' } });
+    const started = Date.now();
+    await call('POST', '/okta/events', { body: delivery([e]) });
+    await service.idle();
+    const [d] = service.decisions;
+    assert.ok(Date.now() - started >= 900, 'waited as Okta asked');
+    assert.equal(d.unknown, undefined, 'every lookup answered after the retries');
+    assert.deepEqual(d.request.user.roles, ['super_admin']);
+    assert.ok(d.decision.reasons.some((r) => r.code === 'privilegedUser'));
+    assert.equal(d.decision.outcome, 'deny');
+    assert.deepEqual(d.remediation, ['clearSessions+oauthTokens']);
+  });
+});
+
+// ---- System Log polling: the fallback for sign-ins when the event hook cap is a concern ----
+
+test('System Log polling feeds sign-ins into the same queue (deduplicated with hook deliveries), following the next link', async () => {
+  await withService({}, async (service, call) => {
+    const events = signIn('idxPolled1', [PASSWORD, PUSH]);
+    logPages.splice(0, logPages.length, events, []);
+    const before = oktaCalls.length;
+    assert.deepEqual(await service.pollOnce(), { events: 3, fresh: 3 });
+    await call('POST', '/okta/events', { body: delivery(events.slice(1, 2)) }); // the hook delivered one of them too
+    assert.deepEqual(await service.pollOnce(), { events: 0, fresh: 0 });
+    await service.idle();
+    const first = decodeURIComponent(oktaCalls[before]).replace(/\+/g, " ");
+    assert.match(first, /^GET \/api\/v1\/logs\?sortOrder=ASCENDING&limit=1000&since=.+&filter=eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start"$/);
+    assert.match(oktaCalls[before + 1], /^GET \/api\/v1\/logs\?after=1&/, 'the next link, as Okta gave it');
+    const records = signIns(service);
+    assert.equal(records.length, 1);
+    assert.deepEqual(records[0].methods.sort(), ['password', 'push']);
+    assert.equal(service.stats.duplicates, 1);
   });
 });
