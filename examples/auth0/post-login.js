@@ -450,9 +450,11 @@ exports.onExecutePostLogin = async (event, api) => {
     if (decision.type !== 'decision') decision = noEngineDecision(event);
   }
 
-  // Written only for a sign-in made from the user's own device (a backend's refresh is not the
-  // user's place).
-  if (flow.userNetwork && typeof decision.state === 'string') {
+  // Each metadata write is one "Write Users" operation at the end of the flow, rate limited per
+  // tenant (README: numbers). Written only for a sign-in made from the user's own device (a
+  // backend's refresh is not the user's place), and only when the state changed.
+  const stateChanged = typeof decision.state === 'string' && decision.state !== request.state;
+  if (flow.userNetwork && stateChanged) {
     const meta = event.user?.app_metadata?.[METADATA_KEY];
     api.user.setAppMetadata(METADATA_KEY, { ...(meta && typeof meta === 'object' ? meta : {}), state: decision.state });
   }

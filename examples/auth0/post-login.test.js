@@ -321,6 +321,8 @@ test('alerts are POSTed to FACTORGATE_ALERT_URL when set (loopback)', async () =
 // values, `transaction.prompt` an array of strings, `request.query` the authorization request's
 // query string, `request.body` present on token-endpoint (POST) flows, `request.asn` a string.
 
+const crypto = require('node:crypto');
+
 // Oslo (Telenor, AS2119) and an AWS us-east-1 address (Ashburn, AS14618): where the user signs in,
 // and where a confidential web app's backend exchanges its refresh token.
 const OSLO = {
@@ -448,3 +450,20 @@ test('a resource-owner password grant is a sign-in from the user\'s side: scored
   assert.deepEqual(exchange.api.named('setAppMetadata'), []);
 });
 
+// A state signed under KEY by a newer engine (format version 2): this engine cannot read it and
+// hands it back as it came (docs/contract.md#memory), so the decision's state equals the incoming one.
+function newerState(userId) {
+  const derive = (label) => crypto.createHmac('sha256', KEY).update(label).digest();
+  const user = crypto.createHmac('sha256', derive('factorgate/state/ids/v1')).update('u').update(userId).digest().subarray(0, 8);
+  const payload = Buffer.concat([Buffer.from([2]), user]);
+  const tag = crypto.createHmac('sha256', derive('factorgate/state/mac/v1')).update(payload).digest();
+  return Buffer.concat([payload, tag]).toString('base64url');
+}
+
+test('metadata: a decision whose state equals the incoming one makes no setAppMetadata call', async () => {
+  const state = newerState('auth0|rollback');
+  const { api, decision } = await login(event({ user: { user_id: 'auth0|rollback', app_metadata: { factorgate: { kind: 'employee', state } } } }));
+  assert.ok(reasonCodes(decision).includes('stateMissing'), reasonCodes(decision).join());
+  assert.equal(decision.state, state);
+  assert.deepEqual(api.named('setAppMetadata'), []);
+});
