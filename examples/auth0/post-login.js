@@ -25,6 +25,15 @@ const { compilePolicy, defaultPolicy } = require('factorgate');
 // Your policy document (docs/contract.md#policy) goes here, inline: an Action is one file. The default policy
 // follows NIST SP 800-63B rev 4.
 const POLICY = defaultPolicy();
+// The policy's binding window (enrollment.bindingWindowS, 15 min by default): a factor may be
+// added only from a session that was challenged within it (docs/contract.md#factor-change).
+const BINDING_WINDOW_S = (() => {
+  const doc = typeof POLICY === 'string' ? JSON.parse(POLICY) : POLICY;
+  const s = doc?.enrollment?.bindingWindowS;
+  return Number.isInteger(s) && s > 0 ? s : defaultPolicy().enrollment.bindingWindowS;
+})();
+// Clock skew tolerated on Auth0's method timestamps (the engine tolerates 5 minutes too).
+const SKEW_MS = 5 * 60_000;
 // Namespace of the custom claims; `acr` and `amr` themselves are reserved by Auth0.
 const CLAIM_NAMESPACE = 'https://factorgate.dev/';
 // app_metadata key: { state, kind?, capabilities?, flags? }. `state` is written by this Action;
@@ -348,6 +357,32 @@ function deny(api, decision, why) {
 const isMfaApiEnrollment = (event) =>
   /\/mfa\/?$/.test(event.resource_server?.identifier ?? '') && (event.transaction?.requested_scopes ?? []).includes('enroll');
 
+// The factors Auth0 accepts as "an existing factor" to challenge before an enrollment, and the
+// contract types they are: the user's second factors, email only when it is all they have (email
+// proves nothing beyond a password, but it is the only challenge such an account can pass).
+const STRENGTH = ['webauthnRoaming', 'webauthnPlatform', 'push', 'totp', 'hotp', 'sms', 'voice'];
+function existingFactors(event) {
+  const { types } = enrolled(event);
+  const second = STRENGTH.filter((t) => types.has(t)); // strongest first
+  const chosen = second.length > 0 ? second : types.has('email') ? ['email'] : [];
+  return { auth0: new Set(chosen.map((t) => AUTH0_TYPES[t])), factors: auth0Factors(chosen, { forChallenge: true }) };
+}
+
+const ageOk = (timestamp, now) => {
+  const at = Date.parse(timestamp);
+  return Number.isFinite(at) && at <= now + SKEW_MS && now - at <= BINDING_WINDOW_S * 1000;
+};
+
+// Was this session challenged with one of `types` within the binding window? Auth0's
+// `authentication.methods` keeps every method of the session with the time it was last done, so
+// an `mfa` entry from an SSO session days old is there too: its age is what counts, not that it
+// exists. Without any factor to challenge, the sign-in itself must be that recent.
+function boundRecently(event, existing, now) {
+  const methods = event.authentication?.methods ?? [];
+  if (existing.auth0.size === 0) return methods.some((m) => m.name !== 'mfa' && ageOk(m.timestamp, now));
+  return methods.some((m) => m.name === 'mfa' && existing.auth0.has(AUTH0_TYPES[factorTypeOf(m.type)]) && ageOk(m.timestamp, now));
+}
+
 /** Applies a decision with the Action API. Returns what it did, for logs and tests. */
 function applyDecision(event, api, decision, { engine, request, now, flow = flowOf(event) }) {
   const mfa = mfaCommands(api);
@@ -355,6 +390,8 @@ function applyDecision(event, api, decision, { engine, request, now, flow = flow
   const allowed = decision.requirement?.factors ?? [];
   const { interactive } = flow;
   const risky = decision.enrollmentAllowed === false || ['high', 'critical'].includes(decision.risk?.level);
+  const existing = existingFactors(event);
+  const minutes = Math.round(BINDING_WINDOW_S / 60);
   let applied = decision.outcome;
   const refuse = (why) => { deny(api, decision, why); applied = 'deny'; };
 
@@ -362,7 +399,13 @@ function applyDecision(event, api, decision, { engine, request, now, flow = flow
     // A token for the MFA API with the `enroll` scope is how factors get added outside a login.
     refuse('adding a factor is not allowed from this session');
   } else if (decision.outcome === 'allow') {
-    setClaims(api, decision.assurance, decision);
+    if (isMfaApiEnrollment(event) && !boundRecently(event, existing, now)) {
+      // The binding rule: a factor is added only from a session challenged within the window.
+      if (!interactive) refuse('adding a factor needs a recent sign-in; sign in again');
+      else if (existing.factors.length === 0) refuse(`adding a factor needs a sign-in within the last ${minutes} minutes; sign in again`);
+      else mfa.challenge(existing.factors);
+    }
+    if (applied !== 'deny') setClaims(api, decision.assurance, decision);
   } else if (decision.outcome === 'stepUp') {
     const types = allowed.filter((t) => has.has(t));
     const factors = auth0Factors(types, { forChallenge: true });
@@ -377,7 +420,7 @@ function applyDecision(event, api, decision, { engine, request, now, flow = flow
   } else if (decision.outcome === 'enroll') {
     // The engine never answers `enroll` on a risky login; checked again here because binding a
     // factor during an attack is the persistence path this product exists to close.
-    const types = allowed.filter((t) => AUTH0_TYPES[t] && !hasAuth0.has(AUTH0_TYPES[t]));
+    const types = allowed.filter((t) => AUTH0_TYPES[t] && t !== 'email' && !hasAuth0.has(AUTH0_TYPES[t]));
     const factors = auth0Factors(types, { forChallenge: false });
     if (risky) {
       refuse('enrollment is not offered on a risky sign-in');
@@ -386,11 +429,10 @@ function applyDecision(event, api, decision, { engine, request, now, flow = flow
     } else if (factors.length === 0) {
       refuse('enrollment needed; no factor the policy allows can be enrolled here');
     } else {
-      // Auth0 refuses to enroll an additional factor before a challenge with an existing one
-      // (an email factor alone does not count).
-      const existing = auth0Factors([...has].filter((t) => t !== 'email'), { forChallenge: true });
-      const provedMfa = (event.authentication?.methods ?? []).some((m) => m.name === 'mfa');
-      if (existing.length > 0 && !provedMfa) mfa.challenge(existing);
+      // Auth0 refuses to enroll an additional factor before a challenge with an existing one, and
+      // the binding rule asks that challenge within the window: an `mfa` method from earlier in a
+      // long SSO session is not enough.
+      if (existing.factors.length > 0 && !boundRecently(event, existing, now)) mfa.challenge(existing.factors);
       mfa.enroll(factors);
       setClaims(api, promisedAssurance(engine, request, decision, types, now), decision);
     }
@@ -466,5 +508,6 @@ exports.onExecutePostLogin = async (event, api) => {
 // For tests and reuse; Auth0 calls only onExecutePostLogin.
 exports.toLoginRequest = toLoginRequest;
 exports.flowOf = flowOf;
+exports.BINDING_WINDOW_S = BINDING_WINDOW_S;
 exports.auth0Factors = auth0Factors;
 exports.MAX_MFA_COMMANDS = MAX_MFA_COMMANDS;

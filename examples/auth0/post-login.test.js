@@ -450,6 +450,66 @@ test('a resource-owner password grant is a sign-in from the user\'s side: scored
   assert.deepEqual(exchange.api.named('setAppMetadata'), []);
 });
 
+const MFA_API = { resource_server: { identifier: 'https://acme.eu.auth0.com/mfa/' } };
+const MFA_API_TX = { ...BROWSER_TX, requested_scopes: ['enroll', 'read:authenticators'] };
+
+test(`binding window: an MFA API token with the enroll scope needs a challenge within ${900 / 60} minutes, not "MFA at some point in this SSO session"`, async () => {
+  // SSO session: password and OTP three hours ago. The login itself is fine (AAL2 within 24 h)...
+  const stale = await login(event({ ...MFA_API, methods: pwdAndOtp(180), transaction: MFA_API_TX }));
+  assert.equal(stale.decision.outcome, 'allow');
+  assert.equal(stale.decision.enrollmentAllowed, true);
+  // ...but adding a factor asks for a fresh challenge with one the user has.
+  assert.deepEqual(stale.api.mfa(), [['challengeWithAny', [{ type: 'webauthn-roaming' }, { type: 'otp' }]]]);
+  assert.deepEqual(stale.api.named('access.deny'), []);
+
+  // Challenged 5 minutes ago: within the window, nothing more to ask.
+  const fresh = await login(event({ ...MFA_API, methods: pwdAndOtp(5), transaction: MFA_API_TX }));
+  assert.deepEqual(fresh.api.mfa(), []);
+  assert.deepEqual(fresh.api.named('access.deny'), []);
+
+  // 16 minutes ago is outside it.
+  const justOutside = await login(event({ ...MFA_API, methods: pwdAndOtp(16), transaction: MFA_API_TX }));
+  assert.equal(justOutside.api.mfa().length, 1);
+
+  // Where nobody can answer that challenge (silent authentication), the token is refused.
+  const silent = await login(event({ ...MFA_API, methods: pwdAndOtp(180), transaction: { ...MFA_API_TX, prompt: ['none'] } }));
+  assert.deepEqual(silent.api.mfa(), []);
+  assert.match(silent.api.named('access.deny')[0][1], /adding a factor needs a recent sign-in/);
+
+  // An MFA done with email does not make a session fresh for an account with second factors.
+  const byEmail = await login(event({ ...MFA_API, methods: [{ name: 'pwd', timestamp: ago(3) }, { name: 'mfa', type: 'email', timestamp: ago(2) }, { name: 'mfa', type: 'otp', timestamp: ago(180) }], transaction: MFA_API_TX }));
+  assert.equal(byEmail.api.mfa().length, 1);
+  assert.equal(action.BINDING_WINDOW_S, 900, 'the default policy\'s enrollment.bindingWindowS');
+});
+
+test('binding window: an account without factors gets an MFA API enroll token only from a sign-in within the window', async () => {
+  const lowApp = { client: { client_id: 'client-wiki', name: 'Wiki', metadata: { factorgate_sensitivity: 'low' } } };
+  const stale = await login(event({ ...MFA_API, ...lowApp, user: { user_id: 'auth0|fresh', enrolledFactors: [] }, methods: [{ name: 'pwd', timestamp: ago(180) }], transaction: MFA_API_TX }));
+  assert.equal(stale.decision.outcome, 'allow');
+  assert.match(stale.api.named('access.deny')[0][1], /sign-in within the last 15 minutes/);
+  const fresh = await login(event({ ...MFA_API, ...lowApp, user: { user_id: 'auth0|fresh', enrolledFactors: [] }, methods: [{ name: 'pwd', timestamp: ago(2) }], transaction: MFA_API_TX }));
+  assert.deepEqual(fresh.api.named('access.deny'), []);
+});
+
+test('binding window: an enrollment during a login challenges an existing factor unless it was used within the window', async () => {
+  const carol = (methods) => event({
+    user: { user_id: 'auth0|carol', enrolledFactors: [{ type: 'phone', options: { preferredMethod: 'sms' } }] },
+    methods,
+    transaction: { ...BROWSER_TX, acr_values: ['phr'] },
+  });
+  // SMS three hours ago in this SSO session: challenge again before the new key is bound.
+  const stale = await login(carol([{ name: 'pwd', timestamp: ago(181) }, { name: 'mfa', type: 'phone', timestamp: ago(180) }]));
+  assert.equal(stale.decision.outcome, 'enroll');
+  assert.deepEqual(stale.api.mfa(), [
+    ['challengeWith', { type: 'phone', options: { preferredMethod: 'sms' } }],
+    ['enrollWithAny', [{ type: 'webauthn-roaming' }, { type: 'webauthn-platform' }]],
+  ]);
+  // SMS two minutes ago: within the window, straight to the enrollment.
+  const fresh = await login(carol([{ name: 'pwd', timestamp: ago(3) }, { name: 'mfa', type: 'phone', timestamp: ago(2) }]));
+  assert.equal(fresh.decision.outcome, 'enroll');
+  assert.deepEqual(fresh.api.mfa(), [['enrollWithAny', [{ type: 'webauthn-roaming' }, { type: 'webauthn-platform' }]]]);
+});
+
 // A state signed under KEY by a newer engine (format version 2): this engine cannot read it and
 // hands it back as it came (docs/contract.md#memory), so the decision's state equals the incoming one.
 function newerState(userId) {
