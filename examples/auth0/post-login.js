@@ -7,11 +7,15 @@
 //   stepUp   -> api.authentication.challengeWith/challengeWithAny with the allowed factors the
 //               user has (Auth0 ignores a challenge for a factor the user lacks)
 //   enroll   -> api.authentication.enrollWith/enrollWithAny with the factor types the policy
-//               allows (after a challenge with an existing factor when the user has one, which
-//               Auth0 requires); never on a risky login
+//               allows (after a challenge with an existing factor, which Auth0 requires, unless
+//               one was used within the policy's binding window); never on a risky login
 //   deny, approval -> api.access.deny
+// Where nobody can answer a prompt (refresh tokens, ROPG, token exchange, CIBA, prompt=none) a
+// step-up or enrollment is a deny; backend flows are not scored at the backend's IP and write no
+// memory (flowOf below, README "Flows").
 // The signed memory (`state`) goes to app_metadata.factorgate, which users cannot write; Auth0
-// writes metadata once at the end of the flow, also after a deny. When the engine answers with an
+// writes metadata once at the end of the flow, also after a deny, under the tenant's Write Users
+// rate limit, so it is written only when the state changed. When the engine answers with an
 // error the policy's fail mode applies (engine.failMode).
 //
 // Auth0 has no trigger after an MFA enrollment, so enrollment is gated here: a session whose

@@ -377,6 +377,20 @@ test('reproduction: four calm logins from Oslo, then backend refreshes from us-e
   assert.deepEqual(next.api.mfa(), []);
 });
 
+test('a refresh whose event carries no methods (as reported on Auth0\'s community forum): "sign in again", no travel, no alert, no memory', async () => {
+  const oslo = person('auth0|sigrid');
+  for (let i = 0; i < 4; i += 1) await oslo.flow({ request: OSLO, transaction: BROWSER_TX, methods: pwdAndOtp(2) });
+  const { decision, api, result } = await oslo.flow({ request: AWS_US_EAST_1, transaction: REFRESH_TX, methods: [] });
+  assert.ok(!reasonCodes(decision).some((c) => ['impossibleTravel', 'newCountry', 'newAsn'].includes(c)), reasonCodes(decision).join());
+  assert.deepEqual(api.mfa(), []);
+  assert.equal(result.applied, 'deny'); // nothing proves the session: fail closed, without a prompt
+  assert.match(api.named('access.deny')[0][1], /sign in again/);
+  assert.deepEqual(decision.alerts, []);
+  assert.deepEqual(api.named('setAppMetadata'), []);
+  const next = await oslo.flow({ request: OSLO, transaction: BROWSER_TX, methods: pwdAndOtp(180) });
+  assert.equal(next.decision.outcome, 'allow', reasonCodes(next.decision).join());
+});
+
 test('flows: which protocols can answer a prompt, and which requests describe the user\'s device', () => {
   const flow = (transaction, query = {}) => action.flowOf({ transaction, request: { query } });
   for (const protocol of ['oidc-basic-profile', 'oidc-implicit-profile', 'oidc-hybrid-profile', 'oauth2-device-code', 'samlp', 'wsfed', undefined]) {
