@@ -7,11 +7,15 @@
 //   stepUp   -> api.authentication.challengeWith/challengeWithAny with the allowed factors the
 //               user has (Auth0 ignores a challenge for a factor the user lacks)
 //   enroll   -> api.authentication.enrollWith/enrollWithAny with the factor types the policy
-//               allows (after a challenge with an existing factor when the user has one, which
-//               Auth0 requires); never on a risky login
+//               allows (after a challenge with an existing factor, which Auth0 requires, unless
+//               one was used within the policy's binding window); never on a risky login
 //   deny, approval -> api.access.deny
+// Where nobody can answer a prompt (refresh tokens, ROPG, token exchange, CIBA, prompt=none) a
+// step-up or enrollment is a deny; backend flows are not scored at the backend's IP and write no
+// memory (flowOf below, README "Flows").
 // The signed memory (`state`) goes to app_metadata.factorgate, which users cannot write; Auth0
-// writes metadata once at the end of the flow, also after a deny. When the engine answers with an
+// writes metadata once at the end of the flow, also after a deny, under the tenant's Write Users
+// rate limit, so it is written only when the state changed. When the engine answers with an
 // error the policy's fail mode applies (engine.failMode).
 //
 // Auth0 has no trigger after an MFA enrollment, so enrollment is gated here: a session whose
@@ -25,6 +29,15 @@ const { compilePolicy, defaultPolicy } = require('factorgate');
 // Your policy document (docs/contract.md#policy) goes here, inline: an Action is one file. The default policy
 // follows NIST SP 800-63B rev 4.
 const POLICY = defaultPolicy();
+// The policy's binding window (enrollment.bindingWindowS, 15 min by default): a factor may be
+// added only from a session that was challenged within it (docs/contract.md#factor-change).
+const BINDING_WINDOW_S = (() => {
+  const doc = typeof POLICY === 'string' ? JSON.parse(POLICY) : POLICY;
+  const s = doc?.enrollment?.bindingWindowS;
+  return Number.isInteger(s) && s > 0 ? s : defaultPolicy().enrollment.bindingWindowS;
+})();
+// Clock skew tolerated on Auth0's method timestamps (the engine tolerates 5 minutes too).
+const SKEW_MS = 5 * 60_000;
 // Namespace of the custom claims; `acr` and `amr` themselves are reserved by Auth0.
 const CLAIM_NAMESPACE = 'https://factorgate.dev/';
 // app_metadata key: { state, kind?, capabilities?, flags? }. `state` is written by this Action;
@@ -32,8 +45,41 @@ const CLAIM_NAMESPACE = 'https://factorgate.dev/';
 const METADATA_KEY = 'factorgate';
 // Auth0 allows at most 4 enroll/challenge commands per login flow (a 5th is an error).
 const MAX_MFA_COMMANDS = 4;
-// Protocols where nobody is present to answer a challenge.
-const NON_INTERACTIVE = new Set(['oauth2-refresh-token']);
+
+// ---- which flow is this? -------------------------------------------------------------------------
+
+// The post-login trigger also runs where nobody can answer a prompt: refresh-token exchanges,
+// resource-owner password grants, token exchange, CIBA, native passkey and social token grants,
+// and silent authentication (`prompt=none`). `event.transaction.protocol` values are the ones
+// Auth0's post-login event reference lists; examples/auth0/README.md has the table.
+//
+// Browser flows through Universal Login, where a challenge or enrollment screen can be shown
+// (device code: the user completes Universal Login on a second device). Every other protocol,
+// and one Auth0 may add later, is treated as one where nobody can answer.
+const BROWSER_PROTOCOLS = new Set(['oidc-basic-profile', 'oidc-implicit-profile', 'oidc-hybrid-profile', 'oauth2-device-code', 'samlp', 'wsfed']);
+// Requests made by the application's backend, not by the user's device: `event.request.ip` (and
+// the geolocation, ASN and Adaptive MFA assessment derived from it) is the backend's, so those
+// flows are decided on the session's methods and their age only, and write no memory.
+const BACKEND_PROTOCOLS = new Set(['oauth2-refresh-token', 'oauth2-token-exchange', 'oauth2-resource-owner-jwt-bearer', 'oidc-ciba', 'oidc-ciba-web-link']);
+
+/**
+ * What the flow allows: `interactive` (a challenge or enrollment can be answered), `userNetwork`
+ * (`event.request` describes the user's device, so it is scored and remembered).
+ */
+function flowOf(event) {
+  const protocol = typeof event.transaction?.protocol === 'string' ? event.transaction.protocol : undefined;
+  const prompts = [event.transaction?.prompt, event.request?.query?.prompt]
+    .flatMap((p) => (Array.isArray(p) ? p : typeof p === 'string' ? p.split(/\s+/) : []));
+  const silent = prompts.includes('none');
+  // Auth0 documents `protocol` as optional; an event without it is taken to be a browser login.
+  const browser = protocol === undefined || BROWSER_PROTOCOLS.has(protocol);
+  return {
+    protocol,
+    silent,
+    interactive: browser && !silent,
+    userNetwork: !BACKEND_PROTOCOLS.has(protocol),
+  };
+}
 
 // ---- the engine, built once per Action instance ------------------------------------------------
 
@@ -137,8 +183,12 @@ const flagsOf = (flags) => {
   return out;
 };
 
-/** The factorgate login request for an Auth0 post-login event. */
-function toLoginRequest(event) {
+/**
+ * The factorgate login request for an Auth0 post-login event. On a backend flow (refresh token,
+ * token exchange, JWT bearer, CIBA) the request's IP, geolocation, ASN, user agent and Adaptive
+ * MFA assessment are the backend's, so they are left out.
+ */
+function toLoginRequest(event, flow = flowOf(event)) {
   const user = event.user ?? {};
   const meta = user.app_metadata?.[METADATA_KEY] ?? {};
   const methods = [];
@@ -176,13 +226,15 @@ function toLoginRequest(event) {
       factors: factors.slice(0, 32),
       flags: flagsOf(meta.flags),
     },
-    session: {
-      ip: isIP(event.request?.ip ?? '') ? event.request.ip : undefined,
-      geo: Object.values(geo).some((v) => v !== undefined) ? geo : undefined,
-      userAgent: clip(event.request?.user_agent, 1024),
-      methods: methods.slice(-32),
-      hostRisk: hostRiskOf(event.authentication?.riskAssessment),
-    },
+    session: flow.userNetwork
+      ? {
+          ip: isIP(event.request?.ip ?? '') ? event.request.ip : undefined,
+          geo: Object.values(geo).some((v) => v !== undefined) ? geo : undefined,
+          userAgent: clip(event.request?.user_agent, 1024),
+          methods: methods.slice(-32),
+          hostRisk: hostRiskOf(event.authentication?.riskAssessment),
+        }
+      : { methods: methods.slice(-32) },
     app: {
       id: event.client?.metadata?.factorgate_app ?? event.client?.client_id,
       sensitivity: SENSITIVITIES.has(sensitivity) ? sensitivity : undefined,
@@ -309,30 +361,62 @@ function deny(api, decision, why) {
 const isMfaApiEnrollment = (event) =>
   /\/mfa\/?$/.test(event.resource_server?.identifier ?? '') && (event.transaction?.requested_scopes ?? []).includes('enroll');
 
+// The factors Auth0 accepts as "an existing factor" to challenge before an enrollment, and the
+// contract types they are: the user's second factors, email only when it is all they have (email
+// proves nothing beyond a password, but it is the only challenge such an account can pass).
+const STRENGTH = ['webauthnRoaming', 'webauthnPlatform', 'push', 'totp', 'hotp', 'sms', 'voice'];
+function existingFactors(event) {
+  const { types } = enrolled(event);
+  const second = STRENGTH.filter((t) => types.has(t)); // strongest first
+  const chosen = second.length > 0 ? second : types.has('email') ? ['email'] : [];
+  return { auth0: new Set(chosen.map((t) => AUTH0_TYPES[t])), factors: auth0Factors(chosen, { forChallenge: true }) };
+}
+
+const ageOk = (timestamp, now) => {
+  const at = Date.parse(timestamp);
+  return Number.isFinite(at) && at <= now + SKEW_MS && now - at <= BINDING_WINDOW_S * 1000;
+};
+
+// Was this session challenged with one of `types` within the binding window? Auth0's
+// `authentication.methods` keeps every method of the session with the time it was last done, so
+// an `mfa` entry from an SSO session days old is there too: its age is what counts, not that it
+// exists. Without any factor to challenge, the sign-in itself must be that recent.
+function boundRecently(event, existing, now) {
+  const methods = event.authentication?.methods ?? [];
+  if (existing.auth0.size === 0) return methods.some((m) => m.name !== 'mfa' && ageOk(m.timestamp, now));
+  return methods.some((m) => m.name === 'mfa' && existing.auth0.has(AUTH0_TYPES[factorTypeOf(m.type)]) && ageOk(m.timestamp, now));
+}
+
 /** Applies a decision with the Action API. Returns what it did, for logs and tests. */
-function applyDecision(event, api, decision, { engine, request, now }) {
+function applyDecision(event, api, decision, { engine, request, now, flow = flowOf(event) }) {
   const mfa = mfaCommands(api);
   const { types: has, auth0: hasAuth0 } = enrolled(event);
   const allowed = decision.requirement?.factors ?? [];
-  const interactive = !NON_INTERACTIVE.has(event.transaction?.protocol);
+  const { interactive } = flow;
   const risky = decision.enrollmentAllowed === false || ['high', 'critical'].includes(decision.risk?.level);
+  const existing = existingFactors(event);
+  const minutes = Math.round(BINDING_WINDOW_S / 60);
   let applied = decision.outcome;
+  const refuse = (why) => { deny(api, decision, why); applied = 'deny'; };
 
   if (isMfaApiEnrollment(event) && decision.enrollmentAllowed === false) {
     // A token for the MFA API with the `enroll` scope is how factors get added outside a login.
-    deny(api, decision, 'adding a factor is not allowed from this session');
-    applied = 'deny';
+    refuse('adding a factor is not allowed from this session');
   } else if (decision.outcome === 'allow') {
-    setClaims(api, decision.assurance, decision);
+    if (isMfaApiEnrollment(event) && !boundRecently(event, existing, now)) {
+      // The binding rule: a factor is added only from a session challenged within the window.
+      if (!interactive) refuse('adding a factor needs a recent sign-in; sign in again');
+      else if (existing.factors.length === 0) refuse(`adding a factor needs a sign-in within the last ${minutes} minutes; sign in again`);
+      else mfa.challenge(existing.factors);
+    }
+    if (applied !== 'deny') setClaims(api, decision.assurance, decision);
   } else if (decision.outcome === 'stepUp') {
     const types = allowed.filter((t) => has.has(t));
     const factors = auth0Factors(types, { forChallenge: true });
     if (!interactive) {
-      deny(api, decision, 'step-up needed; sign in again');
-      applied = 'deny';
+      refuse('step-up needed; sign in again');
     } else if (factors.length === 0) {
-      deny(api, decision, 'step-up needed with a factor this account does not have');
-      applied = 'deny';
+      refuse('step-up needed with a factor this account does not have');
     } else {
       mfa.challenge(factors);
       setClaims(api, promisedAssurance(engine, request, decision, types.filter((t) => AUTH0_TYPES[t] && t !== 'recoveryCode'), now), decision);
@@ -340,26 +424,27 @@ function applyDecision(event, api, decision, { engine, request, now }) {
   } else if (decision.outcome === 'enroll') {
     // The engine never answers `enroll` on a risky login; checked again here because binding a
     // factor during an attack is the persistence path this product exists to close.
-    const types = allowed.filter((t) => AUTH0_TYPES[t] && !hasAuth0.has(AUTH0_TYPES[t]));
+    const types = allowed.filter((t) => AUTH0_TYPES[t] && t !== 'email' && !hasAuth0.has(AUTH0_TYPES[t]));
     const factors = auth0Factors(types, { forChallenge: false });
-    if (risky || !interactive || factors.length === 0) {
-      deny(api, decision, risky ? 'enrollment is not offered on a risky sign-in' : 'enrollment needed; no factor the policy allows can be enrolled here');
-      applied = 'deny';
+    if (risky) {
+      refuse('enrollment is not offered on a risky sign-in');
+    } else if (!interactive) {
+      refuse('enrollment needed; sign in again');
+    } else if (factors.length === 0) {
+      refuse('enrollment needed; no factor the policy allows can be enrolled here');
     } else {
-      // Auth0 refuses to enroll an additional factor before a challenge with an existing one
-      // (an email factor alone does not count).
-      const existing = auth0Factors([...has].filter((t) => t !== 'email'), { forChallenge: true });
-      const provedMfa = (event.authentication?.methods ?? []).some((m) => m.name === 'mfa');
-      if (existing.length > 0 && !provedMfa) mfa.challenge(existing);
+      // Auth0 refuses to enroll an additional factor before a challenge with an existing one, and
+      // the binding rule asks that challenge within the window: an `mfa` method from earlier in a
+      // long SSO session is not enough.
+      if (existing.factors.length > 0 && !boundRecently(event, existing, now)) mfa.challenge(existing.factors);
       mfa.enroll(factors);
       setClaims(api, promisedAssurance(engine, request, decision, types, now), decision);
     }
   } else {
     // deny, and approval (a login cannot wait for an approver here)
-    deny(api, decision, decision.outcome === 'approval' ? 'this sign-in needs an approval' : 'sign-in refused by policy');
-    applied = 'deny';
+    refuse(decision.outcome === 'approval' ? 'this sign-in needs an approval' : 'sign-in refused by policy');
   }
-  return { applied, mfaCommands: mfa.used };
+  return { applied, mfaCommands: mfa.used, flow };
 }
 
 // Closed fail mode without an engine (the policy did not compile): challenge with every factor the
@@ -402,7 +487,8 @@ async function sendAlerts(event, decision) {
 exports.onExecutePostLogin = async (event, api) => {
   const now = Date.now();
   const engine = engineFor(event.secrets?.FACTORGATE_STATE_KEY);
-  const request = toLoginRequest(event);
+  const flow = flowOf(event);
+  const request = toLoginRequest(event, flow);
   let decision = engine === null ? noEngineDecision(event) : engine.decideLogin(request, { now });
   if (decision.type !== 'decision') {
     console.error(`factorgate: engine error (${codes(decision)}); applying the policy's fail mode`);
@@ -410,16 +496,22 @@ exports.onExecutePostLogin = async (event, api) => {
     if (decision.type !== 'decision') decision = noEngineDecision(event);
   }
 
-  if (typeof decision.state === 'string') {
+  // Each metadata write is one "Write Users" operation at the end of the flow, rate limited per
+  // tenant (README: numbers). Written only for a sign-in made from the user's own device (a
+  // backend's refresh is not the user's place), and only when the state changed.
+  const stateChanged = typeof decision.state === 'string' && decision.state !== request.state;
+  if (flow.userNetwork && stateChanged) {
     const meta = event.user?.app_metadata?.[METADATA_KEY];
     api.user.setAppMetadata(METADATA_KEY, { ...(meta && typeof meta === 'object' ? meta : {}), state: decision.state });
   }
-  const result = applyDecision(event, api, decision, { engine, request, now });
+  const result = applyDecision(event, api, decision, { engine, request, now, flow });
   await sendAlerts(event, decision);
   return { ...result, decision };
 };
 
 // For tests and reuse; Auth0 calls only onExecutePostLogin.
 exports.toLoginRequest = toLoginRequest;
+exports.flowOf = flowOf;
+exports.BINDING_WINDOW_S = BINDING_WINDOW_S;
 exports.auth0Factors = auth0Factors;
 exports.MAX_MFA_COMMANDS = MAX_MFA_COMMANDS;
