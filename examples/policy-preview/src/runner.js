@@ -1,9 +1,9 @@
 // Runs the gallery (the test vectors of tests/vectors/, bundled into gallery.json by build.mjs)
 // under a policy, and compares two runs. The semantics are those of the vector runners
-// (tests/vectors.rs, pkg-tests/vectors.mjs): a case's `policyPatch` is merged over the policy under
+// (semantics.js): a case's `policyPatch` is merged over the policy under
 // test (the case brings its own networks, exceptions, break-glass list), `now` is the host clock,
 // and multi-step cases thread the `state` each decision returns into the next request.
-import { clockOf, mergePatch, tamperState } from '../../../pkg-tests/vector-semantics.mjs';
+import { clockOf, mergePatch, tamperState } from './semantics.js';
 
 function decide(engine, entry, request, now) {
   const options = { now: clockOf(now) };
