@@ -1,6 +1,7 @@
-// The semantics of a test vector that every JS runner shares (pkg-tests/vectors.mjs in Node, the
-// policy-preview gallery in the browser), kept free of Node APIs so a bundler can take it. The
-// Rust runner (tests/vectors.rs) implements the same three rules.
+// The semantics of a test vector that the JS runners share (pkg-tests/vectors.mjs), kept free of
+// Node APIs. The Rust runner (tests/vectors.rs) implements the same three rules, and so does the
+// policy preview in its own source (examples/policy-preview/src/semantics.js), which builds from
+// the npm package alone.
 
 /** RFC 7386 JSON merge patch (returns the patched value; `target` may be modified). */
 export function mergePatch(target, patch) {

@@ -4,13 +4,14 @@
 //                            (`import ... from 'factorgate'`, as a user of the package writes it)
 //   dist/factorgate_bg.wasm  the package's .wasm, next to the bundle: the browser entry fetches
 //                            new URL('./factorgate_bg.wasm', import.meta.url)
-//   dist/gallery.json        the login and factor-change cases of tests/vectors/
+//   dist/gallery.json        the login and factor-change cases of tests/vectors/, as data (the
+//                            vectors' expectations stripped; no test code is bundled)
 //   dist/index.html, style.css
 //
 //   node examples/policy-preview/build.mjs      (after `make pkg`)
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -34,10 +35,29 @@ export function galleryCases() {
     .map((v) => ({ ...strip(v), ...(v.steps ? { steps: v.steps.map(strip) } : {}) }));
 }
 
+/**
+ * The bundle may contain only the preview's own source (src/) and the npm package `factorgate`:
+ * anything else (test code of the repository, a file of the Rust crate) fails the build.
+ * Returns the bundle's inputs, as absolute paths, for the test to look at.
+ */
+function checkInputs(metafile, absWorkingDir) {
+  const require = createRequire(import.meta.url);
+  const allowed = [join(here, 'src'), realpathSync(dirname(require.resolve('factorgate/package.json')))];
+  const inputs = Object.keys(metafile.inputs).map((f) => resolve(absWorkingDir, f));
+  const foreign = inputs.filter((f) => !allowed.some((dir) => f.startsWith(dir + sep)));
+  if (foreign.length) {
+    throw new Error(`the preview must build from its own src/ and the npm package alone; the bundle imports ${foreign.map((f) => relative(here, f)).join(', ')}`);
+  }
+  return inputs;
+}
+
 export async function buildPreview({ outdir = join(here, 'dist') } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  await esbuild.build({
+  const absWorkingDir = process.cwd();
+  const result = await esbuild.build({
+    absWorkingDir,
+    metafile: true,
     entryPoints: [join(here, 'src', 'app.js')],
     outfile: join(outdir, 'app.js'),
     bundle: true,
@@ -48,12 +68,13 @@ export async function buildPreview({ outdir = join(here, 'dist') } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  const inputs = checkInputs(result.metafile, absWorkingDir);
   const require = createRequire(import.meta.url);
   copyFileSync(require.resolve('factorgate/factorgate_bg.wasm'), join(outdir, 'factorgate_bg.wasm'));
   for (const f of ['index.html', 'style.css']) copyFileSync(join(here, 'src', f), join(outdir, f));
   const cases = galleryCases();
   writeFileSync(join(outdir, 'gallery.json'), JSON.stringify({ from: 'tests/vectors', cases }));
-  return { outdir, cases: cases.length, files: readdirSync(outdir).map((f) => [f, statSync(join(outdir, f)).size]) };
+  return { outdir, cases: cases.length, inputs, files: readdirSync(outdir).map((f) => [f, statSync(join(outdir, f)).size]) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,60 +1,34 @@
 // The policy preview in headless Chromium (Debian's, driven by playwright-core): built with esbuild
 // from the package's browser entry, served as static files on 127.0.0.1, then edited like an
-// administrator would. Screenshots go to examples/policy-preview/out/ (git-ignored).
+// administrator would. Screenshots go to examples/policy-preview/out/ (git-ignored). The
+// comparison's directions, your cases, export and the link: compare.test.mjs, work.test.mjs.
 //
 //   node --test examples/policy-preview/preview.test.mjs     (make test runs it after building pkg/)
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { collectPageErrors, launchChromium } from '../chromium.mjs';
-import { buildPreview } from './build.mjs';
-import { serveStatic } from './serve.mjs';
+import { edit as editIn, openPreview, out } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, 'out');
-mkdirSync(out, { recursive: true });
 
-let site;
-let browser;
+let preview;
 let page;
 let errors;
 let built;
 
 before(async () => {
-  built = await buildPreview();
-  site = await serveStatic(built.outdir);
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  errors = collectPageErrors(page);
-  await page.goto(site.url);
-  await page.waitForSelector('#status[data-state="ready"]');
+  preview = await openPreview();
+  ({ page, errors, built } = preview);
 });
 
 after(async () => {
-  await browser?.close();
-  await site?.close();
+  await preview?.close();
 });
 
 const editorText = () => page.inputValue('#policy');
-
-/** Edits the policy as a person does: selects `find` in the editor and types `replacement`. */
-async function edit(find, replacement) {
-  const found = await page.$eval('#policy', (t, f) => {
-    const at = t.value.indexOf(f);
-    if (at >= 0) {
-      t.focus();
-      t.setSelectionRange(at, at + f.length);
-    }
-    return at >= 0;
-  }, find);
-  assert.ok(found, `${find} is in the editor`);
-  await page.keyboard.type(replacement); // each key fires `input`; validation and the gallery follow
-  await page.waitForSelector('#status[data-state="ready"]'); // once typing pauses
-}
+const edit = (find, replacement) => editIn(page, find, replacement);
 
 /** What each vector expects of its (last) decision under the default policy. */
 function expectedOutcomes() {
@@ -87,10 +61,13 @@ describe('policy preview (the package in the browser)', () => {
 
     // A case opens to its reasons: code, points, sentence.
     const item = page.locator('#gallery > li[data-name="login-07-acr-phr-requested"]');
-    await item.locator('summary').click();
+    await item.locator(':scope > details > summary').click();
     const row = item.locator('tr[data-code="requestedAcr"]');
     assert.match(await row.textContent(), /requestedAcr.*phr/);
-    assert.match(await item.locator('.requirement').textContent(), /needs AAL2 · phishing-resistant/);
+    assert.match(await item.locator('.verdict-facts tr[data-field="requirement"]').textContent(), /needs AAL2 · phishing-resistant/);
+    // Its inputs beside the verdict: what was requested, the methods the session used.
+    assert.match(await item.locator('.input-facts tr[data-field="requested"]').textContent(), /acr phr/);
+    assert.match(await item.locator('.input-facts tr[data-field="methods"]').textContent(), /ago/);
     await page.screenshot({ path: join(out, 'preview-gallery.png') });
   });
 
@@ -138,20 +115,21 @@ describe('policy preview (the package in the browser)', () => {
     // The tier: a calm AAL2 login now needs a phishing-resistant factor.
     const calm = page.locator('#compare > li[data-name="login-01-calm-employee-allow"]');
     assert.equal(await calm.getAttribute('data-outcome-changed'), 'true');
-    assert.match(await calm.locator('summary').textContent(), /allow→stepUp/);
+    assert.match(await calm.locator(':scope > details > summary').textContent(), /allow→stepUp/);
+    assert.equal(await calm.getAttribute('data-direction'), 'stricter');
 
     // The weight: newCountry re-weighted from +20 to +60 where it fires.
     const travel = page.locator('#compare > li[data-name="state-03-nyc-to-london-in-two-hours-needs-phishing-resistant"]');
-    await travel.locator('summary').click();
+    await travel.locator(':scope > details > summary').click();
     const row = travel.locator('tr[data-code="newCountry"][data-status="reweighted"]').first();
     assert.match(await row.textContent(), /\+20 → \+60/);
-    await calm.locator('summary').click();
+    await calm.locator(':scope > details > summary').click();
     await page.screenshot({ path: join(out, 'preview-compare.png') });
 
     // B → A makes them equal again.
     await page.click('#copy-b-to-a');
     assert.equal(await page.textContent('#changed-count'), '0');
-    assert.match(await page.textContent('#compare'), /decide every case alike/);
+    assert.match(await page.textContent('#compare'), /same policy and decide every case alike/);
     await page.click('#reset');
     await page.click('#view-gallery');
     assert.equal(await page.textContent('#changed-count'), '0');

@@ -3,8 +3,13 @@
 // framework. The engine is the npm package's browser entry (the same .wasm as in Node); esbuild
 // bundles this file (build.mjs), and the .wasm sits next to the bundle.
 import * as fg from 'factorgate';
-import { diffCase, runGallery } from './runner.js';
+import { describeInputs, parseCases } from './cases.js';
 import { lineOf, locatePointers, rangeOf } from './jsonpos.js';
+import { diffPolicies, show } from './policydiff.js';
+import { buildReport, reportHtml } from './report.js';
+import { diffCase, runGallery } from './runner.js';
+import { decodeWork, encodeWork, loadLocal, saveLocal } from './share.js';
+import { validateAll } from './validate.js';
 
 const $ = (id) => document.getElementById(id);
 const OUTCOMES = ['allow', 'stepUp', 'enroll', 'approval', 'deny', 'error'];
@@ -29,11 +34,15 @@ const view = {
   open: new Set(), // case names whose details are open, per list: `${list}:${name}`
 };
 const policies = {
-  a: { text: '', validation: null, run: null, stale: false },
-  b: { text: '', validation: null, run: null, stale: false },
+  a: { text: '', validation: null, run: null, doc: null, stale: false },
+  b: { text: '', validation: null, run: null, doc: null, stale: false },
 };
-let cases = [];
+let gallery = []; // the cases of tests/vectors (gallery.json)
+let custom = []; // the administrator's own cases
+let cases = []; // both
+let defaults = null;
 let defaultText = '';
+let comparison = null; // the last comparison: { policyChanges, diffs, counts }
 
 // ---- the policy editor ------------------------------------------------------------------------
 
@@ -42,10 +51,21 @@ const gutter = $('gutter');
 
 function validate(which) {
   const p = policies[which];
-  p.validation = fg.validatePolicy(p.text); // JSON text: syntax errors come back with a path too
+  // JSON text: syntax errors come back with a path too; every other problem is listed, not only
+  // the first decoding error (validate.js).
+  p.validation = validateAll(fg, p.text, defaults);
   // An invalid policy keeps the decisions of its last valid version, shown as stale.
   p.stale = !(p.validation.type === 'validation' && p.validation.valid);
-  if (!p.stale) p.run = runGallery(fg, cases, JSON.parse(p.text));
+  if (!p.stale) {
+    p.doc = JSON.parse(p.text);
+    p.run = runGallery(fg, cases, p.doc);
+  }
+}
+
+/** Runs the cases again under both policies' last valid versions (after cases are added or removed). */
+function rerun() {
+  cases = [...gallery, ...custom];
+  for (const w of ['a', 'b']) if (policies[w].doc) policies[w].run = runGallery(fg, cases, policies[w].doc);
 }
 
 function renderValidation() {
@@ -69,7 +89,8 @@ function renderValidation() {
     },
     h('span', { class: 'path' }, e.path || '(the whole policy)'),
     h('span', { class: 'where' }, line === null ? '' : `line ${line}`),
-    h('span', { class: 'message' }, e.message, ' ', h('span', { class: 'code' }, e.code)));
+    h('span', { class: 'message' }, e.message, ' ', h('span', { class: 'code' }, e.code),
+      e.afterRepair ? h('span', { class: 'code' }, ' · found with the problems above set aside') : null));
   });
   $('errors').replaceChildren(...items);
   renderGutter(errorLines);
@@ -114,6 +135,7 @@ editor.addEventListener('input', () => {
     renderValidation();
     renderResults();
     setStatus('ready', 'Ready');
+    save();
   }, 200);
 });
 editor.addEventListener('scroll', () => {
@@ -134,6 +156,7 @@ $('copy-b-to-a').addEventListener('click', () => {
   validate('a');
   showPolicy(view.active);
   renderResults();
+  save();
 });
 $('reset').addEventListener('click', () => {
   for (const w of ['a', 'b']) {
@@ -142,18 +165,20 @@ $('reset').addEventListener('click', () => {
   }
   showPolicy(view.active);
   renderResults();
+  save();
 });
 
 // ---- the gallery and the comparison ----------------------------------------------------------
 
-function caseTitle(name) {
-  const m = /^([a-z]+)-(\d+)-(.*)$/.exec(name);
-  if (!m) return [h('span', { class: 'kind' }, ''), name];
-  return [h('span', { class: 'kind' }, `${m[1]} ${m[2]}`), m[3].replace(/-/g, ' ')];
+function caseTitle(c) {
+  const m = /^([a-z]+)-(\d+)-(.*)$/.exec(c.name);
+  if (!m) return [h('span', { class: 'kind' }, ''), c.name];
+  return [h('span', { class: 'kind' }, `${m[1]} ${m[2]}`), c.title ?? m[3].replace(/-/g, ' ')];
 }
 
 const outcomeOf = (result) => (result.type === 'decision' ? result.outcome : 'error');
 const badge = (outcome) => h('span', { class: `badge ${outcome}` }, outcome);
+const dirBadge = (direction) => h('span', { class: `dir ${direction}`, 'data-direction': direction }, direction);
 const riskText = (result) => (result.type === 'decision' ? `risk ${result.risk.score} ${result.risk.level}` : 'error');
 const signed = (n) => (n === undefined ? '' : n > 0 ? `+${n}` : String(n));
 
@@ -162,31 +187,47 @@ function requirementText(q) {
   const parts = [`needs AAL${q.minAal}`];
   if (q.hardwareBound) parts.push('hardware-bound');
   if (q.phishingResistant) parts.push('phishing-resistant');
-  if (q.maxAgeS !== undefined) parts.push(`within ${duration(q.maxAgeS)}`);
+  if (q.maxAgeS !== undefined) parts.push(`within ${show(q.maxAgeS, 'maxAgeS')}`);
   if (q.factors?.length) parts.push(`with ${q.factors.join(', ')}`);
   return parts.join(' · ');
 }
-function duration(s) {
-  if (s % 86400 === 0) return `${s / 86400} d`;
-  if (s % 3600 === 0) return `${s / 3600} h`;
-  if (s % 60 === 0) return `${s / 60} min`;
-  return `${s} s`;
+
+/** The decision beyond its reasons: requirement, approval, enrollment, assurance, notify, alerts. */
+function decisionFacts(result) {
+  const facts = [];
+  const req = requirementText(result.requirement);
+  if (req) facts.push(['requirement', req]);
+  if (result.approval) facts.push(['approval', `by ${result.approval.by.join(', ')}, valid ${show(result.approval.expiresInS, 'expiresInS')}`]);
+  if (result.enrollmentAllowed !== undefined) facts.push(['enrollment', result.enrollmentAllowed ? 'allowed in this session' : 'not allowed in this session']);
+  if (result.assurance) {
+    const a = result.assurance;
+    facts.push(['assurance', [`AAL${a.aal}`, a.phishingResistant && 'phishing-resistant', a.hardwareBound && 'hardware-bound', a.amr?.length && `amr ${a.amr.join(' ')}`, a.acr && `acr ${a.acr}`].filter(Boolean).join(' · ')]);
+  }
+  if (result.notify?.length) facts.push(['notify', result.notify.map((n) => `${n.template} (${n.channel})`).join(', ')]);
+  if (result.alerts?.length) facts.push(['alerts', result.alerts.map((a) => `${a.class_name ?? `OCSF ${a.class_uid}`}${a.severity ? ` · ${a.severity}` : ''}`).join('; ')]);
+  return facts;
 }
+
+const factTable = (rows, cls) => h('table', { class: `facts ${cls}` }, h('tbody', {}, rows.map(([k, v]) => h('tr', { 'data-field': k }, h('th', {}, k), h('td', {}, v)))));
 
 function decisionBody(result) {
   if (result.type !== 'decision') {
     return h('ul', { class: 'errors-of-case' }, (result.errors ?? []).map((e) => h('li', {}, `${e.code} at ${e.path || '/'}: ${e.message}`)));
   }
-  const extra = [];
-  const req = requirementText(result.requirement);
-  if (req) extra.push(req);
-  if (result.approval) extra.push(`approval by ${result.approval.by.join(', ')}`);
-  if (result.enrollmentAllowed !== undefined) extra.push(`enrollment ${result.enrollmentAllowed ? 'allowed' : 'not allowed'} in this session`);
-  if (result.alerts?.length) extra.push(`alerts: OCSF ${result.alerts.map((a) => a.class_uid).join(', ')}`);
   return h('div', {},
     h('table', { class: 'reasons' }, h('tbody', {}, result.reasons.map((r) => h('tr', { 'data-code': r.code },
       h('td', { class: 'code' }, r.code), h('td', { class: 'points' }, signed(r.points) || '0'), h('td', {}, r.detail))))),
-    extra.length ? h('p', { class: 'requirement' }, extra.join(' · ')) : null);
+    factTable(decisionFacts(result), 'verdict-facts'));
+}
+
+/** A case's inputs, beside its verdict; the raw request one click away. */
+function inputsPane(c) {
+  const custom = c.name.startsWith('custom-');
+  return h('div', { class: 'inputs' },
+    h('p', { class: 'pane-title' }, 'Inputs'),
+    factTable(describeInputs(c), 'input-facts'),
+    h('details', { class: 'raw' }, h('summary', {}, 'request JSON'), h('pre', {}, JSON.stringify(c.request, null, 2))),
+    custom ? h('button', { type: 'button', class: 'remove-case', onclick: () => removeCase(c.name) }, 'Remove this case') : null);
 }
 
 function keepOpen(details, key) {
@@ -198,37 +239,84 @@ function keepOpen(details, key) {
 function galleryItem(c, run) {
   if (run.error) {
     return h('li', { 'data-name': c.name, 'data-outcome': 'error' }, keepOpen(h('details', {},
-      h('summary', {}, badge('error'), h('span', { class: 'case-name' }, caseTitle(c.name)), h('span', { class: 'risk' }, 'does not compile')),
-      h('div', { class: 'body' }, decisionBody({ type: 'error', errors: run.error }))), `g:${c.name}`));
+      h('summary', {}, badge('error'), h('span', { class: 'case-name' }, caseTitle(c)), h('span', { class: 'risk' }, 'does not compile')),
+      h('div', { class: 'body split' }, inputsPane(c), h('div', { class: 'verdict' }, decisionBody({ type: 'error', errors: run.error })))), `g:${c.name}`));
   }
   const last = run.steps.at(-1).result;
   const multi = run.steps.length > 1;
   return h('li', { 'data-name': c.name, 'data-outcome': outcomeOf(last) }, keepOpen(h('details', {},
-    h('summary', {}, badge(outcomeOf(last)), h('span', { class: 'case-name' }, caseTitle(c.name)), h('span', { class: 'risk' }, multi ? `${run.steps.length} steps · ${riskText(last)}` : riskText(last))),
-    h('div', { class: 'body' },
-      multi ? run.steps.map((s) => [h('p', { class: 'step-title' }, badge(outcomeOf(s.result)), ' ', s.label, ' · ', riskText(s.result)), decisionBody(s.result)]) : decisionBody(last))), `g:${c.name}`));
+    h('summary', {}, badge(outcomeOf(last)), h('span', { class: 'case-name' }, caseTitle(c)), h('span', { class: 'risk' }, multi ? `${run.steps.length} steps · ${riskText(last)}` : riskText(last))),
+    h('div', { class: 'body split' }, inputsPane(c), h('div', { class: 'verdict' },
+      h('p', { class: 'pane-title' }, 'Verdict under B'),
+      multi ? run.steps.map((s) => [h('p', { class: 'step-title' }, badge(outcomeOf(s.result)), ' ', s.label, ' · ', riskText(s.result)), decisionBody(s.result)]) : decisionBody(last)))), `g:${c.name}`));
+}
+
+function changesTable(changes) {
+  return h('table', { class: 'changes' }, h('thead', {}, h('tr', {}, h('th', {}, 'field'), h('th', {}, 'A'), h('th', {}, 'B'), h('th', {}, ''))),
+    h('tbody', {}, changes.map((ch) => h('tr', { 'data-field': ch.field, 'data-direction': ch.direction },
+      h('td', { class: 'code' }, ch.field), h('td', {}, ch.a), h('td', {}, ch.b), h('td', {}, dirBadge(ch.direction))))));
 }
 
 function compareItem(c, diff) {
-  const steps = diff.steps.filter((s) => s.outcomeChanged || s.reasonsChanged);
+  const steps = diff.steps.filter((s) => s.changed);
   const first = steps.find((s) => s.outcomeChanged) ?? steps[0];
   const head = !first ? [badge('error')]
     : diff.outcomeChanged ? [badge(outcomeOf(first.a)), h('span', { class: 'arrow' }, '→'), badge(outcomeOf(first.b))]
-      : [badge(outcomeOf(first.b)), h('span', { class: 'same' }, 'reasons')];
-  return h('li', { 'data-name': c.name, 'data-outcome-changed': String(diff.outcomeChanged) }, keepOpen(h('details', {},
-    h('summary', {}, h('span', {}, head), h('span', { class: 'case-name' }, caseTitle(c.name)),
+      : [badge(outcomeOf(first.b))];
+  const changes = steps.flatMap((s) => s.changes);
+  const gist = changes.filter((ch) => !ch.field.startsWith('reasons.')).slice(0, 2).map((ch) => `${ch.field} ${ch.a} → ${ch.b}`).join('; ');
+  return h('li', { 'data-name': c.name, 'data-outcome-changed': String(diff.outcomeChanged), 'data-direction': diff.direction }, keepOpen(h('details', {},
+    h('summary', {}, dirBadge(diff.direction), h('span', { class: 'outcomes' }, head), h('span', { class: 'case-name' }, caseTitle(c), gist ? h('span', { class: 'gist' }, ` ${gist}`) : null),
       h('span', { class: 'risk' }, diff.steps.length > 1
         ? `${steps.length} of ${diff.steps.length} steps changed`
         : first ? `risk ${first.a.risk?.score ?? '–'} → ${first.b.risk?.score ?? '–'}` : '')),
-    h('div', { class: 'body' }, steps.map((s) => [
+    h('div', { class: 'body split' }, inputsPane(c), h('div', { class: 'verdict' }, steps.map((s) => [
       diff.steps.length > 1 ? h('p', { class: 'step-title' }, s.label) : null,
-      s.outcomeChanged ? h('p', { class: 'requirement' }, 'outcome ', badge(outcomeOf(s.a)), ' → ', badge(outcomeOf(s.b))) : null,
+      s.changes.length ? changesTable(s.changes) : null,
       h('table', { class: 'reasons' }, h('tbody', {}, s.reasons.filter((r) => r.status !== 'same').map((r) => h('tr', { class: r.status, 'data-code': r.code, 'data-status': r.status },
         h('td', { class: 'code' }, r.code),
         h('td', { class: 'points' }, r.status === 'reweighted' ? `${signed(r.before) || '0'} → ${signed(r.after) || '0'}` : signed(r.after ?? r.before) || '0'),
         h('td', {}, r.detail ?? ''))))),
       s.b.type === 'decision' && requirementText(s.b.requirement) ? h('p', { class: 'requirement' }, `B ${requirementText(s.b.requirement)}`) : null,
-    ]))), `c:${c.name}`));
+    ])))), `c:${c.name}`));
+}
+
+/** The comparison of A and B: the policy documents' own changes and every case's decision diff. */
+function compare() {
+  const { a, b } = policies;
+  if (!(a.run && b.run)) return null;
+  const policyChanges = diffPolicies(a.doc, b.doc, defaults);
+  const diffs = cases.map((c) => [c, diffCase(a.run.get(c.name), b.run.get(c.name))]);
+  const changed = diffs.filter(([, d]) => d.changed);
+  const counts = {
+    cases: cases.length,
+    changed: changed.length,
+    outcome: changed.filter(([, d]) => d.outcomeChanged).length,
+    looser: changed.filter(([, d]) => d.direction === 'looser' || d.direction === 'mixed').length,
+    stricter: changed.filter(([, d]) => d.direction === 'stricter' || d.direction === 'mixed').length,
+    weakenings: policyChanges.filter((p) => p.direction === 'weaker').length,
+    strengthenings: policyChanges.filter((p) => p.direction === 'stricter').length,
+    policyChanges: policyChanges.length,
+  };
+  return { policyChanges, diffs, changed, counts };
+}
+
+function renderVerdict(cmp) {
+  const box = $('verdict');
+  box.hidden = view.results !== 'compare' || !cmp;
+  if (!cmp) return;
+  const { counts } = cmp;
+  $('looser-count').textContent = String(counts.looser);
+  $('weakening-count').textContent = String(counts.weakenings);
+  $('stricter-count').textContent = String(counts.stricter);
+  $('policy-change-count').textContent = String(counts.policyChanges);
+  box.dataset.weaker = String(counts.looser + counts.weakenings > 0);
+  $('policy-changes').replaceChildren(...(cmp.policyChanges.length
+    ? cmp.policyChanges.map((p) => h('li', { 'data-path': p.path, 'data-direction': p.direction },
+      dirBadge(p.direction), h('span', { class: 'path' }, p.path), h('span', { class: 'change' }, p.text),
+      p.direction === 'weaker' ? h('span', { class: 'why' }, p.why) : null))
+    : [h('li', { class: 'empty' }, 'A and B are the same policy (read over the default).')]));
+  if (counts.weakenings && !$('policy-changes-box').dataset.touched) $('policy-changes-box').open = true;
 }
 
 function renderResults() {
@@ -252,32 +340,40 @@ function renderResults() {
     });
     $('gallery').replaceChildren(...items);
     if (view.results === 'gallery') {
-      $('summary').textContent = `${shown.length} cases under B: ${OUTCOMES.filter((o) => counts[o]).map((o) => `${o} ${counts[o]}`).join(' · ')}`;
+      $('summary').textContent = `${shown.length} cases under B${custom.length ? ` (${custom.length} of yours)` : ''}: ${OUTCOMES.filter((o) => counts[o]).map((o) => `${o} ${counts[o]}`).join(' · ')}`;
     }
   } else {
     $('gallery').replaceChildren();
   }
 
-  // Comparison: the cases whose outcome or reasons differ between A and B.
-  let changed = [];
-  if (a.run && b.run) {
-    changed = cases.map((c) => [c, diffCase(a.run.get(c.name), b.run.get(c.name))]).filter(([, d]) => d.changed);
+  // Comparison: the policies' own changes at the top, then the cases whose decisions differ.
+  comparison = compare();
+  renderVerdict(comparison);
+  if (comparison) {
+    const { changed, counts } = comparison;
     const visible = changed.filter(([c]) => c.name.includes(view.filter));
-    $('compare').replaceChildren(...(visible.length
-      ? visible.map(([c, d]) => compareItem(c, d))
-      : [h('li', { class: 'empty' }, changed.length ? 'No changed case matches the filter.' : 'A and B decide every case alike.')]));
+    let empty;
+    if (changed.length) empty = 'No changed case matches the filter.';
+    else if (counts.policyChanges) {
+      empty = `No case decides differently, but the policies differ in ${counts.policyChanges} place${counts.policyChanges === 1 ? '' : 's'}`
+        + ` (${counts.weakenings} weaker): the cases do not exercise ${counts.policyChanges === 1 ? 'it' : 'them'}. Add cases of your own that do.`;
+    } else empty = 'A and B are the same policy and decide every case alike.';
+    $('compare').replaceChildren(...(visible.length ? visible.map(([c, d]) => compareItem(c, d)) : [h('li', { class: 'empty' }, empty)]));
     if (view.results === 'compare') {
-      const outcomes = changed.filter(([, d]) => d.outcomeChanged).length;
-      $('summary').textContent = `${changed.length} of ${cases.length} cases changed from A to B: ${outcomes} in outcome, ${changed.length - outcomes} in reasons only`;
+      $('summary').textContent = `${changed.length} of ${cases.length} cases changed from A to B: ${counts.outcome} in outcome, ${changed.length - counts.outcome} in the rest of the decision`;
     }
   } else {
     $('compare').replaceChildren();
   }
   const count = $('changed-count');
-  count.textContent = a.run && b.run ? String(changed.length) : '–';
-  count.classList.toggle('hot', changed.length > 0);
+  count.textContent = comparison ? String(comparison.changed.length) : '–';
+  count.classList.toggle('hot', Boolean(comparison?.changed.length));
+  const looser = $('looser-badge');
+  const weak = comparison ? comparison.counts.looser + comparison.counts.weakenings : 0;
+  looser.hidden = weak === 0;
+  looser.textContent = comparison ? `${comparison.counts.looser} looser · ${comparison.counts.weakenings} weaker` : '';
   if (!b.run && view.results === 'gallery') $('summary').textContent = '';
-  if (!(a.run && b.run) && view.results === 'compare') $('summary').textContent = '';
+  if (!comparison && view.results === 'compare') $('summary').textContent = '';
 }
 
 function showResults(which) {
@@ -294,6 +390,9 @@ $('filter').addEventListener('input', (e) => {
   view.filter = e.target.value.trim();
   renderResults();
 });
+$('policy-changes-box').addEventListener('toggle', (e) => {
+  e.target.dataset.touched = 'true';
+});
 
 function setStatus(state, text) {
   const s = $('status');
@@ -301,23 +400,147 @@ function setStatus(state, text) {
   s.textContent = text;
 }
 
+// ---- the administrator's own cases --------------------------------------------------------------
+
+function addCases(text) {
+  const first = 1 + custom.reduce((n, c) => Math.max(n, Number(/^custom-(\d+)-/.exec(c.name)?.[1] ?? 0)), 0);
+  const { cases: found, errors } = parseCases(text, { firstNumber: first });
+  // What the engine says of each well-formed case (a request it cannot read, a patch that does
+  // not compile) is reported too, and such a case is not added.
+  const accepted = [];
+  if (policies.b.doc) {
+    for (const c of found) {
+      const run = runGallery(fg, [c], policies.b.doc).get(c.name);
+      const problems = run.error ?? run.steps.flatMap((s) => (s.result.type === 'error' ? s.result.errors.map((e) => ({ ...e, step: s.label })) : []));
+      if (problems.length) {
+        for (const e of problems) errors.push({ at: c.title, path: `${e.step ? `${e.step} ` : ''}/request${e.path}`, message: `${e.message} (${e.code})` });
+      } else accepted.push(c);
+    }
+  } else errors.push({ at: 'policy B', path: '', message: 'policy B has never been valid: fix it first' });
+  custom.push(...accepted);
+  $('cases-errors').replaceChildren(...errors.map((e) => h('li', { 'data-path': e.path }, h('strong', {}, e.at), e.path ? h('span', { class: 'path' }, ` ${e.path}`) : null, `: ${e.message}`)));
+  $('cases-errors').dataset.count = String(errors.length);
+  if (accepted.length) {
+    rerun();
+    renderResults();
+    save();
+  }
+  setStatus(errors.length ? 'error' : 'ready', errors.length
+    ? `${accepted.length} case${accepted.length === 1 ? '' : 's'} added, ${errors.length} problem${errors.length === 1 ? '' : 's'} (see the list)`
+    : `${accepted.length} case${accepted.length === 1 ? '' : 's'} added`);
+  return accepted.length;
+}
+
+function removeCase(name) {
+  custom = custom.filter((c) => c.name !== name);
+  rerun();
+  renderResults();
+  save();
+}
+
+$('add-cases-toggle').addEventListener('click', () => {
+  const box = $('add-cases');
+  box.hidden = !box.hidden;
+  $('add-cases-toggle').setAttribute('aria-expanded', String(!box.hidden));
+});
+$('cases-add').addEventListener('click', () => {
+  if (addCases($('cases-input').value)) $('cases-input').value = '';
+});
+$('cases-file').addEventListener('change', async (e) => {
+  const file = e.target.files?.[0];
+  if (!file) return;
+  addCases(await file.text());
+  e.target.value = '';
+});
+
+// ---- export, the link, local storage --------------------------------------------------------------
+
+function download(name, type, text) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+function report() {
+  return buildReport({ fg, policies, cases, comparison, describeInputs });
+}
+
+$('export-json').addEventListener('click', () => {
+  if (!comparison) return setStatus('error', 'Nothing to export: a policy has never been valid');
+  return download('factorgate-comparison.json', 'application/json', `${JSON.stringify(report(), null, 2)}\n`);
+});
+$('export-print').addEventListener('click', () => {
+  if (!comparison) return setStatus('error', 'Nothing to print: a policy has never been valid');
+  const url = URL.createObjectURL(new Blob([reportHtml(report())], { type: 'text/html' }));
+  const w = window.open(url, '_blank');
+  if (!w) download('factorgate-comparison.html', 'text/html', reportHtml(report()));
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return undefined;
+});
+$('copy-link').addEventListener('click', async () => {
+  await saveNow();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    $('saved').textContent = 'Link copied: it holds both policies and your cases.';
+  } catch {
+    $('saved').textContent = 'The address bar holds the link: copy it from there.';
+  }
+});
+
+const work = () => ({ a: policies.a.text, b: policies.b.text, cases: custom });
+let saving = null;
+async function saveNow() {
+  clearTimeout(saving);
+  const kept = saveLocal(work());
+  const fragment = await encodeWork(work());
+  history.replaceState(null, '', `#${fragment}`);
+  $('saved').textContent = `${kept ? 'Kept in this browser and in the link' : 'Kept in the link'} (${Math.ceil(location.href.length / 1024)} KiB)`;
+  $('saved').dataset.saved = 'true';
+}
+function save() {
+  clearTimeout(saving);
+  $('saved').dataset.saved = 'false';
+  saving = setTimeout(() => saveNow().catch((e) => console.error(e)), 150);
+}
+
 // ---- start --------------------------------------------------------------------------------------
+
+async function restore() {
+  if (location.hash.length > 1) {
+    try {
+      const fromLink = await decodeWork(location.hash);
+      if (fromLink) return { work: fromLink, from: 'the link' };
+    } catch (e) {
+      setStatus('error', `The link is damaged (${e.message}): starting from this browser's copy`);
+    }
+  }
+  const local = loadLocal();
+  return local ? { work: local, from: 'this browser' } : null;
+}
 
 async function start() {
   const response = await fetch('gallery.json');
   if (!response.ok) throw new Error(`gallery.json: HTTP ${response.status}`);
-  cases = (await response.json()).cases;
+  gallery = (await response.json()).cases;
   const v = fg.version();
-  $('version').textContent = `engine ${v.crate} · policy schema ${v.policySchema} · ${cases.length} cases from tests/vectors`;
-  defaultText = JSON.stringify(fg.defaultPolicy(), null, 2);
+  $('version').textContent = `engine ${v.crate} · policy schema ${v.policySchema} · ${gallery.length} cases from tests/vectors`;
+  defaults = fg.defaultPolicy();
+  defaultText = JSON.stringify(defaults, null, 2);
+  const restored = await restore();
+  custom = restored?.work.cases ?? [];
+  cases = [...gallery, ...custom];
   for (const w of ['a', 'b']) {
-    policies[w].text = defaultText;
+    policies[w].text = restored?.work[w] ?? defaultText;
     validate(w);
   }
   showPolicy('b');
-  showResults('gallery');
-  setStatus('ready', 'Ready');
+  showResults(restored && restored.work.a !== restored.work.b ? 'compare' : 'gallery');
+  if ($('status').dataset.state !== 'error') setStatus('ready', restored ? `Ready · restored from ${restored.from}` : 'Ready');
 }
+
 
 start().catch((e) => {
   setStatus('error', `Failed to start: ${e.message}`);
