@@ -6,7 +6,7 @@
 // (pkg-tests/ocsf.cjs). Nothing is changed in what the tests see. At exit, a process that made an
 // invalid alert prints each with its errors and exits non-zero, which fails its test file.
 // Validates at most FACTORGATE_OCSF_CAPTURE_MAX alerts per process (default 20000: the soak's
-// 100 000 calls are alike).
+// 100 000 calls are alike). FACTORGATE_OCSF_CAPTURE_REPORT=1 prints each file's count.
 const path = require('node:path');
 
 // Only inside `node --test` test files (the runner's own process loads no package).
@@ -48,8 +48,11 @@ if (process.env.NODE_TEST_CONTEXT !== undefined) {
   }
 
   process.on('exit', () => {
-    if (invalid.length === 0) return;
     const file = path.relative(process.cwd(), process.argv[1] ?? '?');
+    if (process.env.FACTORGATE_OCSF_CAPTURE_REPORT === '1') {
+      process.stderr.write(`ocsf-capture: ${file}: ${checked - invalid.length} of ${checked} alerts checked (${seen} made) valid\n`);
+    }
+    if (invalid.length === 0) return;
     const lines = invalid.map((x) => `${x.entry} -> class ${x.alert?.class_uid}, type ${x.alert?.type_uid}:\n    ${x.errors.join('\n    ')}\n    ${JSON.stringify(x.alert)}`);
     process.stderr.write(`ocsf-capture: ${file}: ${invalid.length}${invalid.length === 200 ? '+' : ''} of ${checked} alerts checked (${seen} made) are not valid OCSF 1.8.0 (schema/ocsf-1.8.0/):\n  ${lines.join('\n  ')}\n`);
     process.exitCode = 1;

@@ -88,7 +88,7 @@ test('the validator refuses what 1.8.0 refuses (the holes issue 16 found, writte
   const policies = [{ uid: 'p', name: 'p', version: '1', data: { digest: 'x' } }];
   assert.ok(bad(finding, { policies }).some((e) => e.includes('additional properties') && e.includes('policies')), 'policies on a Detection Finding');
   assert.deepEqual(bad(change, { policies }), [], 'policies on an Account Change');
-  assert.ok(bad(change, { src_endpoint: { location: { lat: 1, long: 2 } } }).some((e) => e.startsWith('/src_endpoint/location')), 'a location with only coordinates');
+  assert.ok(bad(change, { src_endpoint: { location: { country: null, lat: 1, long: 2 } } }).some((e) => e.startsWith('/src_endpoint/location')), 'a location with only coordinates');
   assert.ok(bad(change, { src_endpoint: { ip: null, uid: null, location: { country: 'NO' } } }).some((e) => e.startsWith('/src_endpoint ')), 'a src_endpoint without an identifier');
   assert.ok(bad(change, { auth_factors: [{ factor_type_id: 12 }] }).length > 0, 'a factor type outside the enumeration');
   assert.ok(bad(change, { type_uid: 300110, activity_id: 11 }).some((e) => e.startsWith('/type_uid')), 'type_uid from another activity');
