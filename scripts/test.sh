@@ -17,14 +17,17 @@ if [ "$what" = test ]; then
     add "cargo test (native)" "cargo test"
     add "wasm-bindgen-test (wasm32 in Node)" "scripts/wasm-cargo test --test wasm_boundary"
     add "build pkg/" "node scripts/build-pkg.mjs"
-    tests="--test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
+    # Every alert any test's decision carries is validated against schema/ocsf-1.8.0/ as it is made
+    # (pkg-tests/ocsf-capture.cjs; pkg-tests/ocsf.test.mjs does the vectors explicitly).
+    ocsf="--require ./pkg-tests/ocsf-capture.cjs"
+    tests="$ocsf --test pkg-tests/*.test.mjs pkg-tests/*.test.cjs"
     add "pkg-tests (node --test, $(node --version))" "node $tests"
     for v in $FG_EXTRA_NODES; do
         add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup --for test (step 1) installs it
     done
     # Host examples (Auth0 Action, Okta hook service, Cognito triggers) through the built package,
     # on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
-    examples="--test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js"
+    examples="$ocsf --test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js"
     add "examples (node --test, $(node --version))" "node $examples"
     for v in $FG_EXTRA_NODES; do
         add "examples (node --test, v$v)" "fg_on_node $v $examples"
@@ -34,7 +37,7 @@ if [ "$what" = test ]; then
     # loopback) and OIDC step-up through oidc-provider + openid-client. Node >= 20
     # (playwright-core).
     add "browser examples (Chromium: policy preview, OIDC step-up)" \
-        "node --test examples/policy-preview/*.test.mjs examples/oidc/*.test.mjs"
+        "node $ocsf --test examples/policy-preview/*.test.mjs examples/oidc/*.test.mjs"
 fi
 
 start=$SECONDS

@@ -3,12 +3,12 @@
 //! endpoint, the reason codes and the policy digest.
 
 use crate::context::Context;
-use crate::decision::{Decision, Outcome, ReasonCode};
+use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
 use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
-use crate::json::{Encode, RawJson};
-use crate::request::{Change, ChangeAction, Phase};
+use crate::json::{Encode, RawJson, Text};
+use crate::request::{Change, ChangeAction, Ip, Phase};
 use sha2::{Digest, Sha256};
 
 const OCSF_VERSION: &str = "1.8.0";
@@ -140,7 +140,7 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
     w.key("status_detail")
         .string(&format!("factorgate outcome: {}", d.outcome.as_str()));
     policies(&mut w, d);
-    src_endpoint(&mut w, ctx);
+    src_endpoint(&mut w, &Source::of(ctx));
     w.end_object();
     RawJson(w.finish())
 }
@@ -163,10 +163,9 @@ fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> RawJson {
     user(&mut w, ctx);
     w.key("actor");
     actor(&mut w, ctx, change);
-    src_endpoint(&mut w, ctx);
+    src_endpoint(&mut w, &Source::of(ctx));
     w.end_object();
     w.end_array();
-    policies(&mut w, d);
     w.end_object();
     RawJson(w.finish())
 }
@@ -192,11 +191,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
         d.outcome.as_str()
     ));
     w.key("desc").string(&desc.join(" "));
-    finding_type(
-        w,
-        &format!("factorgate/{}", d.entry.as_str()),
-        &d.policy.digest,
-    );
+    finding_type(w, &format!("factorgate/{}", d.entry.as_str()), &d.policy);
     w.key("attacks").begin_array();
     w.begin_object();
     named_object(w, "technique", technique_uid, technique);
@@ -206,16 +201,20 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
     w.end_object();
 }
 
-/// A finding's `types` (one) and its `analytic`: the policy, by digest.
-pub(crate) fn finding_type(w: &mut Writer, kind: &str, digest: &str) {
+/// A finding's `types` (one) and its `analytic`: the policy (a rule set), by digest, with its id
+/// and version. OCSF 1.8.0 declares `policies` on Account Change only: this is where a Detection
+/// Finding names the policy that decided.
+pub(crate) fn finding_type(w: &mut Writer, kind: &str, policy: &PolicyRef) {
     w.key("types").begin_array();
     w.string(kind);
     w.end_array();
     w.key("analytic").begin_object();
-    w.key("name").string("factorgate policy");
+    w.key("name")
+        .string(&format!("factorgate policy {}", policy.id));
     w.key("type_id").uint(1);
     w.key("type").string("Rule");
-    w.key("uid").string(digest);
+    w.key("uid").string(&policy.digest);
+    w.key("version").string(&policy.version.to_string());
     w.end_object();
 }
 
@@ -271,6 +270,7 @@ fn base(
         .encode_field(w, "capabilities_at_stake");
     ctx.privileged_roles.encode_field(w, "privileged_roles");
     d.policy.encode_field(w, "policy");
+    Source::of(ctx).unmapped(w);
     w.end_object();
     w.end_object();
 }
@@ -339,42 +339,89 @@ fn actor(w: &mut Writer, ctx: &Context, change: Option<&Change>) {
     w.end_object();
 }
 
-/// `"src_endpoint": {...}` with what the session tells of the source; nothing when it tells
-/// nothing.
-fn src_endpoint(w: &mut Writer, ctx: &Context) {
-    let s = &ctx.req.session;
-    let geo = s.geo.as_ref();
-    let device = s.device.as_ref().and_then(|d| d.id.as_ref());
-    let country = geo.and_then(|g| g.country.as_ref());
-    let position = geo.and_then(|g| g.lat.zip(g.lon));
-    let asn = geo.and_then(|g| g.asn);
-    if s.ip.is_none()
-        && country.is_none()
-        && position.is_none()
-        && asn.is_none()
-        && device.is_none()
-    {
+/// What the session tells of the source.
+struct Source<'a> {
+    ip: Option<&'a Ip>,
+    device: Option<&'a Text>,
+    country: Option<&'a Text>,
+    position: Option<(f64, f64)>,
+    asn: Option<u32>,
+}
+
+impl<'a> Source<'a> {
+    fn of(ctx: &'a Context) -> Self {
+        let s = &ctx.req.session;
+        let geo = s.geo.as_ref();
+        Source {
+            ip: s.ip.as_ref(),
+            device: s.device.as_ref().and_then(|d| d.id.as_ref()),
+            country: geo.and_then(|g| g.country.as_ref()),
+            position: geo.and_then(|g| g.lat.zip(g.lon)),
+            asn: geo.and_then(|g| g.asn),
+        }
+    }
+
+    /// An OCSF `network_endpoint` needs at least one identifier: the address or the device id.
+    fn has_endpoint(&self) -> bool {
+        self.ip.is_some() || self.device.is_some()
+    }
+
+    /// An OCSF `location` needs at least one of city, country, postal code or region: the
+    /// country is the one a session gives.
+    fn has_location(&self) -> bool {
+        self.has_endpoint() && self.country.is_some()
+    }
+
+    /// `"source": {...}` in `unmapped.factorgate` with what `src_endpoint` cannot carry (a place or
+    /// AS number without an address or device; coordinates without a country); nothing when
+    /// `src_endpoint` carries it all.
+    fn unmapped(&self, w: &mut Writer) {
+        let country = self.country.filter(|_| !self.has_location());
+        let position = self.position.filter(|_| !self.has_location());
+        let asn = self.asn.filter(|_| !self.has_endpoint());
+        if country.is_none() && position.is_none() && asn.is_none() {
+            return;
+        }
+        w.key("source").begin_object();
+        country.encode_field(w, "country");
+        if let Some((lat, lon)) = position {
+            w.key("lat").float(lat);
+            w.key("long").float(lon);
+        }
+        if let Some(asn) = asn {
+            w.key("asn").uint(asn.into());
+        }
+        w.end_object();
+    }
+}
+
+/// `"src_endpoint": {...}` with what the session tells of the source, when OCSF can take it: the
+/// address and device id (one is needed), the country with the coordinates as `location`, the AS
+/// number. Nothing without an address or device id (`unmapped.factorgate.source` then has the
+/// rest).
+fn src_endpoint(w: &mut Writer, s: &Source) {
+    if !s.has_endpoint() {
         return;
     }
     w.key("src_endpoint").begin_object();
     if let Some(ip) = s.ip {
         ip.encode_field(w, "ip");
     }
-    if country.is_some() || position.is_some() {
+    if s.has_location() {
         w.key("location").begin_object();
-        country.encode_field(w, "country");
-        if let Some((lat, lon)) = position {
+        s.country.encode_field(w, "country");
+        if let Some((lat, lon)) = s.position {
             w.key("lat").float(lat);
             w.key("long").float(lon);
         }
         w.end_object();
     }
-    if let Some(asn) = asn {
+    if let Some(asn) = s.asn {
         w.key("autonomous_system").begin_object();
         w.key("number").uint(asn.into());
         w.end_object();
     }
-    device.encode_field(w, "uid");
+    s.device.encode_field(w, "uid");
     w.end_object();
 }
 

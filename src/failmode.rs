@@ -108,7 +108,7 @@ fn alert(
     w.key("uid").string(&format!("engine-failure-{}", now.0));
     w.key("title").string("factorgate engine failure");
     w.key("desc").string(&reason.detail);
-    crate::alerts::finding_type(&mut w, "factorgate/engineFailure", &policy.reference.digest);
+    crate::alerts::finding_type(&mut w, "factorgate/engineFailure", &policy.reference);
     w.end_object();
     w.key("evidences").begin_array();
     w.begin_object();
