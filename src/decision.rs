@@ -127,7 +127,8 @@ contract_enum! {
         AppSensitivity = "appSensitivity",
         /// The session has not proved the required strength.
         InsufficientAal = "insufficientAal",
-        /// The session proved the required strength, but not recently enough.
+        /// The session's methods once proved the required strength (judged ignoring every age:
+        /// the re-authentication windows and the maximum age), but not recently enough.
         StaleAuthentication = "staleAuthentication",
         /// The requester's `acr_values` or `max_age` raised the requirement.
         RequestedAcr = "requestedAcr",

@@ -537,8 +537,9 @@ fn binding_met(
         );
         return true;
     }
-    let ignoring_age = assurance::session(methods, ctx.now, &p.reauthentication, u64::MAX);
-    if assurance::meets(&ignoring_age, need) {
+    // Judged ignoring every age (the binding window and the re-authentication windows): a
+    // session that once proved it and aged out is stale, not insufficient.
+    if assurance::meets(&assurance::ever_proved(methods, ctx.now), need) {
         ctx.add(
             ReasonCode::StaleAuthentication,
             format!(

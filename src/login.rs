@@ -366,25 +366,29 @@ fn break_glass_key_used(ctx: &Context) -> bool {
 }
 
 /// `insufficientAal`, `staleAuthentication`, `noFactors`: why the session falls short, counting
-/// only the methods that prove (`counted`, see [`proof`]); `insufficientAal` also says which
-/// methods were used but did not count, and why (`simSwap`, `pushFatigue`, restricted SMS and
-/// voice, email).
+/// only the methods that prove (`counted`, see [`proof`]). `staleAuthentication` when the
+/// methods once proved the requirement but aged out (of the requester's maximum age or of a
+/// re-authentication window: judged ignoring every age, [`assurance::ever_proved`]), so an admin
+/// whose security key was used 20 h ago on a critical application is told it is stale, not that
+/// the session proved AAL2; else `insufficientAal`, which also says which methods were used but
+/// did not count, and why (`simSwap`, `pushFatigue`, restricted SMS and voice, email).
 fn explain_shortfall(ctx: &mut Context, need: &Requirement, counted: &Proof) {
     let p = &ctx.policy.policy;
-    let ignoring_age = assurance::session(&counted.methods, ctx.now, &p.reauthentication, u64::MAX);
+    let ever = assurance::ever_proved(&counted.methods, ctx.now);
     let rule = RequirementRule {
         min_aal: need.min_aal,
         phishing_resistant: need.phishing_resistant,
         hardware_bound: need.hardware_bound,
         max_age_s: need.max_age_s,
     };
-    if assurance::meets(&ignoring_age, need) {
+    if assurance::meets(&ever, need) {
+        let limit = assurance::freshness_limit(need, &p.reauthentication);
         ctx.add(
             ReasonCode::StaleAuthentication,
             format!(
-                "The session reached {} but not within the last {}.",
+                "The session proved {} but not within the last {}: it must authenticate again.",
                 describe(&rule),
-                human_duration(clamp_i64(need.max_age_s))
+                human_duration(clamp_i64(limit))
             ),
         );
     } else {
@@ -392,8 +396,8 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement, counted: &Proof) {
             ReasonCode::InsufficientAal,
             format!(
                 "The session proved AAL{}{}; {} is required.{}",
-                ignoring_age.aal,
-                if ignoring_age.phishing_resistant {
+                ever.aal,
+                if ever.phishing_resistant {
                     " (phishing-resistant)"
                 } else {
                     ""
