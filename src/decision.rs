@@ -52,8 +52,12 @@ contract_enum! {
         // Device.
         /// A device the account has not signed in from.
         NewDevice = "newDevice",
-        /// A workforce device that is unmanaged, non-compliant or of unknown posture.
+        /// A workforce device the host reports unmanaged, or managed but non-compliant.
         UnmanagedDevice = "unmanagedDevice",
+        /// A workforce sign-in whose device posture is unknown: no `session.device`, or one that
+        /// does not say whether it is managed. Unknown, not safe, and not unmanaged: reported, 0
+        /// points by default (like `stateMissing`).
+        UnknownDevice = "unknownDevice",
         /// A shared or kiosk device: no factor may be bound from it.
         SharedDevice = "sharedDevice",
         // Host.
@@ -122,6 +126,11 @@ contract_enum! {
         BreakGlass = "breakGlass",
         /// A non-human account.
         ServiceAccount = "serviceAccount",
+        /// The user kind's rule refuses this (`userKinds.<kind>.selfService: false` for a
+        /// self-service factor change, `interactiveLogin: false` for a sign-in), for a kind with no
+        /// code of its own (employee, customer): a refusal by kind names the account's real kind,
+        /// under `breakGlass`, `serviceAccount` or `contractor` where it has one.
+        KindRestricted = "kindRestricted",
         // Requirement.
         /// Explains the application tier's requirement.
         AppSensitivity = "appSensitivity",

@@ -440,8 +440,10 @@ fn delegated_rules(ctx: &mut Context, change: &Change) -> Outcome {
     outcome
 }
 
-/// Break-glass factors are never changed self-service, nor are those of kinds the policy bars
-/// from self-service.
+/// `breakGlass`, `serviceAccount`, `contractor`, `kindRestricted`: break-glass factors are never
+/// changed self-service, nor are those of kinds the policy bars from self-service
+/// (`userKinds.<kind>.selfService`). The refusal is reported under the account's real kind
+/// ([`Context::refuse_by_kind`]): a service account's refused change is `serviceAccount`.
 fn self_service_forbidden(ctx: &mut Context, change: &Change) -> bool {
     if change.actor.kind != ActorKind::SelfService {
         return false;
@@ -450,13 +452,10 @@ fn self_service_forbidden(ctx: &mut Context, change: &Change) -> bool {
     if rule.self_service {
         return false;
     }
-    ctx.add(
-        ReasonCode::BreakGlass,
-        format!(
-            "{} accounts cannot change their own factors.",
-            ctx.kind.as_str()
-        ),
-    );
+    let kind = ctx.kind.as_str();
+    ctx.refuse_by_kind(&format!(
+        "Accounts of kind {kind} cannot change their own factors (userKinds.{kind}.selfService: false)."
+    ));
     true
 }
 

@@ -209,10 +209,11 @@ fn outcome(
     let p = &ctx.policy.policy;
     let rule = p.user_kinds.for_kind(ctx.kind);
     if !rule.interactive_login {
-        ctx.add(
-            ReasonCode::ServiceAccount,
-            "This kind of account may not sign in interactively.",
-        );
+        // `serviceAccount` by default; whatever the kind, under its own code.
+        let kind = ctx.kind.as_str();
+        ctx.refuse_by_kind(&format!(
+            "Accounts of kind {kind} may not sign in interactively (userKinds.{kind}.interactiveLogin: false)."
+        ));
         return (Outcome::Deny, vec![]);
     }
     if level == Level::Critical && p.risk.login.deny_at_critical {

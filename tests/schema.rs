@@ -1173,12 +1173,12 @@ fn enums_are_exactly_the_rust_types() {
 
     check("reasonCode");
     let reasons = variants!(ReasonCode: ImpossibleTravel, NewCountry, NewAsn, UntrustedIp,
-        TrustedNetwork, NewDevice, UnmanagedDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
+        TrustedNetwork, NewDevice, UnmanagedDevice, UnknownDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
         RecentRiskySignin, RecentPasswordReset, RecentRecovery, DormantAccount, NewAccount,
         FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade, FactorNotAllowed,
         RemovesPhishingResistant, LastFactorRemoved, PhoneChange, ResetAll, RecoveryChange,
         DelegatedChange, MissingTicket, BindingAuthenticated, BindingUnverified, PrivilegedUser, SensitiveCapabilities, Contractor,
-        BreakGlass, ServiceAccount, AppSensitivity, InsufficientAal, StaleAuthentication,
+        BreakGlass, ServiceAccount, KindRestricted, AppSensitivity, InsufficientAal, StaleAuthentication,
         RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
         EngineFailure);
     assert_enum(&schema, "reasonCode", &reasons, &candidates);

@@ -531,7 +531,7 @@ fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
     map
 }
 
-const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -541,6 +541,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
         (TrustedNetwork, -15),
         (NewDevice, 15),
         (UnmanagedDevice, 5),
+        (UnknownDevice, 0),
         (SharedDevice, 10),
         (HostRiskHigh, 45),
         (HostRiskMedium, 20),
@@ -569,6 +570,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
         (Contractor, 0),
         (BreakGlass, 0),
         (ServiceAccount, 0),
+        (KindRestricted, 0),
         (AppSensitivity, 0),
         (InsufficientAal, 0),
         (StaleAuthentication, 0),
