@@ -61,12 +61,9 @@ pub(crate) fn assess(
         outcome = Outcome::Deny;
     }
     let privileged = ctx.is_privileged();
+    // Approvers per user kind (customers have no manager); privileged accounts: the SOC.
     let approval = (outcome == Outcome::Approval).then(|| Approval {
-        by: if privileged {
-            resp.privileged_approvers.clone()
-        } else {
-            resp.approvers.clone()
-        },
+        by: resp.approvers_for(ctx.kind, privileged).to_vec(),
         expires_in_s: resp.approval_expires_in_s,
     });
     let requirement =
