@@ -175,6 +175,27 @@ impl ReasonCode {
     }
 }
 
+impl ReasonCode {
+    /// Does this code say what a factor change itself does (rather than what happened around
+    /// it)? Where the delegation rule decides a change (`delegation.<actor>.privilegedTargets:
+    /// approval`, a break-glass target), these are what the approvers weigh: they score, but
+    /// only the risk of what happened around the change can deny it
+    /// (`factor_change::delegation_decides`).
+    pub const fn is_change(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::FirstFactor
+                | ReasonCode::FactorDowngrade
+                | ReasonCode::RemovesPhishingResistant
+                | ReasonCode::LastFactorRemoved
+                | ReasonCode::PhoneChange
+                | ReasonCode::ResetAll
+                | ReasonCode::RecoveryChange
+                | ReasonCode::DelegatedChange
+        )
+    }
+}
+
 /// The blast radius of the account: what a compromise of it reaches, separate from `risk`
 /// (what happened). Hosts and SIEMs read it to rank alerts; the engine reads it to raise the
 /// requirement and choose approvers.

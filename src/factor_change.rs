@@ -4,7 +4,7 @@
 use crate::alerts;
 use crate::assurance;
 use crate::context::{short_list, Context};
-use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement};
+use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement, Risk};
 use crate::enums::{ActorKind, UserKind};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
@@ -57,10 +57,16 @@ pub(crate) fn assess(
     if first_factor_hold && (bound || change.phase == Phase::After) {
         outcome = outcome.max(Outcome::Approval);
     }
-    if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
+    let privileged = ctx.is_privileged();
+    let deny_risk = if delegated == Outcome::Approval {
+        let approvers = resp.approvers_for(ctx.kind, privileged);
+        delegation_decides(&mut ctx, risk, approvers)
+    } else {
+        risk
+    };
+    if deny_risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
         outcome = Outcome::Deny;
     }
-    let privileged = ctx.is_privileged();
     // Approvers per user kind (customers have no manager); privileged accounts: the SOC.
     let approval = (outcome == Outcome::Approval).then(|| Approval {
         by: resp.approvers_for(ctx.kind, privileged).to_vec(),
@@ -435,6 +441,37 @@ fn delegated_rules(ctx: &mut Context, change: &Change) -> Outcome {
         outcome = outcome.max(Outcome::Approval);
     }
     outcome
+}
+
+/// `delegatedChange` where the delegation rule decides: a delegated change it sends to approval
+/// (a privileged target under `delegation.<actor>.privilegedTargets: approval`, a break-glass
+/// target), with the ticket it requires, is what the approvers are there to weigh. What the
+/// change itself does (`resetAll`, `removesPhishingResistant`, `lastFactorRemoved`, ...: the
+/// codes of [`ReasonCode::is_change`]) still scores, but does not deny it by itself, else the
+/// documented route (the help desk resets an admin's lost key, the SOC approves) would hang on
+/// a few points of context: only the risk of what happened around the change (signals,
+/// history, host risk) at `risk.factorChange.denyAt` denies. Returns the risk the deny threshold
+/// is judged on, and says so in the `delegatedChange` sentence when the change alone would have
+/// reached it.
+fn delegation_decides(ctx: &mut Context, risk: Risk, approvers: &[String]) -> Risk {
+    let levels = &ctx.policy.policy.risk.levels;
+    let around = risk::score_around_change(&ctx.reasons, levels);
+    let deny_at = ctx.policy.policy.risk.factor_change.deny_at;
+    if risk.level >= deny_at && around.level < deny_at {
+        let by = approvers.join(", ");
+        append_detail(
+            ctx,
+            ReasonCode::DelegatedChange,
+            &format!(
+                " With what the change does it scores {} ({}), but the delegation rule sends it to {by} to weigh: only {} risk from what happened around it would deny it (it is {}).",
+                risk.score,
+                risk.level.as_str(),
+                deny_at.as_str(),
+                around.level.as_str()
+            ),
+        );
+    }
+    around
 }
 
 /// `breakGlass`, `serviceAccount`, `contractor`, `kindRestricted`: break-glass factors are never
