@@ -144,7 +144,8 @@ contract_enum! {
         /// The user has no factor that can meet the requirement.
         NoFactors = "noFactors",
         // Policy.
-        /// An active exception of the policy changed the decision.
+        /// An active exception of the policy changed the decision: decided without what it
+        /// grants, the call would end otherwise (`exceptions::explain_applied`).
         ExceptionApplied = "exceptionApplied",
         /// An exception that would apply has expired: it allows nothing, and the rule it waived is
         /// checked again (a binding it allowed is refused: `factorNotAllowed`).

@@ -17,7 +17,8 @@ use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// Assesses a factor change, with the user's verified history. `req.change` must be present
-/// (checked by `Request::check`).
+/// (checked by `Request::check`). An active exception is named (`exceptionApplied`) only where
+/// the change assessed without it differs ([`exceptions::explain_applied`]).
 pub(crate) fn assess(
     policy: &CompiledPolicy,
     req: &Request,
@@ -25,9 +26,31 @@ pub(crate) fn assess(
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
+    let (ctx, mut decision, granted) = assess_with(policy, req, change, now, memory, false);
+    if !granted.applied.is_empty() {
+        let (_, without, _) = assess_with(policy, req, change, now, memory, true);
+        exceptions::explain_applied(&mut decision, &without, &granted, policy);
+    }
+    decision.alerts = alerts::for_change(&ctx, change, &decision);
+    decision
+}
+
+/// The factor-change decision without its alerts, with the active exceptions' grants or, when
+/// `withhold`, without them.
+fn assess_with<'a>(
+    policy: &'a CompiledPolicy,
+    req: &'a Request,
+    change: &Change,
+    now: Timestamp,
+    memory: &'a Memory,
+    withhold: bool,
+) -> (Context<'a>, Decision, Granted) {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
-    let granted = exceptions::apply(&mut ctx, Entry::FactorChange);
+    let mut granted = exceptions::apply(&mut ctx, Entry::FactorChange);
+    if withhold {
+        granted = granted.withheld();
+    }
     change_signals(&mut ctx, change);
     let refused = binding_refused(&mut ctx, change, &granted);
     let persistence = signals::memory::persistence(&mut ctx);
@@ -80,7 +103,7 @@ pub(crate) fn assess(
             }
         });
     let notify = notify_for(change, outcome);
-    let mut decision = Decision {
+    let decision = Decision {
         kind: "decision",
         exposure: ctx.exposure(),
         entry: Entry::FactorChange,
@@ -96,8 +119,7 @@ pub(crate) fn assess(
         state: None,
         policy: policy.reference.clone(),
     };
-    decision.alerts = alerts::for_change(&ctx, change, &decision);
-    decision
+    (ctx, decision, granted)
 }
 
 /// `firstFactor`, `factorDowngrade`, `removesPhishingResistant`, `lastFactorRemoved`,

@@ -18,16 +18,39 @@ use crate::signals;
 use crate::state::Memory;
 use crate::time::Timestamp;
 
-/// Decides a login, with the user's verified history.
+/// Decides a login, with the user's verified history. An active exception is named
+/// (`exceptionApplied`) only where the login decided without it differs
+/// ([`exceptions::explain_applied`]).
 pub(crate) fn decide(
     policy: &CompiledPolicy,
     req: &Request,
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
+    let (ctx, mut decision, granted) = decide_with(policy, req, now, memory, false);
+    if !granted.applied.is_empty() {
+        let (_, without, _) = decide_with(policy, req, now, memory, true);
+        exceptions::explain_applied(&mut decision, &without, &granted, policy);
+    }
+    decision.alerts = alerts::for_login(&ctx, &decision);
+    decision
+}
+
+/// The login decision without its alerts, with the active exceptions' grants or, when
+/// `withhold`, without them.
+fn decide_with<'a>(
+    policy: &'a CompiledPolicy,
+    req: &'a Request,
+    now: Timestamp,
+    memory: &'a Memory,
+    withhold: bool,
+) -> (Context<'a>, Decision, Granted) {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
-    let granted = exceptions::apply(&mut ctx, Entry::Login);
+    let mut granted = exceptions::apply(&mut ctx, Entry::Login);
+    if withhold {
+        granted = granted.withheld();
+    }
     let signal_risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let tier = app_tier(&mut ctx);
     let mut need = base_requirement(&mut ctx, tier, &granted);
@@ -48,7 +71,7 @@ pub(crate) fn decide(
     });
     let mut assurance = shown_assurance(&ctx, &need, &granted);
     assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
-    let mut decision = Decision {
+    let decision = Decision {
         kind: "decision",
         exposure: ctx.exposure(),
         entry: Entry::Login,
@@ -64,8 +87,7 @@ pub(crate) fn decide(
         state: None,
         policy: policy.reference.clone(),
     };
-    decision.alerts = alerts::for_login(&ctx, &decision);
-    decision
+    (ctx, decision, granted)
 }
 
 /// `appSensitivity`: the application's tier, the higher of the policy's and the host's rating.
