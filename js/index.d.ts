@@ -19,14 +19,14 @@ export type Entry = 'login' | 'factorChange';
 /** Every reason code a decision can carry (docs/contract.md#reason-codes). */
 export type ReasonCode =
   'impossibleTravel' | 'newCountry' | 'newAsn' | 'untrustedIp' | 'trustedNetwork' | 'newDevice'
-  | 'unmanagedDevice' | 'sharedDevice' | 'hostRiskHigh' | 'hostRiskMedium' | 'recentRiskySignin'
+  | 'unmanagedDevice' | 'unknownDevice' | 'sharedDevice' | 'hostRiskHigh' | 'hostRiskMedium' | 'recentRiskySignin'
   | 'recentPasswordReset' | 'recentRecovery' | 'dormantAccount' | 'newAccount' | 'firstFactor'
   | 'simSwap' | 'pushFatigue' | 'userReportedSuspicious' | 'factorDowngrade' | 'factorNotAllowed'
   | 'removesPhishingResistant' | 'lastFactorRemoved' | 'phoneChange' | 'resetAll' | 'recoveryChange'
   | 'delegatedChange' | 'missingTicket' | 'bindingAuthenticated' | 'bindingUnverified'
   | 'privilegedUser' | 'sensitiveCapabilities' | 'contractor' | 'breakGlass' | 'serviceAccount'
-  | 'appSensitivity' | 'insufficientAal' | 'staleAuthentication' | 'requestedAcr' | 'noFactors'
-  | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure';
+  | 'kindRestricted' | 'appSensitivity' | 'insufficientAal' | 'staleAuthentication' | 'requestedAcr'
+  | 'noFactors' | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure';
 /** Every error code (docs/contract.md#entry-points). */
 export type ErrorCode =
   'invalidJson' | 'invalidShape' | 'unknownField' | 'duplicateKey' | 'invalidValue'

@@ -66,6 +66,32 @@ pub(crate) fn session(
     }
 }
 
+/// What a set of methods proved at any time, ignoring every age: neither the requester's
+/// maximum age nor the re-authentication windows limit it (methods from the future beyond the
+/// clock skew still do not count). A session that meets a requirement this way but not within
+/// the windows once proved the strength and aged out: `staleAuthentication`, not
+/// `insufficientAal` (SPEC §13 "Explanations say what happened").
+pub(crate) fn ever_proved(methods: &[Method], now: Timestamp) -> Assurance {
+    let never = Reauthentication {
+        aal1_s: u64::MAX,
+        aal2_s: u64::MAX,
+        aal3_s: u64::MAX,
+    };
+    session(methods, now, &never, u64::MAX)
+}
+
+/// How long a method counts toward `need`: the requester's maximum age, or the
+/// re-authentication window of the AAL it asks for (AAL3 for a hardware-bound requirement),
+/// whichever is shorter.
+pub(crate) fn freshness_limit(need: &Requirement, reauth: &Reauthentication) -> u64 {
+    let aal = if need.hardware_bound {
+        need.min_aal.max(3)
+    } else {
+        need.min_aal
+    };
+    need.max_age_s.min(reauth.window(aal))
+}
+
 /// Does what a session proved meet a requirement (its freshness already applied)?
 pub(crate) fn meets(a: &Assurance, r: &Requirement) -> bool {
     a.aal >= r.min_aal

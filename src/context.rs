@@ -107,6 +107,27 @@ impl<'a> Context<'a> {
         self.add_points(code, points, detail);
     }
 
+    /// A refusal by the user kind's rule (`userKinds.<kind>`), under the account's real kind
+    /// (SPEC §13 "Explanations say what happened"): `breakGlass`, `serviceAccount` or
+    /// `contractor` (contractor, partner), the kind's own reason extended by `sentence`, and
+    /// `kindRestricted` for a kind without a code of its own (employee, customer). A service
+    /// account is never reported as break-glass.
+    pub(crate) fn refuse_by_kind(&mut self, sentence: &str) {
+        let code = match self.kind {
+            UserKind::BreakGlass => ReasonCode::BreakGlass,
+            UserKind::Service => ReasonCode::ServiceAccount,
+            UserKind::Contractor | UserKind::Partner => ReasonCode::Contractor,
+            UserKind::Employee | UserKind::Customer => ReasonCode::KindRestricted,
+        };
+        match self.reasons.iter_mut().find(|r| r.code == code) {
+            Some(r) => {
+                r.detail.push(' ');
+                r.detail.push_str(sentence);
+            }
+            None => self.add(code, sentence),
+        }
+    }
+
     /// Adds a reason with explicit points (once per code).
     pub(crate) fn add_points(&mut self, code: ReasonCode, points: i32, detail: impl Into<String>) {
         if !self.has(code) {

@@ -52,8 +52,12 @@ contract_enum! {
         // Device.
         /// A device the account has not signed in from.
         NewDevice = "newDevice",
-        /// A workforce device that is unmanaged, non-compliant or of unknown posture.
+        /// A workforce device the host reports unmanaged, or managed but non-compliant.
         UnmanagedDevice = "unmanagedDevice",
+        /// A workforce sign-in whose device posture is unknown: no `session.device`, or one that
+        /// does not say whether it is managed. Unknown, not safe, and not unmanaged: reported, 0
+        /// points by default (like `stateMissing`).
+        UnknownDevice = "unknownDevice",
         /// A shared or kiosk device: no factor may be bound from it.
         SharedDevice = "sharedDevice",
         // Host.
@@ -122,19 +126,26 @@ contract_enum! {
         BreakGlass = "breakGlass",
         /// A non-human account.
         ServiceAccount = "serviceAccount",
+        /// The user kind's rule refuses this (`userKinds.<kind>.selfService: false` for a
+        /// self-service factor change, `interactiveLogin: false` for a sign-in), for a kind with no
+        /// code of its own (employee, customer): a refusal by kind names the account's real kind,
+        /// under `breakGlass`, `serviceAccount` or `contractor` where it has one.
+        KindRestricted = "kindRestricted",
         // Requirement.
         /// Explains the application tier's requirement.
         AppSensitivity = "appSensitivity",
         /// The session has not proved the required strength.
         InsufficientAal = "insufficientAal",
-        /// The session proved the required strength, but not recently enough.
+        /// The session's methods once proved the required strength (judged ignoring every age:
+        /// the re-authentication windows and the maximum age), but not recently enough.
         StaleAuthentication = "staleAuthentication",
         /// The requester's `acr_values` or `max_age` raised the requirement.
         RequestedAcr = "requestedAcr",
         /// The user has no factor that can meet the requirement.
         NoFactors = "noFactors",
         // Policy.
-        /// An active exception of the policy changed the decision.
+        /// An active exception of the policy changed the decision: decided without what it
+        /// grants, the call would end otherwise (`exceptions::explain_applied`).
         ExceptionApplied = "exceptionApplied",
         /// An exception that would apply has expired: it allows nothing, and the rule it waived is
         /// checked again (a binding it allowed is refused: `factorNotAllowed`).
@@ -161,6 +172,27 @@ impl ReasonCode {
                 | ReasonCode::Contractor
                 | ReasonCode::BreakGlass
                 | ReasonCode::ServiceAccount
+        )
+    }
+}
+
+impl ReasonCode {
+    /// Does this code say what a factor change itself does (rather than what happened around
+    /// it)? Where the delegation rule decides a change (`delegation.<actor>.privilegedTargets:
+    /// approval`, a break-glass target), these are what the approvers weigh: they score, but
+    /// only the risk of what happened around the change can deny it
+    /// (`factor_change::delegation_decides`).
+    pub const fn is_change(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::FirstFactor
+                | ReasonCode::FactorDowngrade
+                | ReasonCode::RemovesPhishingResistant
+                | ReasonCode::LastFactorRemoved
+                | ReasonCode::PhoneChange
+                | ReasonCode::ResetAll
+                | ReasonCode::RecoveryChange
+                | ReasonCode::DelegatedChange
         )
     }
 }

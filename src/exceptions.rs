@@ -1,8 +1,9 @@
-//! Time-bound exceptions: applied while active (`exceptionApplied`), reported once expired
-//! (`exceptionExpired`), and reviewed in bulk by `reviewExceptions`.
+//! Time-bound exceptions: applied while active (`exceptionApplied` where that changed the
+//! decision), reported once expired (`exceptionExpired`), and reviewed in bulk by
+//! `reviewExceptions`.
 
 use crate::context::{human_duration, Context};
-use crate::decision::{Entry, ReasonCode};
+use crate::decision::{Decision, Entry, Reason, ReasonCode, Requirement};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
 use crate::json::contract_enum;
@@ -21,10 +22,27 @@ pub(crate) struct Granted {
     /// they waived is checked again, and a factor change refused by it says so in
     /// `exceptionExpired` (`factor_change::binding_refused`).
     pub expired_allow_factors: Vec<FactorType>,
+    /// One sentence per active exception that matched (id, reason, approver, end), for the
+    /// `exceptionApplied` reason if the decision turns out to depend on it ([`explain_applied`]).
+    pub applied: Vec<String>,
 }
 
-/// `exceptionApplied` / `exceptionExpired`: finds the exceptions matching this call and applies
-/// the active ones. Break-glass accounts take no exceptions.
+impl Granted {
+    /// The same call without what the active exceptions grant (the expired ones still allow
+    /// nothing): the decision [`explain_applied`] compares with.
+    pub(crate) fn withheld(&self) -> Granted {
+        Granted {
+            allow_factors: vec![],
+            waive_phishing_resistant: false,
+            expired_allow_factors: self.expired_allow_factors.clone(),
+            applied: vec![],
+        }
+    }
+}
+
+/// `exceptionExpired`: finds the exceptions matching this call and applies the active ones
+/// (whether they change anything is known only once decided: `exceptionApplied`,
+/// [`explain_applied`]). Break-glass accounts take no exceptions.
 pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
     let mut granted = Granted::default();
     if ctx.kind == crate::enums::UserKind::BreakGlass {
@@ -59,19 +77,109 @@ pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
                 .allow_factors
                 .extend(item.grant.allow_factors.iter().copied());
             granted.waive_phishing_resistant |= item.grant.waive_phishing_resistant;
-            ctx.add(
-                ReasonCode::ExceptionApplied,
-                format!(
-                    "Exception {} ({}), approved by {}, applies until {}.",
-                    item.id,
-                    item.reason,
-                    item.approver,
-                    x.expires.to_rfc3339()
-                ),
-            );
+            granted.applied.push(format!(
+                "Exception {} ({}), approved by {}, applies until {}.",
+                item.id,
+                item.reason,
+                item.approver,
+                x.expires.to_rfc3339()
+            ));
         }
     }
     granted
+}
+
+/// `exceptionApplied` (SPEC §13: a reason appears only where its rule changed the decision): an
+/// active exception is named only where the decision with it (`with`) differs from the same call
+/// decided without what it grants (`without`, with [`Granted::withheld`]): another outcome, another
+/// requirement or factors offered, another proof counted (the session's assurance), other
+/// approvers, enrollment, or reasons. It waived phishing resistance and that mattered, or allowed
+/// a factor that was offered, counted or bound. The sentence says what would differ. Its points
+/// (0 by default) are added to the score reported, after the decision.
+pub(crate) fn explain_applied(
+    with: &mut Decision,
+    without: &Decision,
+    granted: &Granted,
+    policy: &crate::policy::CompiledPolicy,
+) {
+    if granted.applied.is_empty() {
+        return;
+    }
+    let Some(difference) = difference(with, without) else {
+        return;
+    };
+    let mut detail = granted.applied.join(" ");
+    detail.push_str(if granted.applied.len() > 1 {
+        " Without them "
+    } else {
+        " Without it "
+    });
+    detail.push_str(&difference);
+    detail.push('.');
+    with.reasons.push(Reason {
+        code: ReasonCode::ExceptionApplied,
+        points: policy.weight(ReasonCode::ExceptionApplied),
+        detail,
+    });
+    with.risk = crate::risk::score(&with.reasons, &policy.policy.risk.levels);
+}
+
+/// What the decision without the exceptions would do differently, or `None` for the same decision.
+fn difference(with: &Decision, without: &Decision) -> Option<String> {
+    if with.outcome != without.outcome {
+        return Some(format!("the outcome would be {}", without.outcome.as_str()));
+    }
+    if with.requirement != without.requirement {
+        return Some(match &without.requirement {
+            Some(r) => format!("the requirement would be {}", requirement_text(r)),
+            None => "nothing more would be asked".to_string(),
+        });
+    }
+    if with.assurance != without.assurance {
+        if let Some(a) = &without.assurance {
+            return Some(format!(
+                "the session would prove AAL{} ({})",
+                a.aal,
+                a.amr.join(", ")
+            ));
+        }
+    }
+    if with.approval != without.approval {
+        return Some("other approvers would decide".to_string());
+    }
+    if with.enrollment_allowed != without.enrollment_allowed {
+        return Some(match without.enrollment_allowed {
+            Some(true) => "the session could add factors".to_string(),
+            _ => "the session could not add factors".to_string(),
+        });
+    }
+    let codes = |d: &Decision| -> Vec<ReasonCode> {
+        let mut c: Vec<ReasonCode> = d.reasons.iter().map(|r| r.code).collect();
+        c.sort();
+        c
+    };
+    let (a, b) = (codes(with), codes(without));
+    (a != b).then(|| {
+        let names: Vec<&str> = b.iter().map(|c| c.as_str()).collect();
+        format!("the reasons would be {}", names.join(", "))
+    })
+}
+
+/// "phishing-resistant AAL2 with passkeySynced, totp".
+fn requirement_text(r: &Requirement) -> String {
+    let kind = if r.hardware_bound {
+        "hardware-bound phishing-resistant "
+    } else if r.phishing_resistant {
+        "phishing-resistant "
+    } else {
+        ""
+    };
+    let factors: Vec<&str> = r.factors.iter().map(|f| f.as_str()).collect();
+    if factors.is_empty() {
+        format!("{kind}AAL{}", r.min_aal)
+    } else {
+        format!("{kind}AAL{} with {}", r.min_aal, factors.join(", "))
+    }
 }
 
 fn matches(ctx: &Context, x: &Exception, entry: Entry, app: Option<&str>) -> bool {

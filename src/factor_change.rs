@@ -4,7 +4,7 @@
 use crate::alerts;
 use crate::assurance;
 use crate::context::{short_list, Context};
-use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement};
+use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement, Risk};
 use crate::enums::{ActorKind, UserKind};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
@@ -17,7 +17,8 @@ use crate::state::Memory;
 use crate::time::Timestamp;
 
 /// Assesses a factor change, with the user's verified history. `req.change` must be present
-/// (checked by `Request::check`).
+/// (checked by `Request::check`). An active exception is named (`exceptionApplied`) only where
+/// the change assessed without it differs ([`exceptions::explain_applied`]).
 pub(crate) fn assess(
     policy: &CompiledPolicy,
     req: &Request,
@@ -25,9 +26,31 @@ pub(crate) fn assess(
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
+    let (ctx, mut decision, granted) = assess_with(policy, req, change, now, memory, false);
+    if !granted.applied.is_empty() {
+        let (_, without, _) = assess_with(policy, req, change, now, memory, true);
+        exceptions::explain_applied(&mut decision, &without, &granted, policy);
+    }
+    decision.alerts = alerts::for_change(&ctx, change, &decision);
+    decision
+}
+
+/// The factor-change decision without its alerts, with the active exceptions' grants or, when
+/// `withhold`, without them.
+fn assess_with<'a>(
+    policy: &'a CompiledPolicy,
+    req: &'a Request,
+    change: &Change,
+    now: Timestamp,
+    memory: &'a Memory,
+    withhold: bool,
+) -> (Context<'a>, Decision, Granted) {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
-    let granted = exceptions::apply(&mut ctx, Entry::FactorChange);
+    let mut granted = exceptions::apply(&mut ctx, Entry::FactorChange);
+    if withhold {
+        granted = granted.withheld();
+    }
     change_signals(&mut ctx, change);
     let refused = binding_refused(&mut ctx, change, &granted);
     let persistence = signals::memory::persistence(&mut ctx);
@@ -57,16 +80,19 @@ pub(crate) fn assess(
     if first_factor_hold && (bound || change.phase == Phase::After) {
         outcome = outcome.max(Outcome::Approval);
     }
-    if risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
+    let privileged = ctx.is_privileged();
+    let deny_risk = if delegated == Outcome::Approval {
+        let approvers = resp.approvers_for(ctx.kind, privileged);
+        delegation_decides(&mut ctx, risk, approvers)
+    } else {
+        risk
+    };
+    if deny_risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
         outcome = Outcome::Deny;
     }
-    let privileged = ctx.is_privileged();
+    // Approvers per user kind (customers have no manager); privileged accounts: the SOC.
     let approval = (outcome == Outcome::Approval).then(|| Approval {
-        by: if privileged {
-            resp.privileged_approvers.clone()
-        } else {
-            resp.approvers.clone()
-        },
+        by: resp.approvers_for(ctx.kind, privileged).to_vec(),
         expires_in_s: resp.approval_expires_in_s,
     });
     let requirement =
@@ -77,7 +103,7 @@ pub(crate) fn assess(
             }
         });
     let notify = notify_for(change, outcome);
-    let mut decision = Decision {
+    let decision = Decision {
         kind: "decision",
         exposure: ctx.exposure(),
         entry: Entry::FactorChange,
@@ -93,8 +119,7 @@ pub(crate) fn assess(
         state: None,
         policy: policy.reference.clone(),
     };
-    decision.alerts = alerts::for_change(&ctx, change, &decision);
-    decision
+    (ctx, decision, granted)
 }
 
 /// `firstFactor`, `factorDowngrade`, `removesPhishingResistant`, `lastFactorRemoved`,
@@ -440,8 +465,41 @@ fn delegated_rules(ctx: &mut Context, change: &Change) -> Outcome {
     outcome
 }
 
-/// Break-glass factors are never changed self-service, nor are those of kinds the policy bars
-/// from self-service.
+/// `delegatedChange` where the delegation rule decides: a delegated change it sends to approval
+/// (a privileged target under `delegation.<actor>.privilegedTargets: approval`, a break-glass
+/// target), with the ticket it requires, is what the approvers are there to weigh. What the
+/// change itself does (`resetAll`, `removesPhishingResistant`, `lastFactorRemoved`, ...: the
+/// codes of [`ReasonCode::is_change`]) still scores, but does not deny it by itself, else the
+/// documented route (the help desk resets an admin's lost key, the SOC approves) would hang on
+/// a few points of context: only the risk of what happened around the change (signals,
+/// history, host risk) at `risk.factorChange.denyAt` denies. Returns the risk the deny threshold
+/// is judged on, and says so in the `delegatedChange` sentence when the change alone would have
+/// reached it.
+fn delegation_decides(ctx: &mut Context, risk: Risk, approvers: &[String]) -> Risk {
+    let levels = &ctx.policy.policy.risk.levels;
+    let around = risk::score_around_change(&ctx.reasons, levels);
+    let deny_at = ctx.policy.policy.risk.factor_change.deny_at;
+    if risk.level >= deny_at && around.level < deny_at {
+        let by = approvers.join(", ");
+        append_detail(
+            ctx,
+            ReasonCode::DelegatedChange,
+            &format!(
+                " With what the change does it scores {} ({}), but the delegation rule sends it to {by} to weigh: only {} risk from what happened around it would deny it (it is {}).",
+                risk.score,
+                risk.level.as_str(),
+                deny_at.as_str(),
+                around.level.as_str()
+            ),
+        );
+    }
+    around
+}
+
+/// `breakGlass`, `serviceAccount`, `contractor`, `kindRestricted`: break-glass factors are never
+/// changed self-service, nor are those of kinds the policy bars from self-service
+/// (`userKinds.<kind>.selfService`). The refusal is reported under the account's real kind
+/// ([`Context::refuse_by_kind`]): a service account's refused change is `serviceAccount`.
 fn self_service_forbidden(ctx: &mut Context, change: &Change) -> bool {
     if change.actor.kind != ActorKind::SelfService {
         return false;
@@ -450,13 +508,10 @@ fn self_service_forbidden(ctx: &mut Context, change: &Change) -> bool {
     if rule.self_service {
         return false;
     }
-    ctx.add(
-        ReasonCode::BreakGlass,
-        format!(
-            "{} accounts cannot change their own factors.",
-            ctx.kind.as_str()
-        ),
-    );
+    let kind = ctx.kind.as_str();
+    ctx.refuse_by_kind(&format!(
+        "Accounts of kind {kind} cannot change their own factors (userKinds.{kind}.selfService: false)."
+    ));
     true
 }
 
@@ -537,8 +592,9 @@ fn binding_met(
         );
         return true;
     }
-    let ignoring_age = assurance::session(methods, ctx.now, &p.reauthentication, u64::MAX);
-    if assurance::meets(&ignoring_age, need) {
+    // Judged ignoring every age (the binding window and the re-authentication windows): a
+    // session that once proved it and aged out is stale, not insufficient.
+    if assurance::meets(&assurance::ever_proved(methods, ctx.now), need) {
         ctx.add(
             ReasonCode::StaleAuthentication,
             format!(

@@ -18,16 +18,39 @@ use crate::signals;
 use crate::state::Memory;
 use crate::time::Timestamp;
 
-/// Decides a login, with the user's verified history.
+/// Decides a login, with the user's verified history. An active exception is named
+/// (`exceptionApplied`) only where the login decided without it differs
+/// ([`exceptions::explain_applied`]).
 pub(crate) fn decide(
     policy: &CompiledPolicy,
     req: &Request,
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
+    let (ctx, mut decision, granted) = decide_with(policy, req, now, memory, false);
+    if !granted.applied.is_empty() {
+        let (_, without, _) = decide_with(policy, req, now, memory, true);
+        exceptions::explain_applied(&mut decision, &without, &granted, policy);
+    }
+    decision.alerts = alerts::for_login(&ctx, &decision);
+    decision
+}
+
+/// The login decision without its alerts, with the active exceptions' grants or, when
+/// `withhold`, without them.
+fn decide_with<'a>(
+    policy: &'a CompiledPolicy,
+    req: &'a Request,
+    now: Timestamp,
+    memory: &'a Memory,
+    withhold: bool,
+) -> (Context<'a>, Decision, Granted) {
     let mut ctx = Context::new(policy, req, now, memory);
     signals::collect(&mut ctx);
-    let granted = exceptions::apply(&mut ctx, Entry::Login);
+    let mut granted = exceptions::apply(&mut ctx, Entry::Login);
+    if withhold {
+        granted = granted.withheld();
+    }
     let signal_risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let tier = app_tier(&mut ctx);
     let mut need = base_requirement(&mut ctx, tier, &granted);
@@ -48,7 +71,7 @@ pub(crate) fn decide(
     });
     let mut assurance = shown_assurance(&ctx, &need, &granted);
     assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
-    let mut decision = Decision {
+    let decision = Decision {
         kind: "decision",
         exposure: ctx.exposure(),
         entry: Entry::Login,
@@ -64,8 +87,7 @@ pub(crate) fn decide(
         state: None,
         policy: policy.reference.clone(),
     };
-    decision.alerts = alerts::for_login(&ctx, &decision);
-    decision
+    (ctx, decision, granted)
 }
 
 /// `appSensitivity`: the application's tier, the higher of the policy's and the host's rating.
@@ -209,10 +231,11 @@ fn outcome(
     let p = &ctx.policy.policy;
     let rule = p.user_kinds.for_kind(ctx.kind);
     if !rule.interactive_login {
-        ctx.add(
-            ReasonCode::ServiceAccount,
-            "This kind of account may not sign in interactively.",
-        );
+        // `serviceAccount` by default; whatever the kind, under its own code.
+        let kind = ctx.kind.as_str();
+        ctx.refuse_by_kind(&format!(
+            "Accounts of kind {kind} may not sign in interactively (userKinds.{kind}.interactiveLogin: false)."
+        ));
         return (Outcome::Deny, vec![]);
     }
     if level == Level::Critical && p.risk.login.deny_at_critical {
@@ -366,25 +389,29 @@ fn break_glass_key_used(ctx: &Context) -> bool {
 }
 
 /// `insufficientAal`, `staleAuthentication`, `noFactors`: why the session falls short, counting
-/// only the methods that prove (`counted`, see [`proof`]); `insufficientAal` also says which
-/// methods were used but did not count, and why (`simSwap`, `pushFatigue`, restricted SMS and
-/// voice, email).
+/// only the methods that prove (`counted`, see [`proof`]). `staleAuthentication` when the
+/// methods once proved the requirement but aged out (of the requester's maximum age or of a
+/// re-authentication window: judged ignoring every age, [`assurance::ever_proved`]), so an admin
+/// whose security key was used 20 h ago on a critical application is told it is stale, not that
+/// the session proved AAL2; else `insufficientAal`, which also says which methods were used but
+/// did not count, and why (`simSwap`, `pushFatigue`, restricted SMS and voice, email).
 fn explain_shortfall(ctx: &mut Context, need: &Requirement, counted: &Proof) {
     let p = &ctx.policy.policy;
-    let ignoring_age = assurance::session(&counted.methods, ctx.now, &p.reauthentication, u64::MAX);
+    let ever = assurance::ever_proved(&counted.methods, ctx.now);
     let rule = RequirementRule {
         min_aal: need.min_aal,
         phishing_resistant: need.phishing_resistant,
         hardware_bound: need.hardware_bound,
         max_age_s: need.max_age_s,
     };
-    if assurance::meets(&ignoring_age, need) {
+    if assurance::meets(&ever, need) {
+        let limit = assurance::freshness_limit(need, &p.reauthentication);
         ctx.add(
             ReasonCode::StaleAuthentication,
             format!(
-                "The session reached {} but not within the last {}.",
+                "The session proved {} but not within the last {}: it must authenticate again.",
                 describe(&rule),
-                human_duration(clamp_i64(need.max_age_s))
+                human_duration(clamp_i64(limit))
             ),
         );
     } else {
@@ -392,8 +419,8 @@ fn explain_shortfall(ctx: &mut Context, need: &Requirement, counted: &Proof) {
             ReasonCode::InsufficientAal,
             format!(
                 "The session proved AAL{}{}; {} is required.{}",
-                ignoring_age.aal,
-                if ignoring_age.phishing_resistant {
+                ever.aal,
+                if ever.phishing_resistant {
                     " (phishing-resistant)"
                 } else {
                     ""

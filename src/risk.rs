@@ -15,6 +15,17 @@ pub(crate) fn score(reasons: &[Reason], levels: &Levels) -> Risk {
     }
 }
 
+/// Scores what happened around a factor change: the reasons without those that say what the
+/// change itself does ([`crate::decision::ReasonCode::is_change`]).
+pub(crate) fn score_around_change(reasons: &[Reason], levels: &Levels) -> Risk {
+    let around: Vec<Reason> = reasons
+        .iter()
+        .filter(|r| !r.code.is_change())
+        .cloned()
+        .collect();
+    score(&around, levels)
+}
+
 /// The level a score falls in.
 pub(crate) fn level_for(score: u8, levels: &Levels) -> Level {
     if score >= levels.critical {

@@ -928,6 +928,25 @@ fn written_fields_merge_over_the_default_policy() {
     let dropped =
         json!({"id": "x", "version": 1, "failMode": {"byUserKind": {"breakGlass": null}}});
     assert!(!rust_errors(&dropped).is_empty() && !schema.errors(&dropped).is_empty());
+
+    // Approvers per kind merge the same way; an empty list is refused by both.
+    let approvers = |by_kind: Value| {
+        let p = json!({"id": "x", "version": 1, "risk": {"factorChange": {"approversByKind": by_kind}}});
+        assert_eq!(schema.errors(&p), Vec::<String>::new());
+        assert_eq!(rust_errors(&p), vec![]);
+        rust_reads(&p)["risk"]["factorChange"]["approversByKind"].clone()
+    };
+    assert_eq!(approvers(json!({})), json!({"customer": ["support"]}));
+    assert_eq!(
+        approvers(json!({"partner": ["sponsor"]})),
+        json!({"customer": ["support"], "partner": ["sponsor"]})
+    );
+    assert_eq!(
+        approvers(json!({"customer": ["fraud"]})),
+        json!({"customer": ["fraud"]})
+    );
+    let empty = json!({"id": "x", "version": 1, "risk": {"factorChange": {"approversByKind": {"customer": []}}}});
+    assert!(!rust_errors(&empty).is_empty() && !schema.errors(&empty).is_empty());
 }
 
 #[test]
@@ -1173,12 +1192,12 @@ fn enums_are_exactly_the_rust_types() {
 
     check("reasonCode");
     let reasons = variants!(ReasonCode: ImpossibleTravel, NewCountry, NewAsn, UntrustedIp,
-        TrustedNetwork, NewDevice, UnmanagedDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
+        TrustedNetwork, NewDevice, UnmanagedDevice, UnknownDevice, SharedDevice, HostRiskHigh, HostRiskMedium,
         RecentRiskySignin, RecentPasswordReset, RecentRecovery, DormantAccount, NewAccount,
         FirstFactor, SimSwap, PushFatigue, UserReportedSuspicious, FactorDowngrade, FactorNotAllowed,
         RemovesPhishingResistant, LastFactorRemoved, PhoneChange, ResetAll, RecoveryChange,
         DelegatedChange, MissingTicket, BindingAuthenticated, BindingUnverified, PrivilegedUser, SensitiveCapabilities, Contractor,
-        BreakGlass, ServiceAccount, AppSensitivity, InsufficientAal, StaleAuthentication,
+        BreakGlass, ServiceAccount, KindRestricted, AppSensitivity, InsufficientAal, StaleAuthentication,
         RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
         EngineFailure);
     assert_enum(&schema, "reasonCode", &reasons, &candidates);
@@ -1211,6 +1230,10 @@ fn enums_are_exactly_the_rust_types() {
     );
     assert_eq!(
         map_keys("/$defs/failMode/properties/byUserKind"),
+        "#/$defs/userKind"
+    );
+    assert_eq!(
+        map_keys("/$defs/factorChangeRisk/properties/approversByKind"),
         "#/$defs/userKind"
     );
     let props = |def: &str| -> BTreeSet<String> {

@@ -452,8 +452,13 @@ pub struct ChangeRiskResponse {
     pub approval_at: Level,
     /// Level at which a change is denied (reverted when reported after the fact).
     pub deny_at: Level,
-    /// Approvers for ordinary accounts.
+    /// Approvers for ordinary accounts of a kind `approvers_by_kind` does not list.
     pub approvers: Vec<String>,
+    /// Approvers per user kind for ordinary (not privileged) accounts, over `approvers`: who can
+    /// vouch for the person depends on the kind (SPEC §13: customers have no manager, so the
+    /// default sends them to `support`, the team that verifies a customer's identity).
+    /// Privileged accounts, break-glass included, always go to `privileged_approvers`.
+    pub approvers_by_kind: BTreeMap<UserKind, Vec<String>>,
     /// Approvers for privileged accounts, sensitive capabilities and break-glass.
     pub privileged_approvers: Vec<String>,
     /// How long an approval request stays valid, in seconds.
@@ -464,9 +469,24 @@ merge_struct!(ChangeRiskResponse {
     approval_at: "approvalAt",
     deny_at: "denyAt",
     approvers: "approvers",
+    approvers_by_kind: "approversByKind",
     privileged_approvers: "privilegedApprovers",
     approval_expires_in_s: "approvalExpiresInS",
 });
+
+impl ChangeRiskResponse {
+    /// Who approves a change on an account of `kind`: `privileged_approvers` for a privileged
+    /// account (privileged role, sensitive capability, break-glass), else the kind's entry of
+    /// `approvers_by_kind`, else `approvers`.
+    pub fn approvers_for(&self, kind: UserKind, privileged: bool) -> &[String] {
+        if privileged {
+            return &self.privileged_approvers;
+        }
+        self.approvers_by_kind
+            .get(&kind)
+            .map_or(self.approvers.as_slice(), Vec::as_slice)
+    }
+}
 
 impl Default for ChangeRiskResponse {
     fn default() -> Self {
@@ -474,6 +494,7 @@ impl Default for ChangeRiskResponse {
             approval_at: Level::High,
             deny_at: Level::Critical,
             approvers: vec!["manager".into()],
+            approvers_by_kind: one_entry(UserKind::Customer, vec!["support".into()]),
             privileged_approvers: vec!["soc".into()],
             approval_expires_in_s: HOUR,
         }
@@ -531,7 +552,7 @@ fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
     map
 }
 
-const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -541,6 +562,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
         (TrustedNetwork, -15),
         (NewDevice, 15),
         (UnmanagedDevice, 5),
+        (UnknownDevice, 0),
         (SharedDevice, 10),
         (HostRiskHigh, 45),
         (HostRiskMedium, 20),
@@ -569,6 +591,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 45] = {
         (Contractor, 0),
         (BreakGlass, 0),
         (ServiceAccount, 0),
+        (KindRestricted, 0),
         (AppSensitivity, 0),
         (InsufficientAal, 0),
         (StaleAuthentication, 0),

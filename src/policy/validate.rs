@@ -186,6 +186,14 @@ fn check_risk(e: &mut Errors, p: &Policy) {
     if fc.approvers.is_empty() || fc.privileged_approvers.is_empty() {
         e.push("/risk/factorChange", "approver lists cannot be empty");
     }
+    for (kind, approvers) in &fc.approvers_by_kind {
+        if approvers.is_empty() {
+            e.push(
+                format!("/risk/factorChange/approversByKind/{}", kind.as_str()),
+                "approver lists cannot be empty",
+            );
+        }
+    }
 }
 
 fn check_signals(e: &mut Errors, p: &Policy) {

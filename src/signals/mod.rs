@@ -82,8 +82,11 @@ fn network(ctx: &mut Context) {
     }
 }
 
-/// `unmanagedDevice`, `sharedDevice`. Workforce devices of unknown posture count as unmanaged:
-/// a missing signal is unknown, not safe. Consumer devices are never managed, so never scored.
+/// `unmanagedDevice`, `unknownDevice`, `sharedDevice`. A workforce device the host reports
+/// unmanaged, or managed but non-compliant, is `unmanagedDevice`; one whose posture is unknown
+/// (no `session.device`, or no `managed`) is `unknownDevice`: a missing signal is unknown, not
+/// safe, and not what happened either, so it is reported and scores what the policy weights it
+/// (0 by default, like `stateMissing`). Consumer devices are never managed, so never scored.
 fn device(ctx: &mut Context) {
     let device = ctx.req.session.device.as_ref();
     if device.and_then(|d| d.shared) == Some(true) {
@@ -105,9 +108,13 @@ fn device(ctx: &mut Context) {
             ReasonCode::UnmanagedDevice,
             "Device not managed by the organisation.",
         ),
+        None if device.is_none() => ctx.add(
+            ReasonCode::UnknownDevice,
+            "The host sent no device: its posture is unknown.",
+        ),
         None => ctx.add(
-            ReasonCode::UnmanagedDevice,
-            "Device posture unknown: treated as unmanaged.",
+            ReasonCode::UnknownDevice,
+            "The host did not say whether the device is managed: its posture is unknown.",
         ),
     }
 }
