@@ -70,7 +70,7 @@ pub(crate) fn session(
 /// maximum age nor the re-authentication windows limit it (methods from the future beyond the
 /// clock skew still do not count). A session that meets a requirement this way but not within
 /// the windows once proved the strength and aged out: `staleAuthentication`, not
-/// `insufficientAal` (SPEC §13 "Explanations say what happened").
+/// `insufficientAal` (docs/contract.md#rules, "Explanations say what happened").
 pub(crate) fn ever_proved(methods: &[Method], now: Timestamp) -> Assurance {
     let never = Reauthentication {
         aal1_s: u64::MAX,

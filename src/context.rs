@@ -108,7 +108,7 @@ impl<'a> Context<'a> {
     }
 
     /// A refusal by the user kind's rule (`userKinds.<kind>`), under the account's real kind
-    /// (SPEC §13 "Explanations say what happened"): `breakGlass`, `serviceAccount` or
+    /// (docs/contract.md#rules, "Explanations say what happened"): `breakGlass`, `serviceAccount` or
     /// `contractor` (contractor, partner), the kind's own reason extended by `sentence`, and
     /// `kindRestricted` for a kind without a code of its own (employee, customer). A service
     /// account is never reported as break-glass.

@@ -92,7 +92,7 @@ contract_enum! {
         /// is below the strongest one's, or below the one it replaces; equal assurance is no
         /// downgrade.
         FactorDowngrade = "factorDowngrade",
-        /// What binds (SPEC §13): the factor type may not be bound for this user: not among
+        /// What binds (docs/contract.md#rules): the factor type may not be bound for this user: not among
         /// `userKinds.<kind>.allowedFactors` or an active exception's types, `email` or `password`
         /// (never a second factor), or SMS/voice where `enrollment.restrictedFactors` forbids it
         /// (something better is enrolled). Always `deny` (`after`: revert).

@@ -89,7 +89,7 @@ pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
     granted
 }
 
-/// `exceptionApplied` (SPEC §13: a reason appears only where its rule changed the decision): an
+/// `exceptionApplied` (docs/contract.md#rules: a reason appears only where its rule changed the decision): an
 /// active exception is named only where the decision with it (`with`) differs from the same call
 /// decided without what it grants (`without`, with [`Granted::withheld`]): another outcome, another
 /// requirement or factors offered, another proof counted (the session's assurance), other

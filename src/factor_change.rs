@@ -243,7 +243,7 @@ fn first_factor(ctx: &mut Context) {
     }
 }
 
-/// `firstFactor` held by rule (SPEC §13, persistence without history; MITRE ATT&CK
+/// `firstFactor` held by rule (docs/contract.md#rules, persistence without history; MITRE ATT&CK
 /// T1098.005): a self-service first second factor bound to a dormant account (`dormantAccount`),
 /// or from a new device (`newDevice`) and a new network (`newCountry`, `newAsn` or
 /// `impossibleTravel`) right after a recovery or password reset (`recentRecovery`,
@@ -281,7 +281,7 @@ fn first_factor_held(ctx: &mut Context, change: &Change) -> bool {
     true
 }
 
-/// What binds (SPEC §13), for every `enroll`, `replace` and `phoneChange` whoever makes it.
+/// What binds (docs/contract.md#rules), for every `enroll`, `replace` and `phoneChange` whoever makes it.
 /// `factorNotAllowed` when the new type is `email` or `password` (never a second factor), is not
 /// among `userKinds.<kind>.allowedFactors` nor an active exception's `allowFactors`, or is SMS or
 /// voice where `enrollment.restrictedFactors` forbids it (`never`; `onlyIfNothingBetter` while a

@@ -200,7 +200,7 @@ fn raise_for_risk(ctx: &Context, need: &mut Requirement, level: Level) {
     need.max_age_s = need.max_age_s.min(floor.max_age_s);
 }
 
-/// `impossibleTravel` with a phishable proof (SPEC §13 "Travel"): a session that jumped
+/// `impossibleTravel` with a phishable proof (docs/contract.md#rules, "Travel"): a session that jumped
 /// impossibly far, proved by password, OTP, push or SMS, is how an adversary in the middle
 /// looks (the relay signs in with what it phished). Whatever the weights, such a login needs at
 /// least a phishing-resistant proof where the user has a phishing-resistant factor to give one;

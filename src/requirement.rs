@@ -2,7 +2,7 @@
 //! how two combine, and which of the user's factors can meet one (the restricted-authenticator
 //! rule, SIM swap and push fatigue applied), including the one rule for "the user's strongest
 //! factors" that a risky login and the closed fail mode both step up with, and the one rule for
-//! which of the session's methods count as proof ([`proof`], SPEC §13 "What proves").
+//! which of the session's methods count as proof ([`proof`], docs/contract.md#rules, "What proves").
 
 use crate::context::Context;
 use crate::decision::{ReasonCode, Requirement};
@@ -85,7 +85,7 @@ fn label(kind: FactorType) -> &'static str {
     }
 }
 
-/// What proves (SPEC §13): the session's methods that count toward `need`. A method counts only
+/// What proves (docs/contract.md#rules): the session's methods that count toward `need`. A method counts only
 /// if the policy lets its type serve this user now, by the same rules that choose what a step-up
 /// offers ([`user_factors`]):
 /// - SMS and voice never count after a SIM swap (`simSwap`), whatever an exception grants;

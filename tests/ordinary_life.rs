@@ -1,4 +1,4 @@
-//! The false-alarm check of issue 10 (SPEC §13 "Who is not what happened"): a year of synthetic
+//! The false-alarm check of issue 10 (docs/contract.md#rules, "Who is not what happened"): a year of synthetic
 //! ordinary life, on the default policy with signed state, for an employee, a contractor and a
 //! privileged admin, through the public Rust API (`compile_policy_json` with a `stateKey`,
 //! `decide_login_json`, `assess_factor_change_json`, `decision.state` handed back each time).
@@ -61,10 +61,9 @@
 //!   leaves behind are legitimate, risk may be `medium` (never `high`), and the risk floor may
 //!   raise a step-up above the baseline; still never a deny or a Detection Finding, and never
 //!   `impossibleTravel`;
-//! - the contractor's new *unmanaged* laptop is tolerated the same way for the 6 h
-//!   (`recentRiskySigninS`) from its first login, and held to the strict rule by the ignored
-//!   test `a_contractors_new_unmanaged_laptop_is_not_a_risky_sign_in`, which fails with the
-//!   default weights (see its comment).
+//! - the contractor's new *unmanaged* laptop is held to the strict rule: its first login
+//!   (`newDevice` + `unmanagedDevice`) is not a risky sign-in. With `newDevice` at 15 it was
+//!   (20 points, medium), and 6 h of risk-floor step-ups followed; the default is 10 since.
 //!
 //! `cargo test --test ordinary_life -- --nocapture` prints the year's counts per person.
 #![cfg(not(target_arch = "wasm32"))]
@@ -1157,26 +1156,12 @@ fn a_year_of_an_employee_raises_no_false_alarm() {
 
 #[test]
 fn a_year_of_a_contractor_raises_no_false_alarm() {
-    year_of(Who::Contractor, false);
+    year_of(Who::Contractor, true);
 }
 
 #[test]
 fn a_year_of_a_privileged_admin_raises_no_false_alarm() {
     year_of(Who::Admin, false);
-}
-
-/// The strict rule on the contractor's new laptop day. Fails with the default weights: a new
-/// unmanaged laptop scores `newDevice` 15 + `unmanagedDevice` 5 = 20, exactly `risk.levels.medium`,
-/// so the first login on it is a risky sign-in; its `recentRiskySignin` (+30) then keeps every
-/// login of the next 6 h at medium, and the `risk.login.medium` floor (AAL2 within 1 h) steps the
-/// contractor up hourly with a risk reason. No deny and no Detection Finding, but step-ups the
-/// baseline does not ask for. By SPEC §13 both signals are what happened, so this is a weight
-/// calibration for the issue's weights review, not an engine rule; the other tests tolerate it
-/// inside that 6 h window only.
-#[test]
-#[ignore = "default weights: a BYOD user's new laptop (newDevice 15 + unmanagedDevice 5) is a medium-risk sign-in, and 6 h of risk-floor step-ups follow"]
-fn a_contractors_new_unmanaged_laptop_is_not_a_risky_sign_in() {
-    year_of(Who::Contractor, true);
 }
 
 #[test]

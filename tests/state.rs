@@ -350,7 +350,7 @@ fn a_vpn_never_fires_and_a_corporate_network_suppresses_only_nearby() {
         reasons(&d)
     );
     // From HQ's network geolocated in Sydney an hour later: a corporate network has a place,
-    // and ~15 950 km is no geolocation error (SPEC §13 narrows the old "suppressed" here).
+    // and ~15 950 km is no geolocation error (docs/contract.md#rules narrows the old "suppressed" here).
     let mut hq = with_state(login(t + 3600, SYDNEY, "laptop"), &state);
     hq["session"]["ip"] = json!("203.0.113.50");
     let d = decide(&e, &hq, t + 3600);
@@ -399,7 +399,7 @@ fn journey(from: Place, to: Place, minutes: i64, factors: &Value) -> Value {
     decide(&e, &second, t1)
 }
 
-/// SPEC §13 "Travel": judged on distance and time everywhere, inside one country too; a
+/// docs/contract.md#rules, "Travel": judged on distance and time everywhere, inside one country too; a
 /// bordering country or a trusted corporate network suppresses only within
 /// `borderToleranceKm` (500); impossible travel proved by password + TOTP needs a
 /// phishing-resistant step-up where the user has such a factor.

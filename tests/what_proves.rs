@@ -1,4 +1,4 @@
-//! SPEC §13 "What proves": the sentences and assurance behind the what-proves vectors
+//! docs/contract.md#rules, "What proves": the sentences and assurance behind the what-proves vectors
 //! (`tests/vectors/login-35..55`, `change-54..57`). The vectors hold outcomes and reason codes;
 //! this file holds what the reasons say and what the decision claims the session proved.
 #![allow(

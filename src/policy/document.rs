@@ -455,7 +455,7 @@ pub struct ChangeRiskResponse {
     /// Approvers for ordinary accounts of a kind `approvers_by_kind` does not list.
     pub approvers: Vec<String>,
     /// Approvers per user kind for ordinary (not privileged) accounts, over `approvers`: who can
-    /// vouch for the person depends on the kind (SPEC §13: customers have no manager, so the
+    /// vouch for the person depends on the kind (docs/contract.md#rules: customers have no manager, so the
     /// default sends them to `support`, the team that verifies a customer's identity).
     /// Privileged accounts, break-glass included, always go to `privileged_approvers`.
     pub approvers_by_kind: BTreeMap<UserKind, Vec<String>>,
@@ -560,7 +560,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
         (NewAsn, 5),
         (UntrustedIp, 40),
         (TrustedNetwork, -15),
-        (NewDevice, 15),
+        (NewDevice, 10),
         (UnmanagedDevice, 5),
         (UnknownDevice, 0),
         (SharedDevice, 10),
@@ -605,7 +605,7 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
     ]
 };
 
-/// Impossible-travel thresholds (SPEC §13 "Travel"): a journey is judged on distance and time
+/// Impossible-travel thresholds (docs/contract.md#rules, "Travel"): a journey is judged on distance and time
 /// everywhere, inside one country too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Travel {

@@ -1,7 +1,7 @@
 //! Land borders between countries (ISO 3166-1 alpha-2), for the impossible-travel rule: a short
 //! jump between bordering countries, up to the policy's `borderToleranceKm`, is not flagged (a
 //! commuter, or a mobile network egressing across a border, is not an attack); a longer one is
-//! judged like any other (SPEC §13 "Travel").
+//! judged like any other (docs/contract.md#rules, "Travel").
 //!
 //! Built from public facts: the land boundaries listed country by country in the CIA World
 //! Factbook ("Geography: land boundaries"), with territories that geolocation databases report

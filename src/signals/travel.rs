@@ -31,7 +31,7 @@ pub(crate) struct Trip {
     pub kmh: f64,
 }
 
-/// Judges the journey between two sign-ins on distance and time, everywhere (SPEC §13
+/// Judges the journey between two sign-ins on distance and time, everywhere (docs/contract.md#rules
 /// "Travel"): impossible when it is at least the policy's `minDistanceKm` (the floor of
 /// geolocation error) and faster than its `speedKmh`, inside one country too (a domestic relay
 /// is the common adversary-in-the-middle case). Two things explain a short jump without an
@@ -285,7 +285,7 @@ mod tests {
         // Same country, within the tolerance: Oslo → the Bergen office.
         let bergen = trusted(end(1.0 / 6.0, BERGEN, "NO"));
         assert_eq!(judge(&rule, &oslo, &bergen), None);
-        // Far away, the corporate network is a place like any other (SPEC §13 narrows scenario 7:
+        // Far away, the corporate network is a place like any other (docs/contract.md#rules narrows scenario 7:
         // only a VPN or cloud end, which has no place, suppresses at any distance).
         let london = trusted(end(2.0, LONDON, "GB"));
         assert!(judge(&rule, &end(0.0, NYC, "US"), &london).is_some());
