@@ -75,15 +75,13 @@ pub fn run(policy: &Path, format: Format) -> Run {
             }
             drop(out);
             if valid {
-                let p = |k: &str| report.pointer(&format!("/policy/{k}")).cloned();
-                println!(
-                    "{name}: valid (id {}, version {}, {})",
-                    p("id").unwrap_or_default(),
-                    p("version").unwrap_or_default(),
-                    p("digest")
-                        .and_then(|d| d.as_str().map(String::from))
-                        .unwrap_or_default()
-                );
+                let p = |k: &str| match report.pointer(&format!("/policy/{k}")) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                    None => String::new(),
+                };
+                let (id, version, digest) = (p("id"), p("version"), p("digest"));
+                println!("{name}: valid (id {id}, version {version}, {digest})");
             } else {
                 let n = located.len();
                 println!("{name}: {n} problem{}", if n == 1 { "" } else { "s" });
