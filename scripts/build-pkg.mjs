@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/ (git-ignored). Run through `make pkg` (which runs setup first).
 //
-//   1. scripts/wasm-cargo build --release --lib      target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
+//   1. scripts/wasm-cargo build --release --lib -p factorgate      target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
 //   2. wasm-bindgen --target no-modules               glue + factorgate_bg.wasm in target/pkg-build/
 //   3. the glue, wrapped into a factory               target/pkg-build/bindings.js (see bindingsModule)
 //   4. esbuild js/core.js + bindings.js              pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
@@ -43,7 +43,7 @@ const bindgenPin = /^wasm-bindgen\s*=\s*\{[^}]*version\s*=\s*"=([^"]+)"/m.exec(c
 if (!version || !bindgenPin) throw new Error('cannot read the package version or the wasm-bindgen pin from Cargo.toml');
 if (!args.has('--skip-cargo')) {
   step('cargo build --release --lib (wasm32-unknown-unknown)');
-  run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib']);
+  run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib', '-p', 'factorgate']);
 }
 const wasmTarget = process.env.FG_WASM_TARGET_DIR || join(root, 'target', 'wasm'); // as in scripts/wasm-cargo
 const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');

@@ -11,11 +11,12 @@ add() { steps+=("$1|$2"); }
 # make test installs what only the tests use too (Chromium, Node 18 and 22); make lint does not.
 if [ "$what" = test ]; then add "setup" "scripts/setup.sh --for test"; else add "setup" "scripts/setup.sh"; fi
 add "cargo fmt --check" "cargo fmt --all -- --check"
-add "clippy (native)" "cargo clippy --all-targets -- -D warnings"
-add "clippy (wasm32)" "scripts/wasm-cargo clippy --all-targets -- -D warnings"
+# The workspace natively (engine, cases/, cli/); wasm32 is the engine alone (-p factorgate).
+add "clippy (native)" "cargo clippy --workspace --all-targets -- -D warnings"
+add "clippy (wasm32)" "scripts/wasm-cargo clippy -p factorgate --all-targets -- -D warnings"
 if [ "$what" = test ]; then
-    add "cargo test (native)" "cargo test"
-    add "wasm-bindgen-test (wasm32 in Node)" "scripts/wasm-cargo test --test wasm_boundary"
+    add "cargo test (native)" "cargo test --workspace"
+    add "wasm-bindgen-test (wasm32 in Node)" "scripts/wasm-cargo test -p factorgate --test wasm_boundary"
     add "build pkg/" "node scripts/build-pkg.mjs"
     # Every alert any test's decision carries is validated against schema/ocsf-1.8.0/ as it is made
     # (pkg-tests/ocsf-capture.cjs; pkg-tests/ocsf.test.mjs does the vectors explicitly).

@@ -17,6 +17,7 @@ mod api;
 mod assurance;
 mod context;
 mod decision;
+mod diff;
 mod enums;
 mod error;
 mod exceptions;
@@ -50,6 +51,7 @@ pub use decision::{
     Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
     Requirement, Risk,
 };
+pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldChange};
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};

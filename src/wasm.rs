@@ -124,6 +124,14 @@ pub fn review_exceptions(policy_json: &str, now: &str) -> String {
     crate::review_exceptions_json(policy_json, now)
 }
 
+/// The decision diff (`src/diff.rs`). Not in the package by default: it costs more than the
+/// size budget has left (docs/contract.md#budgets); `--features wasm-diff` builds it in.
+#[cfg(feature = "wasm-diff")]
+#[wasm_bindgen]
+pub fn diff_decisions(a: &str, b: &str) -> String {
+    crate::diff_decisions_json(a, b)
+}
+
 #[wasm_bindgen]
 pub fn version() -> String {
     crate::version_json()

@@ -18,10 +18,7 @@ mod signer;
 #[path = "support/fuzz_checks.rs"]
 mod checks;
 
-#[path = "support/merge_patch.rs"]
-mod merge_patch;
-
-use merge_patch::merge_patch;
+use factorgate_cases::merge_patch;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -8,9 +8,7 @@
     clippy::indexing_slicing
 )]
 
-#[path = "support/merge_patch.rs"]
-mod merge_patch;
-use merge_patch::merge_patch;
+use factorgate_cases::merge_patch;
 use serde_json::Value;
 use std::path::Path;
 

@@ -83,6 +83,13 @@ impl<'a> Reader<'a> {
         self.at(self.pos)
     }
 
+    /// The byte offset reached in the text (after the last value or token read; [`Self::peek`]
+    /// moves it past whitespace). For locating a pointer in the text (the command line's
+    /// diagnostics); nothing in the engine needs it.
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
     /// The JSON pointer of the value being read.
     pub fn pointer(&self) -> String {
         let mut out = String::new();

@@ -1,0 +1,193 @@
+//! `factorgate diff OLD NEW --cases DIR...`: every case under both policies, and every decision
+//! that changed, field by field, each change classed stricter or looser by the engine's decision
+//! diff (`factorgate::diff_decisions`, the one the wasm package exports too).
+
+use crate::common::{policy_value, Format, Run, Status, Trouble};
+use clap::ValueEnum;
+use factorgate::{DiffClass, FieldChange};
+use factorgate_cases::{case_files, case_name, has_own_policy, read_case};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when any decision is looser under NEW (a `mixed` case counts).
+    Looser,
+    /// Exit 1 when any decision is stricter under NEW (a `mixed` case counts).
+    Stricter,
+    /// Exit 1 when anything changed.
+    Any,
+    /// Only report (the default).
+    Never,
+}
+
+struct StepDiff {
+    label: String,
+    changes: Vec<FieldChange>,
+}
+
+struct CaseDiff {
+    name: String,
+    file: PathBuf,
+    class: DiffClass,
+    steps: Vec<StepDiff>,
+}
+
+pub struct Args<'a> {
+    pub old: &'a Path,
+    pub new: &'a Path,
+    pub cases: &'a [PathBuf],
+    pub fail_on: FailOn,
+    pub format: Format,
+}
+
+pub fn run(args: Args) -> Run {
+    let (old_name, old) = policy_value(args.old)?;
+    let (new_name, new) = policy_value(args.new)?;
+    let files = case_files(args.cases)?;
+    let mut diffs = Vec::new();
+    let mut skipped = 0;
+    let mut total = 0;
+    for file in files {
+        let case = read_case(&file)?;
+        // A case with a whole policy of its own, or one that validates a policy, says nothing
+        // about OLD and NEW (the policy preview leaves them out the same way).
+        if has_own_policy(&case)
+            || case.get("entry").and_then(Value::as_str) == Some("validatePolicy")
+        {
+            skipped += 1;
+            continue;
+        }
+        total += 1;
+        let trouble = |e: String| Trouble(format!("{}: {e}", file.display()));
+        let a = factorgate_cases::run(&case, Some(&old)).map_err(trouble)?;
+        let b = factorgate_cases::run(&case, Some(&new)).map_err(trouble)?;
+        let mut steps = Vec::new();
+        for (sa, sb) in a.iter().zip(b.iter()) {
+            let changes =
+                factorgate::diff_decisions(&sa.result.to_string(), &sb.result.to_string())
+                    .map_err(|e| format!("diffing {}: {e:?}", file.display()))?;
+            if !changes.is_empty() {
+                steps.push(StepDiff {
+                    label: sb.label.clone(),
+                    changes,
+                });
+            }
+        }
+        // One side's policy (with the case's patch) did not compile while the other's did: the
+        // runs have different shapes; the first step carries that as a `result` change.
+        if a.len() != b.len() && steps.is_empty() {
+            steps.push(StepDiff {
+                label: String::new(),
+                changes: vec![FieldChange {
+                    field: "result".into(),
+                    direction: factorgate::Direction::Changed,
+                    a: format!("{} steps", a.len()),
+                    b: format!("{} steps", b.len()),
+                }],
+            });
+        }
+        if !steps.is_empty() {
+            let class = DiffClass::of(steps.iter().flat_map(|s| &s.changes));
+            diffs.push(CaseDiff {
+                name: case_name(&case, &file),
+                file,
+                class,
+                steps,
+            });
+        }
+    }
+    let count = |c: DiffClass| diffs.iter().filter(|d| d.class == c).count();
+    let summary = json!({
+        "cases": total,
+        "same": total - diffs.len(),
+        "changed": diffs.len(),
+        "looser": count(DiffClass::Looser),
+        "stricter": count(DiffClass::Stricter),
+        "mixed": count(DiffClass::Mixed),
+        "unordered": count(DiffClass::Changed),
+        "skipped": skipped,
+    });
+    match args.format {
+        Format::Json => crate::common::print_json(&report(&old_name, &new_name, &diffs, summary)),
+        Format::Text => print!("{}", text(&old_name, &new_name, &diffs, &summary)),
+    }
+    let any = |classes: &[DiffClass]| diffs.iter().any(|d| classes.contains(&d.class));
+    let failed = match args.fail_on {
+        FailOn::Looser => any(&[DiffClass::Looser, DiffClass::Mixed]),
+        FailOn::Stricter => any(&[DiffClass::Stricter, DiffClass::Mixed]),
+        FailOn::Any => !diffs.is_empty(),
+        FailOn::Never => false,
+    };
+    Ok(Status::failed_if(failed))
+}
+
+fn report(old: &str, new: &str, diffs: &[CaseDiff], summary: Value) -> Value {
+    let cases: Vec<Value> = diffs
+        .iter()
+        .map(|d| {
+            let steps: Vec<Value> = d
+                .steps
+                .iter()
+                .map(|s| {
+                    let changes: Vec<Value> = s
+                        .changes
+                        .iter()
+                        .map(|c| {
+                            json!({"field": c.field, "direction": c.direction.as_str(), "a": c.a, "b": c.b})
+                        })
+                        .collect();
+                    json!({
+                        "label": s.label,
+                        "class": DiffClass::of(&s.changes).as_str(),
+                        "changes": changes,
+                    })
+                })
+                .collect();
+            json!({
+                "name": d.name,
+                "file": d.file.display().to_string(),
+                "class": d.class.as_str(),
+                "steps": steps,
+            })
+        })
+        .collect();
+    json!({"type": "policyDiff", "old": old, "new": new, "summary": summary, "cases": cases})
+}
+
+fn text(old: &str, new: &str, diffs: &[CaseDiff], summary: &Value) -> String {
+    let mut out = String::new();
+    for d in diffs {
+        out.push_str(&format!("{}: {}\n", d.name, d.class.as_str()));
+        for s in &d.steps {
+            let indent = if s.label.is_empty() {
+                "  "
+            } else {
+                out.push_str(&format!("  {}\n", s.label));
+                "    "
+            };
+            for c in &s.changes {
+                out.push_str(&format!(
+                    "{indent}{:<9} {:<30} {} → {}\n",
+                    c.direction.as_str(),
+                    c.field,
+                    c.a,
+                    c.b
+                ));
+            }
+        }
+    }
+    let n = |k: &str| summary.get(k).and_then(Value::as_u64).unwrap_or(0);
+    out.push_str(&format!(
+        "{old} → {new}: {} cases, {} changed ({} looser, {} stricter, {} mixed, {} unordered), {} same; {} skipped (own policy or validatePolicy)\n",
+        n("cases"),
+        n("changed"),
+        n("looser"),
+        n("stricter"),
+        n("mixed"),
+        n("unordered"),
+        n("same"),
+        n("skipped"),
+    ));
+    out
+}

@@ -1,0 +1,157 @@
+//! `factorgate`: the engine on the command line, for CI and review.
+//!
+//! Exit codes (as grep and diff): 0 success, 1 a failed check (an invalid policy, a failing
+//! case, a `--fail-on` condition met), 2 a usage or input error (clap's own code for usage).
+//! Results go to stdout (`--format json` on every command), errors to stderr.
+
+mod common;
+mod decide;
+mod diff;
+mod exceptions;
+mod locate;
+mod test;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use common::{Format, Status};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Explainable MFA step-up and factor-change decisions: validate, test, decide and diff
+/// policies from the terminal and in CI.
+#[derive(Parser)]
+#[command(name = "factorgate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a policy: every problem with its line, column and JSON pointer.
+    ///
+    /// Exit 0 valid, 1 invalid (not JSON included), 2 unreadable.
+    Validate {
+        /// The policy file (`-` for stdin, `default` for the embedded default).
+        policy: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run case files (the tests/vectors format) under a policy.
+    ///
+    /// Cases without a policy of their own run under POLICY, with their `policyPatch` merged
+    /// over it. Exit 0 all pass, 1 a case fails, 2 a malformed case or an unusable policy.
+    Test {
+        /// The policy (`default` for the embedded default).
+        policy: PathBuf,
+        /// Case files, or directories of them (`*.json`, recursively).
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = test::TestFormat::Text)]
+        format: test::TestFormat,
+    },
+    /// One decision: a login, or a factor change when the request has `change`.
+    ///
+    /// `--format json` prints the engine's answer as it is. Exit 0 a decision, 2 a refused
+    /// request or an unusable policy.
+    Decide {
+        /// The policy (`default` for the embedded default).
+        policy: PathBuf,
+        /// The request (`-` for stdin).
+        request: PathBuf,
+        /// Force the entry point instead of choosing it by the request's shape.
+        #[arg(long, value_enum)]
+        entry: Option<decide::EntryArg>,
+        /// The host clock (RFC 3339) when the request has no `now`; default: the wall clock.
+        #[arg(long)]
+        now: Option<String>,
+        /// Sign state with the key in this environment variable (never a key on the command line).
+        #[arg(long, value_name = "VAR")]
+        state_key_env: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Review a policy's exceptions: expired, expiring soon, too long, without expiry.
+    Exceptions {
+        /// The policy (`default` for the embedded default).
+        policy: PathBuf,
+        /// The review time (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<String>,
+        /// Which findings make the exit code 1.
+        #[arg(long, value_enum, default_value_t = exceptions::FailOn::Invalid)]
+        fail_on: exceptions::FailOn,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every decision that changes from policy OLD to NEW over the cases, field by field,
+    /// each change classed stricter or looser.
+    Diff {
+        /// The policy before (`default` for the embedded default).
+        old: PathBuf,
+        /// The policy after.
+        new: PathBuf,
+        /// Case files or directories (the tests/vectors format).
+        #[arg(long, required = true, num_args = 1..)]
+        cases: Vec<PathBuf>,
+        /// Exit 1 when a decision changes this way (for CI gates).
+        #[arg(long, value_enum, default_value_t = diff::FailOn::Never)]
+        fail_on: diff::FailOn,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Validate { policy, format } => validate::run(policy, *format),
+        Command::Test {
+            policy,
+            cases,
+            format,
+        } => test::run(policy, cases, *format),
+        Command::Decide {
+            policy,
+            request,
+            entry,
+            now,
+            state_key_env,
+            format,
+        } => decide::run(decide::Args {
+            policy,
+            request,
+            entry: *entry,
+            now: now.as_deref(),
+            state_key_env: state_key_env.as_deref(),
+            format: *format,
+        }),
+        Command::Exceptions {
+            policy,
+            now,
+            fail_on,
+            format,
+        } => exceptions::run(policy, now.as_deref(), *fail_on, *format),
+        Command::Diff {
+            old,
+            new,
+            cases,
+            fail_on,
+            format,
+        } => diff::run(diff::Args {
+            old,
+            new,
+            cases,
+            fail_on: *fail_on,
+            format: *format,
+        }),
+    };
+    match result {
+        Ok(Status::Ok) => ExitCode::SUCCESS,
+        Ok(Status::Failed) => ExitCode::from(1),
+        Err(trouble) => {
+            eprintln!("factorgate: {}", trouble.0);
+            ExitCode::from(2)
+        }
+    }
+}
