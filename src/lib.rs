@@ -53,7 +53,7 @@ pub use decision::{
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};
-pub use json::{BoundedString, BoundedVec, RawJson, Text};
+pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
     Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo, HostRisk,
