@@ -17,7 +17,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSy
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -126,6 +126,22 @@ ${glue}
 `;
 writeFileSync(join(work, 'bindings.js'), bindingsModule);
 
+// The default policy's text, embedded in the shim (js/core.js DEFAULT_POLICY_JSON): asked of the
+// module just built, so it is the engine's own canonical text. It must survive the host's round
+// trip (JSON.stringify(JSON.parse(text)) === text) to be recognised by compilePolicy.
+writeFileSync(join(work, 'bindings.mjs'), bindingsModule);
+const defaultPolicyJson = (() => {
+  return import(pathToFileURL(join(work, 'bindings.mjs')).href).then(({ createBindings }) => {
+    const { glue } = createBindings();
+    glue.initSync({ module: new WebAssembly.Module(readFileSync(join(work, 'factorgate_bg.wasm'))) });
+    return glue.default_policy();
+  });
+})();
+const defaultPolicyText = await defaultPolicyJson;
+if (JSON.stringify(JSON.parse(defaultPolicyText)) !== defaultPolicyText) {
+  throw new Error('the default policy text does not survive JSON.parse + JSON.stringify; compilePolicy could not recognise it');
+}
+
 // --- 4. bundle the platform-independent core ----------------------------------------------------
 // Twice: CommonJS for the Node entries (one runtime shared by require and import), ES module for
 // the browser, workerd and init entries (no CommonJS in browsers and Workers).
@@ -142,6 +158,7 @@ for (const format of ['cjs', 'esm']) await esbuild.build({
   target: 'es2022', // Node 18: class static blocks, private methods, Object.hasOwn
   legalComments: 'none',
   logLevel: 'warning',
+  define: { __FACTORGATE_DEFAULT_POLICY__: JSON.stringify(defaultPolicyText) },
   plugins: [{
     name: 'generated-bindings',
     setup(build) {

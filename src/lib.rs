@@ -43,8 +43,9 @@ mod time;
 pub mod wasm;
 
 pub use api::{
-    compile_policy_json, decode_request, default_policy_json, not_utf8_json,
-    review_exceptions_json, validate_policy_json, version_json, Engine, EngineOptions,
+    compile_default_policy_json, compile_policy_json, decode_request, default_policy_json,
+    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, Engine,
+    EngineOptions,
 };
 pub use decision::{
     Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
