@@ -47,6 +47,18 @@ export function loginRequest(nowMs = NOW, place = PLACES[0], state = undefined) 
   };
 }
 
+/**
+ * The same user on the same day from another continent, on a device never seen and not managed,
+ * with the IdP rating the sign-in medium: high risk, a step-up, and an OCSF Detection Finding.
+ */
+export function riskyLoginRequest(nowMs = NOW, state = undefined) {
+  const place = { ip: '203.0.113.200', geo: { lat: -33.87, lon: 151.21, country: 'AU', asn: 1221 }, device: 'dev-unknown-7' };
+  const request = loginRequest(nowMs, place, state);
+  request.session.device = { id: place.device, managed: false };
+  request.session.hostRisk = { level: 'medium', signals: [] };
+  return request;
+}
+
 export function factorChangeRequest(nowMs = NOW, state = undefined) {
   const login = loginRequest(nowMs, PLACES[0], state);
   return {

@@ -23,6 +23,12 @@ export const TESTING = Symbol.for('factorgate.testing');
 
 const TRAPPED = Symbol('trapped');
 
+// The engine's `default_policy()` text, embedded by scripts/build-pkg.mjs (esbuild `define`), so
+// that `defaultPolicy()` is a JSON.parse and `compilePolicy(defaultPolicy())` is recognised by
+// its text (see compileOn). null in an unbundled core.js: then both go through wasm.
+// eslint-disable-next-line no-undef
+const DEFAULT_POLICY_JSON = typeof __FACTORGATE_DEFAULT_POLICY__ === 'string' ? __FACTORGATE_DEFAULT_POLICY__ : null;
+
 // How each decision entry calls a glue WasmEngine (handle, request JSON, now ms, and the
 // instance's glue and memory for the request buffer).
 const ENTRIES = {
@@ -199,8 +205,12 @@ export function createFactorgate(source) {
   }
 
   // Compiles on the live instance: a glue WasmEngine, or the tagged error text of a bad policy.
+  // The default policy's exact text (what `defaultPolicy()` gives, stringified) takes the engine's
+  // embedded default instead: no text copied into wasm, read or validated again (cold start).
   function compileOn(glue, policyJson, optionsJson) {
-    const handle = new glue.WasmEngine(policyJson, optionsJson);
+    const handle = policyJson === DEFAULT_POLICY_JSON
+      ? glue.WasmEngine.with_default(optionsJson)
+      : new glue.WasmEngine(policyJson, optionsJson);
     const errors = handle.errors();
     if (errors === '') return handle;
     handle.free();
@@ -314,8 +324,11 @@ export function createFactorgate(source) {
     return parseOr(withRetry('validatePolicy', (glue) => glue.validate_policy(policyJson)));
   }
 
+  // The embedded text when the bundle has it (no wasm code runs for it; the call still goes
+  // through `withRetry`, which instantiates the module the next compile needs anyway).
   function defaultPolicy() {
-    return parseOr(withRetry('defaultPolicy', (glue) => glue.default_policy()));
+    const text = DEFAULT_POLICY_JSON;
+    return parseOr(withRetry('defaultPolicy', (glue) => (text === null ? glue.default_policy() : text)));
   }
 
   function reviewExceptions(policy, now) {

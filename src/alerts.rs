@@ -7,7 +7,7 @@ use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
 use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
-use crate::json::{Encode, RawJson, Text};
+use crate::json::{hex_digit, Encode, RawJson, Text};
 use crate::request::{Change, ChangeAction, Ip, Phase};
 use sha2::{Digest, Sha256};
 
@@ -484,11 +484,13 @@ fn risk_level_id(level: Level) -> u64 {
     }
 }
 
+/// The contract's ASCII names with a capital first letter (no Unicode case tables).
 fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
+    let mut out = s.to_string();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    out
 }
 
 /// Deterministic event id (no randomness in the decision path): the same decision gives the same
@@ -500,9 +502,10 @@ fn uid(ctx: &Context, d: &Decision, type_uid: u32) -> String {
     h.update(type_uid.to_be_bytes());
     h.update(d.policy.digest.as_bytes());
     h.update(d.outcome.as_str().as_bytes());
-    h.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut out = String::with_capacity(32);
+    for b in h.finalize().iter().take(16) {
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b & 15));
+    }
+    out
 }

@@ -48,7 +48,7 @@ impl Engine {
     pub fn with_default_policy(options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
         let state_keys = state_keys(&options)?;
         Ok(Engine {
-            policy: CompiledPolicy::from_policy(Policy::default())?,
+            policy: CompiledPolicy::embedded_default(),
             state_keys,
         })
     }
@@ -198,12 +198,21 @@ fn clock(now_ms: f64) -> Option<Timestamp> {
 
 /// `compilePolicy` on JSON: an engine, or the tagged error document.
 pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engine, String> {
-    let options = if options_json.trim().is_empty() {
-        EngineOptions::default()
-    } else {
-        decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))?
-    };
-    Engine::compile(policy_json, options).map_err(|e| error_json(&e))
+    Engine::compile(policy_json, options_of(options_json)?).map_err(|e| error_json(&e))
+}
+
+/// `compilePolicy(defaultPolicy(), options)` without the policy's text: the same engine as
+/// [`compile_policy_json`] on the default policy's text (the shim takes this path when the text
+/// it was given is exactly that text), or the tagged error document of bad options.
+pub fn compile_default_policy_json(options_json: &str) -> Result<Engine, String> {
+    Engine::with_default_policy(options_of(options_json)?).map_err(|e| error_json(&e))
+}
+
+fn options_of(options_json: &str) -> Result<EngineOptions, String> {
+    if options_json.trim().is_empty() {
+        return Ok(EngineOptions::default());
+    }
+    decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))
 }
 
 /// `validatePolicy` on JSON: `{"type":"validation","valid":..,"errors":[..]}`, with the policy's

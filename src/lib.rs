@@ -44,8 +44,9 @@ mod time;
 pub mod wasm;
 
 pub use api::{
-    compile_policy_json, decode_request, default_policy_json, not_utf8_json,
-    review_exceptions_json, validate_policy_json, version_json, Engine, EngineOptions,
+    compile_default_policy_json, compile_policy_json, decode_request, default_policy_json,
+    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, Engine,
+    EngineOptions,
 };
 pub use decision::{
     Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
@@ -55,7 +56,7 @@ pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldC
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};
-pub use json::{BoundedString, BoundedVec, RawJson, Text};
+pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
     Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo, HostRisk,

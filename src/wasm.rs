@@ -65,6 +65,15 @@ impl WasmEngine {
         }
     }
 
+    /// The engine on the embedded default policy: what `new(default_policy(), options_json)`
+    /// gives, without writing, copying or reading the policy's text (cold start: the shim calls
+    /// this when `compilePolicy` is given exactly the default policy).
+    pub fn with_default(options_json: &str) -> WasmEngine {
+        WasmEngine {
+            inner: crate::compile_default_policy_json(options_json),
+        }
+    }
+
     /// `""` when the policy compiled, else the tagged error JSON.
     pub fn errors(&self) -> String {
         match &self.inner {

@@ -45,6 +45,23 @@ fn default_policy_validates() {
 }
 
 #[wasm_bindgen_test]
+fn the_default_engine_decides_as_the_default_policy_text_does() {
+    let options = r#"{"stateKey":"0123456789abcdef0123"}"#;
+    let by_text = WasmEngine::new(&default_policy(), options);
+    let direct = WasmEngine::with_default(options);
+    assert_eq!(direct.errors(), "");
+    assert_eq!(
+        direct.decide_login(LOGIN, NOW_MS),
+        by_text.decide_login(LOGIN, NOW_MS)
+    );
+    let short = WasmEngine::with_default(r#"{"stateKey":"short"}"#);
+    assert_eq!(
+        short.errors(),
+        WasmEngine::new(&default_policy(), r#"{"stateKey":"short"}"#).errors()
+    );
+}
+
+#[wasm_bindgen_test]
 fn engine_decides_both_entries_and_fail_mode() {
     let engine = WasmEngine::new(&default_policy(), "");
     assert_eq!(engine.errors(), "");

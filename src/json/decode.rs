@@ -10,12 +10,12 @@
 //! The struct decoders are written with [`decode_struct!`] and [`merge_struct!`]; a reader finds
 //! a type's JSON field names next to the type itself.
 
+use super::map::KeyMap;
 use super::reader::Reader;
 pub(crate) use super::reader::Res;
 use crate::error::{quoted, ErrorCode, ErrorItem};
 use crate::limits::MAX_TEXT;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// A type read fresh from JSON.
 pub trait Decode: Sized {
@@ -39,6 +39,8 @@ pub trait Key: Sized + Ord {
 pub trait Named: Copy + 'static {
     /// Every value, in declaration order.
     const VALUES: &'static [Self];
+    /// Their names, in the same order.
+    const NAMES: &'static [&'static str];
     /// What the contract calls a value.
     fn name(self) -> &'static str;
 }
@@ -57,18 +59,31 @@ pub(crate) fn read_named<T: Named>(r: &mut Reader<'_>) -> Res<T> {
 }
 
 fn lookup<T: Named>(r: &Reader<'_>, s: &str) -> Res<T> {
-    if let Some(v) = T::VALUES.iter().copied().find(|v| v.name() == s) {
-        return Ok(v);
-    }
-    let known: Vec<&str> = T::VALUES.iter().map(|v| v.name()).collect();
-    Err(r.error(
+    let i = name_index(r, s, T::NAMES)?;
+    T::VALUES
+        .get(i)
+        .copied()
+        .ok_or_else(|| name_error(r, s, T::NAMES))
+}
+
+/// Where `s` is among `names` (not generic: one copy of the search and its error message for
+/// every enumeration, instead of one per enumeration).
+fn name_index(r: &Reader<'_>, s: &str, names: &[&str]) -> Res<usize> {
+    names
+        .iter()
+        .position(|n| same(n, s))
+        .ok_or_else(|| name_error(r, s, names))
+}
+
+fn name_error(r: &Reader<'_>, s: &str, names: &[&str]) -> Box<ErrorItem> {
+    r.error(
         ErrorCode::InvalidShape,
         format!(
             "unknown value {}, expected one of: {}",
             quoted(s),
-            known.join(", ")
+            names.join(", ")
         ),
-    ))
+    )
 }
 
 /// `Decode` and `Merge` (replace) for enumerations that implement [`Named`].
@@ -126,6 +141,7 @@ macro_rules! contract_enum {
         }
         impl $crate::json::decode::Named for $ty {
             const VALUES: &'static [Self] = &[$($ty::$variant),*];
+            const NAMES: &'static [&'static str] = &[$($name),*];
             fn name(self) -> &'static str {
                 self.as_str()
             }
@@ -371,17 +387,17 @@ impl<T: Decode> Merge for Vec<T> {
     }
 }
 
-impl<K: Key, V: Decode> Decode for BTreeMap<K, V> {
+impl<K: Key, V: Decode> Decode for KeyMap<K, V> {
     fn decode(r: &mut Reader<'_>) -> Res<Self> {
-        let mut out = BTreeMap::new();
+        let mut out = KeyMap::new();
         Merge::merge(&mut out, r)?;
         Ok(out)
     }
 }
 
-impl<K: Key, V: Decode> Merge for BTreeMap<K, V> {
+impl<K: Key, V: Decode> Merge for KeyMap<K, V> {
     fn merge(&mut self, r: &mut Reader<'_>) -> Res<()> {
-        let mut given = BTreeMap::new();
+        let mut given = KeyMap::new();
         r.begin_object("an object")?;
         while let Some(key) = r.next_key()? {
             let k = K::from_key(r, &key)?;

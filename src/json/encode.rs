@@ -4,9 +4,9 @@
 //! and written with the same names). An `Option` that is `None` is left out.
 
 use super::decode::Named;
+use super::map::KeyMap;
 use super::writer::Writer;
 use crate::error::{ErrorCode, ErrorItem};
-use std::collections::BTreeMap;
 
 /// A type written as JSON.
 pub trait Encode {
@@ -97,7 +97,7 @@ impl<T: Named> KeyName for T {
     }
 }
 
-impl<K: KeyName, V: Encode> Encode for BTreeMap<K, V> {
+impl<K: KeyName, V: Encode> Encode for KeyMap<K, V> {
     fn encode(&self, w: &mut Writer) {
         w.begin_object();
         for (k, v) in self {

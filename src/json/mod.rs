@@ -29,6 +29,7 @@
 pub(crate) mod bounded;
 pub(crate) mod decode;
 pub(crate) mod encode;
+pub(crate) mod map;
 pub(crate) mod number;
 pub(crate) mod reader;
 pub(crate) mod writer;
@@ -44,6 +45,8 @@ pub(crate) use decode::{
 pub use decode::{from_str, Decode};
 pub(crate) use encode::{encode_struct, error_json};
 pub use encode::{to_json, Encode, RawJson};
+pub use map::KeyMap;
+pub(crate) use number::hex_digit;
 pub use number::{format_number, parse_number};
 pub use reader::{Reader, Res};
 pub use writer::Writer;

@@ -61,6 +61,17 @@ impl CompiledPolicy {
         if !errors.is_empty() {
             return Err(errors);
         }
+        Ok(Self::build(policy))
+    }
+
+    /// The embedded default policy, compiled without reading any text and without validating
+    /// it at run time: the tests validate it (`the_embedded_default_is_valid`), so the start-up
+    /// path (`compilePolicy(defaultPolicy())`) neither runs nor compiles `validate::check`.
+    pub fn embedded_default() -> Self {
+        Self::build(Policy::default())
+    }
+
+    fn build(policy: Policy) -> Self {
         let reference = PolicyRef {
             id: policy.id.clone(),
             version: policy.version,
@@ -90,13 +101,13 @@ impl CompiledPolicy {
                 })
             })
             .collect();
-        Ok(CompiledPolicy {
+        CompiledPolicy {
             policy,
             reference,
             trusted,
             denied,
             exceptions,
-        })
+        }
     }
 
     /// Points the policy gives a reason.
@@ -162,6 +173,17 @@ pub(super) fn digest(policy: &Policy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_embedded_default_is_valid() {
+        // `embedded_default` skips the run-time check on the strength of this test.
+        assert!(super::super::validate::check(&Policy::default()).is_empty());
+        let checked = CompiledPolicy::from_policy(Policy::default()).unwrap();
+        let text = CompiledPolicy::compile(&crate::json::to_json(&Policy::default())).unwrap();
+        let embedded = CompiledPolicy::embedded_default();
+        assert_eq!(embedded.reference, checked.reference);
+        assert_eq!(embedded.reference, text.reference);
+    }
 
     #[test]
     fn digest_is_canonical() {

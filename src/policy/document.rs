@@ -6,7 +6,8 @@ use crate::decision::ReasonCode;
 use crate::enums::{ActorKind, Level, Sensitivity, UserKind};
 use crate::factors::FactorType;
 use crate::json::{contract_enum, decode_by_merge, decode_struct, merge_struct};
-use std::collections::BTreeMap;
+// The policy's maps are sorted vectors with BTreeMap's methods (src/json/map.rs: wasm size).
+use crate::json::KeyMap as BTreeMap;
 
 /// Version of the policy schema this engine reads.
 pub(crate) const SCHEMA_VERSION: u32 = 1;

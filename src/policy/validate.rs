@@ -3,10 +3,10 @@
 use super::document::{Exception, Policy, RequirementRule};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
+use crate::json::KeyMap;
 use crate::limits::{MAX_POLICY_BYTES, MAX_POLICY_LIST};
 use crate::networks::Cidr;
 use crate::time::Timestamp;
-use std::collections::BTreeSet;
 
 /// Decodes and checks a policy document, for the tests (compiling checks once, in
 /// `CompiledPolicy::from_policy`).
@@ -282,10 +282,10 @@ fn check_exceptions(e: &mut Errors, p: &Policy) {
         );
     }
     e.list_cap("/exceptions/items", x.items.len());
-    let mut ids = BTreeSet::new();
+    let mut ids = KeyMap::new();
     for (i, item) in x.items.iter().enumerate() {
         let path = format!("/exceptions/items/{i}");
-        if !ids.insert(item.id.as_str()) {
+        if ids.insert(item.id.as_str(), ()).is_some() {
             e.push(
                 format!("{path}/id"),
                 format!(
