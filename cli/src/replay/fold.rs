@@ -425,42 +425,45 @@ impl<'a> UserFold<'a> {
         cx: &FoldCx<'_>,
         stats: &mut Stats,
     ) -> Option<(Decision, Option<Decision>)> {
-        let mut run =
-            |engine: &Engine, slot: usize, req: &Map<String, Value>| -> Option<Decision> {
-                let mut req = req.clone();
-                if let Some(state) = self.states.get(slot).and_then(Option::as_ref) {
-                    req.insert("state".into(), json!(state));
-                }
-                let text = Value::Object(req).to_string();
-                if cx.trace == Some(self.id) {
-                    let answer = match entry {
-                        Entry::Login => engine.decide_login_json(&text, now as f64),
-                        Entry::FactorChange => engine.assess_factor_change_json(&text, now as f64),
-                    };
-                    eprintln!("{{\"policy\":{slot},\"request\":{text},\"decision\":{answer}}}");
-                }
-                match engine.decide_entry(entry, &text, now as f64) {
-                    Ok(d) => {
-                        if let Some(s) = &d.state {
-                            if let Some(slot) = self.states.get_mut(slot) {
-                                *slot = Some(s.clone());
-                            }
+        let mut req = Value::Object(req);
+        let mut run = |engine: &Engine, slot: usize, req: &mut Value| -> Option<Decision> {
+            let state = self.states.get(slot).and_then(Option::as_ref);
+            if let (Some(state), Some(obj)) = (state, req.as_object_mut()) {
+                obj.insert("state".into(), json!(state));
+            }
+            let text = req.to_string();
+            if let Some(obj) = req.as_object_mut() {
+                obj.remove("state");
+            }
+            if cx.trace == Some(self.id) {
+                let answer = match entry {
+                    Entry::Login => engine.decide_login_json(&text, now as f64),
+                    Entry::FactorChange => engine.assess_factor_change_json(&text, now as f64),
+                };
+                eprintln!("{{\"policy\":{slot},\"request\":{text},\"decision\":{answer}}}");
+            }
+            match engine.decide_entry(entry, &text, now as f64) {
+                Ok(d) => {
+                    if let Some(s) = &d.state {
+                        if let Some(slot) = self.states.get_mut(slot) {
+                            *slot = Some(s.clone());
                         }
-                        Some(d)
                     }
-                    Err(errors) => {
-                        let msg = errors
-                            .first()
-                            .map(|e| format!("{} at {}: {}", e.code.as_str(), e.path, e.message))
-                            .unwrap_or_default();
-                        stats.request_error(self.id, &rfc3339(now, 0), &msg);
-                        None
-                    }
+                    Some(d)
                 }
-            };
-        let new = run(cx.engine, 0, &req)?;
+                Err(errors) => {
+                    let msg = errors
+                        .first()
+                        .map(|e| format!("{} at {}: {}", e.code.as_str(), e.path, e.message))
+                        .unwrap_or_default();
+                    stats.request_error(self.id, &rfc3339(now, 0), &msg);
+                    None
+                }
+            }
+        };
+        let new = run(cx.engine, 0, &mut req)?;
         let old = match cx.against {
-            Some(engine) => Some(run(engine, 1, &req)?),
+            Some(engine) => Some(run(engine, 1, &mut req)?),
             None => None,
         };
         if new.outcome != Outcome::Allow && now >= cx.count_from {

@@ -191,10 +191,10 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
         .num_threads(threads)
         .build()?;
     let cap = args.partition_mb.max(1) << 20;
-    // a normalized event is about a quarter of its raw record
+    // a normalized event is about 0.3–0.5 of its raw record: aim under the cap without splitting
     let partitions = args
         .partitions
-        .unwrap_or_else(|| ((total_bytes / 4 / cap) as usize + 1).max(threads * 8))
+        .unwrap_or_else(|| ((total_bytes / 2 / cap) as usize + 1).max(threads * 8))
         .clamp(1, 4096);
     let temp = match &args.temp_dir {
         Some(d) => tempfile::Builder::new()
