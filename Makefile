@@ -1,7 +1,7 @@
 # factorgate: `make demo` and `make test` work on a fresh machine. Every target starts with
 # scripts/setup.sh, which installs the build toolchain; `make test` runs it with --for test, which
 # also installs what only the tests use (Chromium, Node 18 and 22).
-.PHONY: all setup pkg test lint demo bench clean fuzz soak
+.PHONY: all setup pkg test lint demo bench bench-replay clean fuzz soak
 
 all: pkg
 
@@ -42,6 +42,13 @@ demo: pkg
 # rewrites the README's table; BENCH_ARGS="--time 1000 --decisions 100000" for a quicker run.
 bench: pkg
 	@node bench/run.mjs $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory bench-replay
+
+# `factorgate replay` throughput on generated logs (10^6 events; REPLAY_EVENTS="1000000 10000000"
+# for more), 1 thread and all cores, against the native single-decision rate, and peak memory
+# (bench/replay.sh).
+bench-replay:
+	@bench/replay.sh
 
 clean:
 	rm -rf pkg target/pkg-build target/wasm

@@ -9,6 +9,7 @@ mod decide;
 mod diff;
 mod exceptions;
 mod locate;
+mod replay;
 mod test;
 mod validate;
 
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Explainable MFA step-up and factor-change decisions: validate, test, decide and diff
-/// policies from the terminal and in CI.
+/// policies from the terminal and in CI, and replay them over an IdP's logged history.
 #[derive(Parser)]
 #[command(name = "factorgate", version, about, long_about = None)]
 struct Cli {
@@ -100,11 +101,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Replays a policy over an IdP's logged sign-in history (Auth0, Okta, Entra).
+    Replay(Box<replay::ReplayArgs>),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
+    match Cli::parse().command {
+        Command::Replay(args) => match replay::run(*args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(replay::Fail(message)) => {
+                eprintln!("factorgate replay: {message}");
+                ExitCode::from(replay::EXIT_INPUT)
+            }
+        },
+        command => policy_command(&command),
+    }
+}
+
+/// The policy-as-code commands, which share their result type and exit codes.
+fn policy_command(command: &Command) -> ExitCode {
+    let result = match command {
         Command::Validate { policy, format } => validate::run(policy, *format),
         Command::Test {
             policy,
@@ -145,6 +161,7 @@ fn main() -> ExitCode {
             fail_on: *fail_on,
             format: *format,
         }),
+        Command::Replay(_) => return ExitCode::from(2),
     };
     match result {
         Ok(Status::Ok) => ExitCode::SUCCESS,
