@@ -72,6 +72,16 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Does the user have a phishing-resistant factor enrolled? Risk and impossible travel ask
+    /// for phishing resistance only of users who can give it.
+    pub(crate) fn has_phishing_resistant_factor(&self) -> bool {
+        self.req
+            .user
+            .factors
+            .iter()
+            .any(|f| f.kind.profile().phishing_resistant)
+    }
+
     /// Privileged by role, by capability, or as a break-glass account.
     pub(crate) fn is_privileged(&self) -> bool {
         !self.privileged_roles.is_empty()

@@ -89,6 +89,22 @@ pub(crate) fn apply(ctx: &mut Context, entry: Entry) -> Granted {
     granted
 }
 
+/// Decides with the active exceptions' grants (`decide(false)`) and, only where one applied,
+/// once more without them (`decide(true)`), so that `exceptionApplied` is named only where it
+/// changed the decision. Login and factor change share this; a decision without an applicable
+/// exception is decided once.
+pub(crate) fn decide_explained<'a>(
+    policy: &crate::policy::CompiledPolicy,
+    decide: impl Fn(bool) -> (Context<'a>, Decision, Granted),
+) -> (Context<'a>, Decision) {
+    let (ctx, mut decision, granted) = decide(false);
+    if !granted.applied.is_empty() {
+        let (_, without, _) = decide(true);
+        explain_applied(&mut decision, &without, &granted, policy);
+    }
+    (ctx, decision)
+}
+
 /// `exceptionApplied` (docs/contract.md#rules: a reason appears only where its rule changed the decision): an
 /// active exception is named only where the decision with it (`with`) differs from the same call
 /// decided without what it grants (`without`, with [`Granted::withheld`]): another outcome, another

@@ -26,11 +26,9 @@ pub(crate) fn assess(
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
-    let (ctx, mut decision, granted) = assess_with(policy, req, change, now, memory, false);
-    if !granted.applied.is_empty() {
-        let (_, without, _) = assess_with(policy, req, change, now, memory, true);
-        exceptions::explain_applied(&mut decision, &without, &granted, policy);
-    }
+    let (ctx, mut decision) = exceptions::decide_explained(policy, |withhold| {
+        assess_with(policy, req, change, now, memory, withhold)
+    });
     decision.alerts = alerts::for_change(&ctx, change, &decision);
     decision
 }
@@ -526,7 +524,7 @@ fn binding_requirement(ctx: &Context, change: &Change) -> Requirement {
         .map(|f| f.kind.profile().max_aal)
         .max()
         .unwrap_or(1);
-    let account_pr = factors.iter().any(|f| f.kind.profile().phishing_resistant);
+    let account_pr = ctx.has_phishing_resistant_factor();
     let new_aal = match change.action {
         ChangeAction::PhoneChange => Some(FactorType::Sms.profile().max_aal),
         _ => change.factor.as_ref().map(|f| f.kind.profile().max_aal),

@@ -27,11 +27,9 @@ pub(crate) fn decide(
     now: Timestamp,
     memory: &Memory,
 ) -> Decision {
-    let (ctx, mut decision, granted) = decide_with(policy, req, now, memory, false);
-    if !granted.applied.is_empty() {
-        let (_, without, _) = decide_with(policy, req, now, memory, true);
-        exceptions::explain_applied(&mut decision, &without, &granted, policy);
-    }
+    let (ctx, mut decision) = exceptions::decide_explained(policy, |withhold| {
+        decide_with(policy, req, now, memory, withhold)
+    });
     decision.alerts = alerts::for_login(&ctx, &decision);
     decision
 }
@@ -184,12 +182,7 @@ fn raise_for_risk(ctx: &Context, need: &mut Requirement, level: Level) {
         Level::Medium => resp.medium,
         Level::High | Level::Critical => strictest(&resp.medium, &resp.high),
     };
-    let has_pr = ctx
-        .req
-        .user
-        .factors
-        .iter()
-        .any(|f| f.kind.profile().phishing_resistant);
+    let has_pr = ctx.has_phishing_resistant_factor();
     if !has_pr {
         floor.phishing_resistant = false;
         floor.hardware_bound = false;
@@ -209,12 +202,7 @@ fn raise_for_travel(ctx: &Context, need: &mut Requirement) {
     if !ctx.has(ReasonCode::ImpossibleTravel) {
         return;
     }
-    let has_pr = ctx
-        .req
-        .user
-        .factors
-        .iter()
-        .any(|f| f.kind.profile().phishing_resistant);
+    let has_pr = ctx.has_phishing_resistant_factor();
     if has_pr {
         need.min_aal = need.min_aal.max(2);
         need.phishing_resistant = true;

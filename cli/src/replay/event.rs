@@ -1,6 +1,7 @@
 //! The normalized event every reader maps a log record to, and the time helpers the readers and
 //! the generator share. A normalized event is what a partition file holds, one JSON line each.
 
+use factorgate::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// One normalized event of one user.
@@ -193,105 +194,45 @@ pub struct Change {
 
 // ---- time ------------------------------------------------------------------------------------
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// `2026-01-05T08:01:02.345Z` from epoch ms (`frac` digits of fraction: 0, 3 or 7).
+/// `2026-01-05T08:01:02.345Z` from epoch ms (`frac` digits of fraction: 0, 3 or 7), on the
+/// engine's own RFC 3339 printer.
 pub fn rfc3339(ms: i64, frac: u8) -> String {
-    let secs = ms.div_euclid(1000);
+    let whole = Timestamp(ms.div_euclid(1000)).to_rfc3339();
     let milli = ms.rem_euclid(1000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    let (hh, mm, ss) = (s / 3600, s / 60 % 60, s % 60);
+    let stem = whole.strip_suffix('Z').unwrap_or(&whole);
     match frac {
-        0 => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"),
-        7 => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{milli:03}0000Z"),
-        _ => format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{milli:03}Z"),
+        0 => whole.clone(),
+        7 => format!("{stem}.{milli:03}0000Z"),
+        _ => format!("{stem}.{milli:03}Z"),
     }
 }
 
 /// The day `YYYY-MM-DD` of epoch ms.
 pub fn day_of(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}")
+    let whole = Timestamp(ms.div_euclid(1000)).to_rfc3339();
+    whole.get(..10).unwrap_or(&whole).to_string()
 }
 
-/// Epoch ms of an RFC 3339 timestamp (fractions of any length, `Z` or `±hh:mm`).
+/// Epoch ms of an RFC 3339 timestamp as the IdPs log them: fractions of any length, `Z` or
+/// `±hh:mm`, or no zone at all (Entra's Log Analytics exports sometimes drop it: UTC). The
+/// milliseconds are read here; the rest is the engine's own parser.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        let part = b.get(from..from + len)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        std::str::from_utf8(part).ok()?.parse().ok()
-    };
-    if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
-        return None;
-    }
-    let (y, mo, d) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (h, mi, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut milli = 0i64;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            if i - start < 3 {
-                milli = milli * 10 + i64::from(b.get(i).copied().unwrap_or(b'0') - b'0');
+    let (head, rest) = (s.get(..19)?, s.get(19..)?);
+    let (milli, zone) = match rest.strip_prefix('.') {
+        Some(frac) => {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return None;
             }
-            i += 1;
+            let (f, zone) = frac.split_at(digits);
+            let padded: String = f.chars().chain("000".chars()).take(3).collect();
+            (padded.parse::<i64>().ok()?, zone)
         }
-        if i == start {
-            return None;
-        }
-        for _ in (i - start)..3 {
-            milli *= 10;
-        }
-    }
-    let offset_s = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if i + 6 == b.len() && b.get(i + 3) == Some(&b':') => {
-            let off = num(i + 1, 2)? * 3600 + num(i + 4, 2)? * 60;
-            if *sign == b'+' {
-                off
-            } else {
-                -off
-            }
-        }
-        None => 0, // Entra's Log Analytics exports sometimes drop the zone: UTC
-        _ => return None,
+        None => (0, rest),
     };
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec) - offset_s) * 1000 + milli)
+    let zone = if zone.is_empty() { "Z" } else { zone };
+    let secs = Timestamp::parse(&format!("{head}{zone}"))?.0;
+    Some(secs * 1000 + milli)
 }
 
 #[cfg(test)]

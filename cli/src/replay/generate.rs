@@ -19,7 +19,7 @@
 // their lengths, and writes into JSON objects it has just built, so indexing cannot panic here.
 #![allow(clippy::indexing_slicing)]
 
-use super::event::{days_from_civil, rfc3339};
+use super::event::{parse_rfc3339, rfc3339};
 use super::Source;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -1464,9 +1464,5 @@ fn entra(people: &[Person], ev: &W, seq: &mut u64) -> Vec<(i64, String)> {
 
 /// Epoch day of `YYYY-MM-DD`.
 pub fn parse_day(s: &str) -> Option<i64> {
-    let mut parts = s.split('-');
-    let y = parts.next()?.parse().ok()?;
-    let m = parts.next()?.parse().ok()?;
-    let d = parts.next()?.parse().ok()?;
-    Some(days_from_civil(y, m, d))
+    Some(parse_rfc3339(&format!("{s}T00:00:00Z"))?.div_euclid(86_400_000))
 }

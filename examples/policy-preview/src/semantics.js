@@ -1,6 +1,6 @@
-// How the preview runs a case: the preview's own copy of the three rules every vector runner
-// follows (tests/vectors.rs and pkg-tests/ implement the same ones; the preview imports nothing of
-// theirs, so it builds from the npm package alone). Free of Node APIs.
+// How a case runs: the merge patch of `policyPatch`, `tamperState` and the host-clock fallback.
+// The one JS copy of these rules: pkg-tests/vector-semantics.mjs re-exports it (the preview builds
+// from the npm package alone, so the dependency points this way). Free of Node APIs.
 
 /** RFC 7386 JSON merge patch (returns the patched value; `target` may be modified). */
 export function mergePatch(target, patch) {
