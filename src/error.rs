@@ -72,6 +72,14 @@ error_codes! {
     EngineFailure = "engineFailure",
     /// A call on an engine after `free()`; reported by the JS shim.
     EngineFreed = "engineFreed",
+    /// `grantApproval`: the change, decided again, does not need approval.
+    NotPendingApproval = "notPendingApproval",
+    /// `grantApproval`: the approver's kind is not among the approval's `by`.
+    ApproverNotAllowed = "approverNotAllowed",
+    /// `grantApproval`: the approver is the user or the change's actor.
+    SelfApproval = "selfApproval",
+    /// `grantApproval`: the engine has no `stateKey`, so it cannot sign a grant.
+    NoStateKey = "noStateKey",
 }
 
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).

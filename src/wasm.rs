@@ -96,6 +96,15 @@ impl WasmEngine {
         }
     }
 
+    /// `grantApproval`: input `{ request, approver, now? }` as JSON text (a rare call, so plain
+    /// string passing rather than the request buffer).
+    pub fn grant_approval(&self, input_json: &str, now_ms: f64) -> String {
+        match &self.inner {
+            Ok(engine) => engine.grant_approval_json(input_json, now_ms),
+            Err(errors) => errors.clone(),
+        }
+    }
+
     /// `decide_login` on the request in the request buffer (its first `len` bytes).
     pub fn decide_login_buffered(&self, len: usize, now_ms: f64) -> String {
         with_request(len, |request_json| self.decide_login(request_json, now_ms))

@@ -63,7 +63,59 @@ pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     check_break_glass(&mut e, p);
     check_networks(&mut e, p);
     check_exceptions(&mut e, p);
+    check_approvals(&mut e, p);
+    check_recovery(&mut e, p);
     e.0
+}
+
+fn check_approvals(e: &mut Errors, p: &Policy) {
+    let a = &p.approvals;
+    if a.grant_lifetime_s == 0 || a.grant_lifetime_s > 86_400 {
+        e.push(
+            "/approvals/grantLifetimeS",
+            "a grant lives between 1 second and 24 hours",
+        );
+    }
+    for (action, approvers) in &a.by_action {
+        if approvers.is_empty() {
+            e.push(
+                format!("/approvals/byAction/{}", action.as_str()),
+                "approver lists cannot be empty",
+            );
+        }
+    }
+}
+
+fn check_recovery(e: &mut Errors, p: &Policy) {
+    let r = &p.recovery;
+    let v = &r.code_validity_s;
+    for (name, value, cap) in [
+        ("email", v.email, 86_400),
+        ("sms", v.sms, 600),
+        ("voice", v.voice, 600),
+        ("postal", v.postal, 30 * 86_400),
+        ("recoveryContact", v.recovery_contact, 2 * 86_400),
+    ] {
+        if value == 0 || value > cap {
+            e.push(
+                format!("/recovery/codeValidityS/{name}"),
+                format!("a {name} recovery code is valid between 1 second and {cap} seconds (NIST SP 800-63B rev 4 §4.2.1)"),
+            );
+        }
+    }
+    let h = &r.helpdesk;
+    if h.issuers.contains(&crate::enums::ActorKind::SelfService) {
+        e.push(
+            "/recovery/helpdesk/issuers",
+            "the user never issues their own recovery evidence",
+        );
+    }
+    if !(600..=30 * 86_400).contains(&h.tap_max_lifetime_s) {
+        e.push(
+            "/recovery/helpdesk/tapMaxLifetimeS",
+            "a temporary access pass lives between 10 minutes and 30 days",
+        );
+    }
 }
 
 #[derive(Default)]
@@ -173,6 +225,12 @@ fn check_risk(e: &mut Errors, p: &Policy) {
             e.push(
                 format!("/risk/weights/{}", code.as_str()),
                 "this code says who the user is, not what happened: it raises the requirement, the alerting and who approves, and is reported as exposure; its weight must be 0",
+            );
+        }
+        if code.is_approval() && *points != 0 {
+            e.push(
+                format!("/risk/weights/{}", code.as_str()),
+                "a grant's verdict is decided after the score and never changes it: its weight must be 0",
             );
         }
     }
