@@ -11,6 +11,11 @@
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// The heap allocator: talc instead of std's dlmalloc (docs/contract.md#budgets: smaller code and
+/// faster allocation for the short-lived buffers one decision makes).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 thread_local! {
     /// The next request's UTF-8 bytes, written by the shim (see [`request_buffer`]).
     static REQUEST: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
