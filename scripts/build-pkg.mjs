@@ -179,7 +179,7 @@ const outWasm = join(pkg, 'factorgate_bg.wasm');
 // lets constant addresses fold into load and store offsets); --converge: −244 B gzip more.
 // No multi-value: scripts/wasm-cargo.
 const wasmOptArgs = [
-  '-O3', '--converge', '--low-memory-unused',
+  '-Os', '--converge', '--low-memory-unused',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types',
   '--strip-debug', '--strip-producers', '--strip-target-features',

@@ -10,6 +10,7 @@
 //! own tests and fuzz targets, not a stable API.
 
 #![deny(missing_docs)]
+#![cfg_attr(factorgate_nightly, feature(optimize_attribute))]
 #![deny(unreachable_pub)]
 
 mod alerts;
