@@ -155,7 +155,7 @@ pub struct Ip(pub IpAddr);
 
 impl crate::json::Encode for Ip {
     fn encode(&self, w: &mut crate::json::Writer) {
-        w.string(&self.0.to_string());
+        w.string(&crate::networks::canonical(self.0));
     }
 }
 
