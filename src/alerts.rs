@@ -201,7 +201,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
         ctx.req.user.id.as_str(),
         d.outcome.as_str()
     ));
-    w.key("desc").string(&desc.join(" "));
+    w.key("desc").string(&crate::error::join(&desc, " "));
     finding_type(w, &format!("factorgate/{}", d.entry.as_str()), &d.policy);
     w.key("attacks").begin_array();
     w.begin_object();

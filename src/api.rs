@@ -189,7 +189,7 @@ impl Engine {
                 format!(
                     "{} does not approve this change: approval by {}",
                     crate::error::quoted(kind),
-                    approval.by.join(", ")
+                    crate::error::join(&approval.by, ", ")
                 ),
             )]);
         }

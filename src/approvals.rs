@@ -229,7 +229,7 @@ fn check(
     if !new.is_empty() {
         return Err(format!(
             "risk appeared since it was granted ({}), which its approver did not weigh",
-            new.join(", ")
+            crate::error::join(&new, ", ")
         ));
     }
     if let Some(a) = &d.approval {
@@ -237,7 +237,7 @@ fn check(
             return Err(format!(
                 "{} does not approve this change (approval by {})",
                 c.approver_kind,
-                a.by.join(", ")
+                crate::error::join(&a.by, ", ")
             ));
         }
     }

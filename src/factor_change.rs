@@ -120,7 +120,7 @@ fn assess_with<'a>(
             ReasonCode::AccountRecovery,
             &format!(
                 " A privileged account's recovery needs approval by {}.",
-                approvers.join(", ")
+                crate::error::join(&approvers, ", ")
             ),
         );
     }
@@ -625,7 +625,7 @@ fn delegation_decides(ctx: &mut Context, risk: Risk, approvers: &[String]) -> Ri
     let around = risk::score_around_change(&ctx.reasons, levels);
     let deny_at = ctx.policy.policy.risk.factor_change.deny_at;
     if risk.level >= deny_at && around.level < deny_at {
-        let by = approvers.join(", ");
+        let by = crate::error::join(&approvers, ", ");
         append_detail(
             ctx,
             ReasonCode::DelegatedChange,

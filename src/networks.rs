@@ -85,7 +85,11 @@ fn groups(out: &mut String, segments: [u16; 8]) {
             best = i + 1 - run;
         }
     }
-    let skip = if best_len >= 2 { best..best + best_len } else { 0..0 };
+    let skip = if best_len >= 2 {
+        best..best + best_len
+    } else {
+        0..0
+    };
     for (i, g) in segments.into_iter().enumerate() {
         if skip.contains(&i) {
             if i == skip.start {
@@ -153,7 +157,15 @@ mod tests {
             let v4 = IpAddr::V4(((next() >> 8) as u32).into());
             assert_eq!(canonical(v4), v4.to_string());
         }
-        for s in ["::", "::1", "1::", "0.0.0.0", "255.255.255.255", "::ffff:0.0.0.0", "1:0:0:1:0:0:0:1"] {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::ffff:0.0.0.0",
+            "1:0:0:1:0:0:0:1",
+        ] {
             assert_eq!(canonical(ip(s)), ip(s).to_string(), "{s}");
         }
     }

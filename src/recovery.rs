@@ -171,7 +171,10 @@ pub(crate) fn assess(ctx: &mut Context, change: &Change) -> Assessment {
     if !rejected.is_empty() {
         ctx.add(
             ReasonCode::RecoveryMethodRejected,
-            format!("Evidence that does not count: {}.", rejected.join("; ")),
+            format!(
+                "Evidence that does not count: {}.",
+                crate::error::join(&rejected, "; ")
+            ),
         );
     }
     let sufficient = tally.meets(target);
