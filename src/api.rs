@@ -154,7 +154,7 @@ impl Engine {
             )]);
         };
         for (field, value) in [("kind", &approver.kind), ("id", &approver.id)] {
-            if value.as_str().trim().is_empty() {
+            if value.as_str().trim_ascii().is_empty() {
                 return Err(vec![ErrorItem::new(
                     ErrorCode::InvalidValue,
                     format!("/approver/{field}"),
@@ -405,7 +405,7 @@ pub fn compile_default_policy_json(options_json: &str) -> Result<Engine, String>
 }
 
 fn options_of(options_json: &str) -> Result<EngineOptions, String> {
-    if options_json.trim().is_empty() {
+    if options_json.trim_ascii().is_empty() {
         return Ok(EngineOptions::default());
     }
     decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))

@@ -128,7 +128,7 @@ pub(crate) fn apply_grant(
     memory: &Memory,
     d: &mut Decision,
 ) {
-    let Some(token) = change.approval.as_ref().map(|t| t.as_str().trim()) else {
+    let Some(token) = change.approval.as_ref().map(|t| t.as_str().trim_ascii()) else {
         return;
     };
     if token.is_empty() {

@@ -112,6 +112,30 @@ pub(crate) fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
     out
 }
 
+/// Sorts `items` by `key`, stably (insertion sort: the lists are a handful of factors or reason
+/// codes, and std's stable sort costs ~500 bytes of wasm per element type).
+pub(crate) fn sort_by_key<T: Copy, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (items.get(j - 1), items.get(j)) else {
+                break;
+            };
+            if key(a) <= key(b) {
+                break;
+            }
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// `s` split around the first `byte` (an ASCII delimiter), without `core`'s UTF-8 searcher.
+pub(crate) fn split_once_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == byte)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
 /// Untrusted text in quotes, shortened, for messages (not `{:?}`: Debug formatting brings
 /// Unicode tables into the wasm).
 pub(crate) fn quoted(s: &str) -> String {

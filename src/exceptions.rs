@@ -171,7 +171,7 @@ fn difference(with: &Decision, without: &Decision) -> Option<String> {
     }
     let codes = |d: &Decision| -> Vec<ReasonCode> {
         let mut c: Vec<ReasonCode> = d.reasons.iter().map(|r| r.code).collect();
-        c.sort();
+        crate::error::sort_by_key(&mut c, |code| *code);
         c
     };
     let (a, b) = (codes(with), codes(without));

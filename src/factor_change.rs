@@ -585,7 +585,7 @@ fn delegated_rules(ctx: &mut Context, change: &Change) -> Outcome {
     let ticket = actor
         .ticket
         .as_ref()
-        .is_some_and(|t| !t.as_str().trim().is_empty());
+        .is_some_and(|t| !t.as_str().trim_ascii().is_empty());
     if rule.require_ticket && !ticket {
         ctx.add(
             ReasonCode::MissingTicket,

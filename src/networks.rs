@@ -13,7 +13,7 @@ pub(crate) struct Cidr {
 impl Cidr {
     /// Parses `a.b.c.d/n` or `x:y::/n` (a bare address is a /32 or /128).
     pub(crate) fn parse(s: &str) -> Option<Cidr> {
-        let (addr, prefix) = match s.split_once('/') {
+        let (addr, prefix) = match crate::error::split_once_byte(s, b'/') {
             Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
             None => (s, None),
         };

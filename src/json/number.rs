@@ -39,7 +39,7 @@ pub fn parse_number(text: &str) -> Option<f64> {
             }
             b'.' => after_point = true,
             b'e' | b'E' => {
-                let e: i64 = text.get(i + 1..)?.trim_start_matches('+').parse().ok()?;
+                let e: i64 = text.get(i + 1..).map(|e| e.strip_prefix('+').unwrap_or(e))?.parse().ok()?;
                 exponent = exponent.saturating_add(e.clamp(-1000, 1000));
                 break;
             }
@@ -140,7 +140,7 @@ pub fn format_number(x: f64) -> String {
         e += 1;
     }
     let mut text = digits.to_string();
-    while text.len() > 1 && text.ends_with('0') {
+    while text.len() > 1 && text.as_bytes().last() == Some(&b'0') {
         text.pop();
     }
     let mut out = String::with_capacity(24);

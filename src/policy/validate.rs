@@ -37,7 +37,7 @@ pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
 /// Semantic checks on a decoded policy.
 pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     let mut e = Errors::default();
-    if p.id.trim().is_empty() || p.id.len() > 128 {
+    if p.id.trim_ascii().is_empty() || p.id.len() > 128 {
         e.push("/id", "id must be 1 to 128 characters");
     }
     if p.version == 0 {
@@ -305,7 +305,7 @@ fn check_networks(e: &mut Errors, p: &Policy) {
         e.list_cap(&format!("/networks/{list}"), nets.len());
         for (i, n) in nets.iter().enumerate() {
             let path = format!("/networks/{list}/{i}");
-            if n.name.trim().is_empty() {
+            if n.name.trim_ascii().is_empty() {
                 e.push(format!("{path}/name"), "a network needs a name");
             }
             if n.cidrs.is_empty() && n.asns.is_empty() {
@@ -357,7 +357,7 @@ fn check_exceptions(e: &mut Errors, p: &Policy) {
 }
 
 fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
-    if x.id.trim().is_empty() {
+    if x.id.trim_ascii().is_empty() {
         e.push(format!("{path}/id"), "an exception needs an id");
     }
     let s = &x.subject;
@@ -373,10 +373,10 @@ fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
     if x.grant.allow_factors.is_empty() && !x.grant.waive_phishing_resistant {
         e.push(format!("{path}/grant"), "an exception must grant something");
     }
-    if x.reason.trim().is_empty() {
+    if x.reason.trim_ascii().is_empty() {
         e.push(format!("{path}/reason"), "an exception needs a reason");
     }
-    if x.approver.trim().is_empty() {
+    if x.approver.trim_ascii().is_empty() {
         e.push(format!("{path}/approver"), "an exception needs an approver");
     }
     let created = Timestamp::parse(&x.created_at);

@@ -132,7 +132,7 @@ pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Reques
         return Memory::off();
     };
     let current = current(key, policy, req);
-    let incoming = req.state.as_ref().map(|s| s.as_str().trim());
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii());
     let (status, history) = match incoming {
         None | Some("") => (Status::Missing, History::default()),
         Some(s) => match read(key, &current.user, s) {
@@ -220,7 +220,7 @@ pub(crate) fn attach(
         current_format,
     } = memory;
     let loaded = status == Status::Loaded;
-    let incoming = req.state.as_ref().map(|s| s.as_str().trim().to_string());
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii().to_string());
     let memo = decision.memo.clone();
     let remembers = memo.recovered_at.is_some() || memo.used_grant.is_some();
     decision.state = Some(match (decision.entry, incoming) {
