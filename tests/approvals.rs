@@ -166,3 +166,56 @@ proptest! {
         prop_assert_ne!(&d["outcome"], "allow");
     }
 }
+
+/// A recovery is counted once: the user's own first sign-in after an allowed self-service
+/// recovery (risky only by `recentRecovery`) is not remembered as a risky sign-in, so a rebind
+/// minutes later is not held by `recentRiskySignin` on top of `recentRecovery`
+/// (docs/contract.md#recovery: rebinding is not restricted after a recovery).
+#[test]
+fn a_recovery_is_counted_once_in_the_changes_after_it() {
+    let t = |m: u32| format!("2026-12-01T10:{m:02}:00Z");
+    let device = json!({"id": "erin-laptop"});
+    let before = json!({"id": "erin", "kind": "employee", "createdAt": "2024-03-01T09:00:00Z",
+        "factors": [{"id": "k1", "type": "webauthnRoaming", "enrolledAt": "2025-01-15T09:00:00Z"},
+                    {"id": "t1", "type": "totp", "enrolledAt": "2025-01-15T09:00:00Z"}]});
+    let rec = assess(
+        &json!({"now": t(0), "user": before,
+            "session": {"device": device, "methods": [{"type": "password", "at": t(0)}]},
+            "change": {"action": "recover", "factor": {"type": "passkeySynced"}, "phase": "before",
+                       "recovery": {"methods": [{"type": "recoveryCode", "at": t(0)}], "lost": ["k1"]}}}),
+        NOW_MS,
+    );
+    assert_eq!(rec["outcome"], "allow", "{rec}");
+    let mut after = before.clone();
+    after["recoveredAt"] = json!(t(0));
+    after["factors"] = json!([before["factors"][1],
+        {"id": "p1", "type": "passkeySynced", "enrolledAt": t(1)}]);
+    let login: Value = serde_json::from_str(
+        &engine().decide_login_json(
+            &json!({"now": t(2), "user": after, "app": {"id": "portal"}, "state": rec["state"],
+            "session": {"device": device, "methods": [{"type": "password", "at": t(2)},
+                                                       {"type": "passkeySynced", "at": t(2)}]}})
+            .to_string(),
+            NOW_MS,
+        ),
+    )
+    .unwrap();
+    assert_eq!(login["outcome"], "allow", "{login}");
+    assert!(
+        codes(&login).contains(&"recentRecovery".to_string()),
+        "{login}"
+    );
+    for state in [&rec["state"], &login["state"]] {
+        let enroll = assess(
+            &json!({"now": t(5), "user": after, "state": state,
+                "session": {"device": device, "methods": [{"type": "passkeySynced", "at": t(2)}]},
+                "change": {"action": "enroll", "factor": {"type": "webauthnPlatform"}, "phase": "before"}}),
+            NOW_MS,
+        );
+        assert_eq!(enroll["outcome"], "allow", "{enroll}");
+        assert!(
+            !codes(&enroll).contains(&"recentRiskySignin".to_string()),
+            "{enroll}"
+        );
+    }
+}

@@ -39,7 +39,11 @@ pub fn parse_number(text: &str) -> Option<f64> {
             }
             b'.' => after_point = true,
             b'e' | b'E' => {
-                let e: i64 = text.get(i + 1..).map(|e| e.strip_prefix('+').unwrap_or(e))?.parse().ok()?;
+                let e: i64 = text
+                    .get(i + 1..)
+                    .map(|e| e.strip_prefix('+').unwrap_or(e))?
+                    .parse()
+                    .ok()?;
                 exponent = exponent.saturating_add(e.clamp(-1000, 1000));
                 break;
             }

@@ -82,7 +82,8 @@ pub(super) fn issue(key: &StateKey, user: &[u8; 8], c: &GrantClaims) -> Option<(
 
 /// Verifies a grant for the user whose tag is `user`, or says why it is not one.
 pub(super) fn open(key: &StateKey, user: &[u8; 8], token: &str) -> Result<OpenGrant, &'static str> {
-    let raw = b64::decode(token.trim_ascii()).ok_or("it is not a factorgate grant (not base64url)")?;
+    let raw =
+        b64::decode(token.trim_ascii()).ok_or("it is not a factorgate grant (not base64url)")?;
     let split = raw.len().checked_sub(MAC_LEN).filter(|n| *n > 0);
     let (payload, tag) = split
         .and_then(|n| raw.split_at_checked(n))

@@ -220,7 +220,10 @@ pub(crate) fn attach(
         current_format,
     } = memory;
     let loaded = status == Status::Loaded;
-    let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii().to_string());
+    let incoming = req
+        .state
+        .as_ref()
+        .map(|s| s.as_str().trim_ascii().to_string());
     let memo = decision.memo.clone();
     let remembers = memo.recovered_at.is_some() || memo.used_grant.is_some();
     decision.state = Some(match (decision.entry, incoming) {
@@ -285,13 +288,23 @@ fn remember(h: &mut History, memo: &crate::decision::Memo, now: Timestamp) {
     }
 }
 
-/// The sign-in's own risk: the decision's reasons without `recentRiskySignin`, which would
-/// otherwise keep every sign-in after a risky one risky for as long as the user signs in.
+/// The sign-in's own risk: the decision's reasons without those that come from the account's
+/// recent events, which every later call scores again on its own: `recentRiskySignin` would keep
+/// every sign-in after a risky one risky for as long as the user signs in, and `recentRecovery` /
+/// `recentPasswordReset` would make the user's first sign-in after a recovery a risky sign-in,
+/// counting the one recovery twice on every change that follows (a rebind held for approval).
 fn own_risk(policy: &CompiledPolicy, d: &Decision) -> Level {
     let total: i32 = d
         .reasons
         .iter()
-        .filter(|r| r.code != ReasonCode::RecentRiskySignin)
+        .filter(|r| {
+            !matches!(
+                r.code,
+                ReasonCode::RecentRiskySignin
+                    | ReasonCode::RecentRecovery
+                    | ReasonCode::RecentPasswordReset
+            )
+        })
         .map(|r| r.points)
         .sum();
     let score = u8::try_from(total.clamp(0, 100)).unwrap_or(100);
