@@ -456,7 +456,7 @@ function createService(options = {}) {
   const budgetMs = options.budgetMs ?? 3000;
   const settleMs = options.signInSettleMs ?? 60_000;
   const decisions = []; // the last 1000, for inspection
-  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, uuids: r.uuids, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), methods: r.methods, alerts: r.decision?.alerts })));
+  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, uuids: r.uuids, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), methods: r.methods, approval: r.approvalId ?? r.approval?.id, status: r.status ?? r.approval?.status, approver: r.approver, alerts: r.decision?.alerts })));
   const stats = { deliveries: 0, events: 0, duplicates: 0, processed: 0, signIns: 0, skipped: 0, failures: 0, approvals: { held: 0, granted: 0, applied: 0, reverted: 0, expired: 0 } };
   let db = null;
   let opening = null;
