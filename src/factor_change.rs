@@ -625,7 +625,7 @@ fn delegation_decides(ctx: &mut Context, risk: Risk, approvers: &[String]) -> Ri
     let around = risk::score_around_change(&ctx.reasons, levels);
     let deny_at = ctx.policy.policy.risk.factor_change.deny_at;
     if risk.level >= deny_at && around.level < deny_at {
-        let by = crate::error::join(&approvers, ", ");
+        let by = crate::error::join(approvers, ", ");
         append_detail(
             ctx,
             ReasonCode::DelegatedChange,

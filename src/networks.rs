@@ -105,7 +105,7 @@ fn groups(out: &mut String, segments: [u16; 8]) {
             let digit = (g >> shift) & 0xf;
             if digit != 0 || started || shift == 0 {
                 started = true;
-                out.push(char::from(b"0123456789abcdef"[usize::from(digit)]));
+                out.push(char::from_digit(u32::from(digit), 16).unwrap_or('0'));
             }
         }
     }
