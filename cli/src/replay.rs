@@ -2,17 +2,12 @@
 //! sign-in history, with state threaded per user in time order, compared with what the IdP
 //! itself did. Streaming and bounded in memory: phase 1 partitions the input by user into
 //! temporary files ([`partition`]), phase 2 sorts and folds each partition ([`fold`]) on all
-//! cores; [`report`] merges, summarises and renders.
+//! cores; [`report`] merges, summarises and renders. All of it is the `factorgate-replay` crate
+//! (replay/), which the Spark wheel (spark/) runs too; this module is the command line around it.
 
-pub mod event;
-pub mod fold;
-pub mod generate;
-pub mod partition;
-pub mod readers;
-pub mod report;
-
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use factorgate::{compile_policy_json, Engine};
+pub use factorgate_replay::{event, fold, generate, partition, report, Source, REPLAY_STATE_KEY};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -21,33 +16,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// The state key replay compiles with: logs never hold production states, so replay rebuilds
-/// every user's memory from the first event it sees, under a key of its own.
-pub const REPLAY_STATE_KEY: &str = "factorgate-replay-state-key-v1";
-
 /// Exit code for a usage or input error (clap uses 2 for usage errors too).
 pub const EXIT_INPUT: u8 = 2;
-
-/// The IdP whose logs are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Source {
-    /// Auth0 tenant log events (NDJSON from log streams, or `/api/v2/logs` pages).
-    Auth0,
-    /// Okta System Log LogEvents (JSON lines, or `/api/v1/logs` pages).
-    Okta,
-    /// Microsoft Entra sign-in and audit logs (JSON as exported: arrays, lines, diagnostic records).
-    Entra,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Auth0 => "auth0",
-            Source::Okta => "okta",
-            Source::Entra => "entra",
-        }
-    }
-}
 
 /// Replays a policy over an IdP's logged sign-in history.
 #[derive(Debug, Args)]
@@ -318,40 +288,13 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
 fn compile(path: &PathBuf) -> Result<(Engine, serde_json::Value), Fail> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-    let options = format!(r#"{{"stateKey":"{REPLAY_STATE_KEY}"}}"#);
-    let engine = compile_policy_json(&text, &options).map_err(|errors| {
-        Fail(format!(
-            "{}: the policy does not compile: {errors}",
-            path.display()
-        ))
-    })?;
-    let r = &engine.policy().reference;
-    let reference = serde_json::json!({"id": r.id, "version": r.version, "digest": r.digest, "file": path.display().to_string()});
-    Ok((engine, reference))
+    factorgate_replay::compile(&text, &path.display().to_string()).map_err(Fail)
 }
 
 fn read_users(path: &PathBuf) -> Result<HashMap<String, fold::UserInfo>, Fail> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-    let mut out = HashMap::new();
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        let list: Vec<fold::UserInfo> =
-            serde_json::from_str(trimmed).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-        for u in list {
-            out.insert(u.id.clone(), u);
-        }
-        return Ok(out);
-    }
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let u: fold::UserInfo = serde_json::from_str(line)
-            .map_err(|e| Fail(format!("{}:{}: {e}", path.display(), i + 1)))?;
-        out.insert(u.id.clone(), u);
-    }
-    Ok(out)
+    factorgate_replay::parse_users(&text, &path.display().to_string()).map_err(Fail)
 }
 
 /// Peak resident memory of this process (`VmHWM`), Linux only.
