@@ -465,7 +465,7 @@ fn counts_json(c: &Counts) -> Value {
 }
 
 /// Facts of the run shown with the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunInfo {
     /// `auth0`, `okta` or `entra`.
