@@ -135,6 +135,9 @@ def replay(
     logs = [str(p) for p in logs]
     if not logs or len(logs) > MAX_FILES:
         raise ValueError(f"between 1 and {MAX_FILES} log files")
+    for p in logs:
+        if urllib.parse.urlparse(p).scheme in ("", "file") and not os.path.isfile(_local_key(p)):
+            raise FileNotFoundError(f"{p}: no such file")
     policy_text = Path(policy).read_text()
     policy_ref = json.loads(_native.policy_reference(policy_text, str(policy)))
     against_pair = None
