@@ -11,6 +11,7 @@ Exit codes as ``factorgate replay``: 0 done (malformed lines counted), 2 an inpu
 
 import argparse
 import json
+import os
 import sys
 
 import factorgate_spark
@@ -29,6 +30,11 @@ def main(argv=None) -> int:
     p.add_argument("--report", metavar="FILE.html")
     p.add_argument("--master", help="Spark master (default: the configured one, else local[*])")
     a = p.parse_args(argv)
+    # input errors before a JVM is started for nothing (paths with a scheme are the cluster's)
+    for path in [a.policy, a.against, a.users, *a.logs]:
+        if path and "://" not in path and not os.path.isfile(path):
+            print(f"replay_job: {path}: no such file", file=sys.stderr)
+            return 2
 
     from pyspark.sql import SparkSession
 
