@@ -251,6 +251,35 @@ export function createFactorgate(source) {
       return callFailMode(this, entry, request, options);
     }
 
+    /**
+     * A signed grant for a change pending approval (docs/contract.md#approvals):
+     * `{ request, approver: { kind, id }, now? }` gives `{ type: 'approvalGrant', grant,
+     * approvalId, expiresAt }`, or a tagged error. `now` in the input may be RFC 3339 text, epoch
+     * ms or a Date; else `options.now`, else the request's `now`, else Date.now().
+     */
+    grantApproval(input, options) {
+      if (this.#freed) return errorResult('engineFreed', 'this engine was freed');
+      let nowMs = clockOf(options);
+      if (isError(nowMs)) return nowMs;
+      let doc = input;
+      if (doc !== null && typeof doc === 'object' && (typeof doc.now === 'number' || doc.now instanceof Date)) {
+        nowMs = clockOf({ now: doc.now });
+        if (isError(nowMs)) return nowMs;
+        doc = { ...doc, now: undefined };
+      }
+      const inputJson = toJson(doc, 'grantApproval input', MAX_REQUEST_BYTES + 4096);
+      if (isError(inputJson)) return inputJson;
+      // No fail mode for a grant: a trapped call is retried once on the fresh instance.
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const handle = this.#current();
+        if (handle === TRAPPED) continue;
+        if (isError(handle)) return handle;
+        const out = guarded(() => handle.grant_approval(inputJson, nowMs));
+        if (out !== TRAPPED) return parseResult(out);
+      }
+      return trappedTwice('grantApproval');
+    }
+
     /** Releases the compiled policy in wasm memory. Later calls return an `engineFreed` error. */
     free() {
       if (this.#freed) return;
@@ -300,7 +329,7 @@ export function createFactorgate(source) {
         engine.#call(entry, (handle, requestJson, nowMs) => handle.fail_mode(entry, requestJson, nowMs), request, options);
     }
   }
-  for (const name of ['decideLogin', 'assessFactorChange', 'failMode', 'free']) {
+  for (const name of ['decideLogin', 'assessFactorChange', 'grantApproval', 'failMode', 'free']) {
     Engine.prototype[name] = safely(Engine.prototype[name]);
   }
   if (typeof Symbol.dispose === 'symbol') {

@@ -26,12 +26,15 @@ export type ReasonCode =
   | 'delegatedChange' | 'missingTicket' | 'bindingAuthenticated' | 'bindingUnverified'
   | 'privilegedUser' | 'sensitiveCapabilities' | 'contractor' | 'breakGlass' | 'serviceAccount'
   | 'kindRestricted' | 'appSensitivity' | 'insufficientAal' | 'staleAuthentication' | 'requestedAcr'
-  | 'noFactors' | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure';
+  | 'noFactors' | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure'
+  | 'approvalGranted' | 'approvalInvalid' | 'approvalReused' | 'accountRecovery' | 'recoveryEvidence'
+  | 'recoveryInsufficient' | 'recoveryMethodRejected' | 'recoveryRestricted';
 /** Every error code (docs/contract.md#entry-points). */
 export type ErrorCode =
   'invalidJson' | 'invalidShape' | 'unknownField' | 'duplicateKey' | 'invalidValue'
   | 'invalidTimestamp' | 'tooLarge' | 'limitExceeded' | 'exceptionExpiry' | 'invalidOption'
-  | 'engineFailure' | 'engineFreed';
+  | 'engineFailure' | 'engineFreed' | 'notPendingApproval' | 'approverNotAllowed' | 'selfApproval'
+  | 'noStateKey';
 
 export interface Factor { id?: string; type: FactorType | string; enrolledAt?: Timestamp; lastUsedAt?: Timestamp; [extra: string]: unknown }
 
@@ -44,6 +47,8 @@ export interface User {
   lastLoginAt?: Timestamp;
   passwordChangedAt?: Timestamp;
   recoveredAt?: Timestamp;
+  /** Identity assurance level the account was proofed at (1..3): an AAL3 account at IAL3 recovers only on site. */
+  ial?: number;
   factors?: Factor[];
   flags?: { simSwap?: boolean; reportedSuspicious?: boolean; [extra: string]: unknown };
   [extra: string]: unknown;
@@ -76,8 +81,24 @@ export interface LoginRequest extends RequestBase {
   requested?: { acr?: string[]; maxAgeS?: number; [extra: string]: unknown };
 }
 
-export type ChangeAction = 'enroll' | 'replace' | 'remove' | 'resetAll' | 'recoveryChange' | 'phoneChange';
+export type ChangeAction = 'enroll' | 'replace' | 'remove' | 'resetAll' | 'recoveryChange' | 'phoneChange' | 'recover';
 export type ActorKind = 'self' | 'admin' | 'helpdesk' | 'msp' | 'automation';
+/** Kinds of recovery evidence (docs/contract.md#recovery). */
+export type RecoveryMethodType =
+  'recoveryCode' | 'issuedCode' | 'recoveryContact' | 'reproofing' | 'temporaryAccessPass' | 'helpdeskVerified';
+/** Where an issued recovery code was sent. */
+export type CodeChannel = 'email' | 'sms' | 'voice' | 'postal';
+
+/** One piece of recovery evidence: `at` is when it was issued (issued codes, passes) or presented (the others). */
+export interface RecoveryMethod {
+  type: RecoveryMethodType;
+  at: Timestamp;
+  channel?: CodeChannel;
+  ial?: number;
+  issuedBy?: { kind: ActorKind; id?: string; [extra: string]: unknown };
+  onsite?: boolean;
+  [extra: string]: unknown;
+}
 
 /** docs/contract.md#request, factor change (enrollment risk) request. */
 export interface FactorChangeRequest extends RequestBase {
@@ -87,8 +108,30 @@ export interface FactorChangeRequest extends RequestBase {
     replaces?: Partial<Factor>;
     actor?: { kind?: ActorKind; id?: string; ticket?: string; [extra: string]: unknown };
     phase?: Phase;
+    /** A grant from `engine.grantApproval` for this very change (docs/contract.md#approvals). */
+    approval?: string;
+    /** `recover` only: the evidence, and the ids of the factors lost (docs/contract.md#recovery). */
+    recovery?: { methods: RecoveryMethod[]; lost?: string[]; [extra: string]: unknown };
     [extra: string]: unknown;
   };
+}
+
+/** `engine.grantApproval` input: the change pending approval and who approves it. */
+export interface GrantApprovalInput {
+  request: FactorChangeRequest;
+  approver: { kind: string; id: string; [extra: string]: unknown };
+  /** Decision time: RFC 3339, epoch ms or a Date; over `options.now` and the request's `now`. */
+  now?: Timestamp | number | Date;
+  [extra: string]: unknown;
+}
+
+/** A signed grant (docs/contract.md#approvals): send `grant` back as `change.approval`. */
+export interface ApprovalGrant {
+  type: 'approvalGrant';
+  grant: string;
+  approvalId: string;
+  expiresAt: Timestamp;
+  [extra: string]: unknown;
 }
 
 /** One problem: a stable camelCase code, a sentence, and a JSON pointer ("" = the whole input). */
@@ -117,7 +160,17 @@ export interface Decision {
     maxAgeS?: number;
     [extra: string]: unknown;
   };
-  approval?: { by: string[]; expiresInS?: number; [extra: string]: unknown };
+  /** On `approval`: the approval id (the same change under the same policy has the same id), who approves, until when. */
+  approval?: { id: string; by: string[]; expiresInS?: number; expiresAt?: Timestamp; [extra: string]: unknown };
+  /** On `recover`: what the recovered session proves and may bind, the lost factors to suspend, the restriction window, and on `stepUp` the evidence that would suffice. */
+  recovery?: {
+    aal: number;
+    mayBind: Array<FactorType | string>;
+    invalidate: string[];
+    restrictedUntil: Timestamp;
+    needs?: string[][];
+    [extra: string]: unknown;
+  };
   enrollmentAllowed?: boolean;
   /** Login: what the session proved, for the host's `acr`/`amr` claims (`acr`: the requested value it satisfies). */
   assurance?: { aal: number; phishingResistant: boolean; hardwareBound: boolean; amr: string[]; acr?: string; [extra: string]: unknown };
@@ -172,6 +225,12 @@ export interface Engine {
   readonly type: 'engine';
   decideLogin(request: LoginRequest | string, options?: CallOptions): Decision | ErrorResult;
   assessFactorChange(request: FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  /**
+   * Decides the change again and, where it needs approval by the approver's kind and the approver is
+   * neither the user nor the change's actor, signs a one-time grant for it (docs/contract.md#approvals).
+   * Errors: `notPendingApproval`, `approverNotAllowed`, `selfApproval`, `noStateKey`.
+   */
+  grantApproval(input: GrantApprovalInput | string, options?: CallOptions): ApprovalGrant | ErrorResult;
   /**
    * The policy's fail-mode decision for a request (docs/contract.md#failure): what a host applies when it cannot use
    * a decision (e.g. the call returned an error). Closed: step up with the user's strongest factors

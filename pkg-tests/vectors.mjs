@@ -34,6 +34,8 @@ function decide(engine, entry, request, options) {
       return engine.decideLogin(request, options);
     case 'factorChange':
       return engine.assessFactorChange(request, options);
+    case 'grantApproval':
+      return engine.grantApproval(request, options);
     default:
       throw new Error(`unknown entry ${entry}`);
   }
@@ -62,6 +64,11 @@ export function runVector(fg, vector) {
  * step's `requestPatch` applied; its `state` is the last state any earlier result carried (a
  * result without one leaves the previous in place, as a host does), unless the step gives
  * `state` (a string, or null for none); `tamperState: true` alters it first (tamperState()).
+ * A step with `entry: 'grantApproval'` sends `{ request, approver: step.approver }`; its `grant`
+ * is kept, and a later step with `useGrant: true` sends it as `change.approval` (altered first
+ * with `tamperGrant: true`). `expect.sameApprovalId: true` on a grant step: its `approvalId` is
+ * the `approval.id` of the last decision that had one. Each step yields
+ * `[label, result, step, approvalId, noGrant]` (`noGrant`: `useGrant` with no grant yet).
  */
 export function runSteps(fg, vector) {
   const engine = fg.compilePolicy(policyOf(fg, vector), vector.options);
@@ -69,15 +76,28 @@ export function runSteps(fg, vector) {
   const out = [];
   try {
     let state;
+    let grant;
+    let approvalId;
     for (const [i, step] of vector.steps.entries()) {
       let request = structuredClone(vector.request ?? {});
       if (step.requestPatch !== undefined) request = mergePatch(request, step.requestPatch);
       let sent = 'state' in step ? (step.state ?? undefined) : state;
       if (sent !== undefined && step.tamperState === true) sent = tamperState(sent);
       if (sent !== undefined) request.state = sent;
-      const result = decide(engine, step.entry ?? vector.entry, request, { now: clockOf(step.now ?? vector.now) });
+      // useGrant without a grant yet: sent without one (as a host holding none), and the step
+      // fails (vectors.test.mjs), as the Rust runner (cases/src/lib.rs) does.
+      const noGrant = step.useGrant === true && grant === undefined;
+      if (step.useGrant === true && grant !== undefined) {
+        request.change.approval = step.tamperGrant === true ? tamperState(grant) : grant;
+      }
+      const entry = step.entry ?? vector.entry;
+      const input = entry === 'grantApproval' ? { request, approver: step.approver } : request;
+      const result = decide(engine, entry, input, { now: clockOf(step.now ?? vector.now) });
       if (typeof result.state === 'string') state = result.state;
-      out.push([step.name === undefined ? `step ${i + 1}` : `step ${i + 1} (${step.name})`, result, step]);
+      if (typeof result.grant === 'string') grant = result.grant;
+      const label = step.name === undefined ? `step ${i + 1}` : `step ${i + 1} (${step.name})`;
+      out.push([label, result, step, approvalId, noGrant]);
+      if (typeof result.approval?.id === 'string') approvalId = result.approval.id;
     }
   } finally {
     engine.free();
@@ -110,6 +130,15 @@ export function checkVector(expect, actual) {
   }
   if ('requirement' in expect) {
     for (const [key, want] of Object.entries(expect.requirement)) same(`requirement.${key}`, want, actual.requirement?.[key]);
+  }
+  if ('recovery' in expect) {
+    for (const [key, want] of Object.entries(expect.recovery)) same(`recovery.${key}`, want, actual.recovery?.[key]);
+  }
+  if ('alertsMention' in expect) {
+    const text = JSON.stringify(actual.alerts ?? null);
+    for (const m of expect.alertsMention) {
+      if (!text.includes(m)) bad.push(`alertsMention: ${JSON.stringify(m)} not in the alerts`);
+    }
   }
   if ('enrollmentAllowed' in expect) same('enrollmentAllowed', expect.enrollmentAllowed, actual.enrollmentAllowed);
   if ('approvalBy' in expect) same('approvalBy', expect.approvalBy, actual.approval?.by);

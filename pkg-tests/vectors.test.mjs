@@ -16,8 +16,12 @@ for (const [file, vector] of vectors) {
     if (Array.isArray(vector.steps)) {
       // Multi-step: the state of each decision is threaded into the next request.
       const failures = [];
-      for (const [label, actual, step] of runSteps(factorgate, vector)) {
+      for (const [label, actual, step, approvalId, noGrant] of runSteps(factorgate, vector)) {
         const bad = checkVector(step.expect ?? {}, actual);
+        if (noGrant) bad.push('useGrant: no earlier step returned a grant');
+        if (step.expect?.sameApprovalId === true && actual.approvalId !== approvalId) {
+          bad.push(`sameApprovalId: want ${JSON.stringify(approvalId)}, got ${JSON.stringify(actual.approvalId)}`);
+        }
         if (bad.length > 0) failures.push(`${label}:\n  ${bad.join('\n  ')}\n  actual: ${JSON.stringify(actual)}`);
       }
       if (failures.length > 0) assert.fail(`${file} (${vector.name}):\n${failures.join('\n')}`);

@@ -26,8 +26,8 @@ if [ "$what" = test ]; then
     for v in $FG_EXTRA_NODES; do
         add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup --for test (step 1) installs it
     done
-    # Host examples (Auth0 Action, Okta hook service, Cognito triggers) through the built package,
-    # on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
+    # Host examples (Auth0 Action, Okta hook service with its approval endpoint, Cognito triggers)
+    # through the built package, on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
     examples="$ocsf --test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js"
     add "examples (node --test, $(node --version))" "node $examples"
     for v in $FG_EXTRA_NODES; do
@@ -35,9 +35,9 @@ if [ "$what" = test ]; then
     done
     # Browser examples in headless Chromium (Debian's, driven by playwright-core; setup --for test
     # installs it): the policy preview (esbuild bundle of the package's browser entry, served on
-    # loopback) and OIDC step-up through oidc-provider + openid-client. Node >= 20
-    # (playwright-core).
-    add "browser examples (Chromium: policy preview, OIDC step-up)" \
+    # loopback), OIDC step-up and self-service recovery (with SOC approval) through oidc-provider +
+    # openid-client. Node >= 20 (playwright-core).
+    add "browser examples (Chromium: policy preview, OIDC step-up and recovery)" \
         "node $ocsf --test examples/policy-preview/*.test.mjs examples/oidc/*.test.mjs"
 fi
 

@@ -38,7 +38,8 @@ pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Ra
     let account_change = ctx.is_privileged()
         || change.phase == Phase::After
         || d.risk.level >= p.alerts.account_change_at
-        || matches!(d.outcome, Outcome::Approval | Outcome::Deny);
+        || matches!(d.outcome, Outcome::Approval | Outcome::Deny)
+        || d.memo.approver.is_some();
     if account_change {
         for activity in activities(ctx, change) {
             out.push(account_change_event(ctx, change, d, &activity));
@@ -47,6 +48,8 @@ pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Ra
     if d.risk.level >= p.alerts.detection_at
         || d.outcome == Outcome::Deny
         || has(d, ReasonCode::StateTampered)
+        || has(d, ReasonCode::ApprovalInvalid)
+        || has(d, ReasonCode::ApprovalReused)
     {
         out.push(detection(ctx, d, Some(change)));
     }
@@ -93,6 +96,14 @@ fn activities(ctx: &Context, change: &Change) -> Vec<Activity> {
             name: "Recovery Method Change",
             factors: vec![],
         }],
+        ChangeAction::Recover => match new {
+            Some(f) => vec![enable(vec![f])],
+            None => vec![Activity {
+                id: 99,
+                name: "Account Recovery",
+                factors: vec![],
+            }],
+        },
     }
 }
 
@@ -190,7 +201,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Cha
         ctx.req.user.id.as_str(),
         d.outcome.as_str()
     ));
-    w.key("desc").string(&desc.join(" "));
+    w.key("desc").string(&crate::error::join(&desc, " "));
     finding_type(w, &format!("factorgate/{}", d.entry.as_str()), &d.policy);
     w.key("attacks").begin_array();
     w.begin_object();
@@ -250,8 +261,12 @@ fn base(
     w.key("time").int(ctx.now.0.saturating_mul(1000));
     w.key("severity_id").uint(severity_id);
     w.key("severity").string(severity);
+    let approved = match &d.memo.approver {
+        Some((kind, id)) => format!(", approved by {kind} {id}"),
+        None => String::new(),
+    };
     w.key("message").string(&format!(
-        "{} for {}",
+        "{} for {}{approved}",
         d.outcome.as_str(),
         ctx.req.user.id.as_str()
     ));
@@ -270,6 +285,12 @@ fn base(
         .encode_field(w, "capabilities_at_stake");
     ctx.privileged_roles.encode_field(w, "privileged_roles");
     d.policy.encode_field(w, "policy");
+    if let Some((kind, id)) = &d.memo.approver {
+        w.key("approver").begin_object();
+        w.key("kind").string(kind);
+        w.key("id").string(id);
+        w.end_object();
+    }
     Source::of(ctx).unmapped(w);
     w.end_object();
     w.end_object();

@@ -7,7 +7,7 @@ use crate::error::{ErrorCode, ErrorItem};
 use crate::json::error_json;
 use crate::json::Writer;
 use crate::json::{decode_struct, from_str as decode};
-use crate::json::{to_json, Encode};
+use crate::json::{encode_struct, to_json, Encode, Text};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
@@ -23,6 +23,57 @@ pub struct EngineOptions {
 
 decode_struct!(EngineOptions, strict {
     state_key: "stateKey" => default,
+});
+
+/// Who approves, in `grantApproval`'s input.
+#[derive(Debug, Clone)]
+pub struct Approver {
+    /// The approver group (one of the approval's `by`: `manager`, `soc`, ...).
+    pub kind: Text,
+    /// The approver's own id (never the user's nor the change's actor's).
+    pub id: Text,
+}
+
+decode_struct!(Approver, lenient {
+    kind: "kind" => required,
+    id: "id" => required,
+});
+
+/// `grantApproval`'s input: `{ request, approver: { kind, id }, now? }`.
+#[derive(Debug, Clone)]
+pub struct GrantRequest {
+    /// The factor-change request pending approval, as the host sent it.
+    pub request: Request,
+    /// Who approves.
+    pub approver: Approver,
+    /// Decision time; over the request's `now` and the host clock.
+    pub now: Option<Timestamp>,
+}
+
+decode_struct!(GrantRequest, lenient {
+    request: "request" => required,
+    approver: "approver" => required,
+    now: "now" => default,
+});
+
+/// `grantApproval`'s answer (docs/contract.md#approvals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalGrant {
+    /// Always `approvalGrant`.
+    pub kind: &'static str,
+    /// The signed grant the host sends back as `change.approval`.
+    pub grant: String,
+    /// The approval it grants (`approval.id` of the decision).
+    pub approval_id: String,
+    /// When the grant expires, RFC 3339.
+    pub expires_at: String,
+}
+
+encode_struct!(ApprovalGrant {
+    kind: "type",
+    grant: "grant",
+    approval_id: "approvalId",
+    expires_at: "expiresAt",
 });
 
 /// A compiled policy ready to decide: compile once, decide many times.
@@ -78,6 +129,144 @@ impl Engine {
         self.change_at(req, req.now.unwrap_or(host_now))
     }
 
+    /// `grantApproval` (docs/contract.md#approvals): decides `req` again (without any grant it
+    /// carries) at `now` (the request's `now` over `host_now`); where the answer is `approval`,
+    /// the approver's kind is one of its `by`, and the approver is neither the user nor the
+    /// change's actor, signs a grant for this very change (bound to the user, the approval id,
+    /// the policy digest and the reason codes present now) valid for `approvals.grantLifetimeS`.
+    /// Otherwise a tagged error: `noStateKey`, `notPendingApproval`, `approverNotAllowed`,
+    /// `selfApproval` (paths relative to the request, or `/approver`).
+    pub fn grant_approval(
+        &self,
+        req: &Request,
+        approver: &Approver,
+        host_now: Timestamp,
+    ) -> Result<ApprovalGrant, Vec<ErrorItem>> {
+        let errors = req.check(Entry::FactorChange);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let Some(keys) = self.state_keys.as_ref() else {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::NoStateKey,
+                "",
+                "the engine was compiled without a stateKey: it cannot sign a grant",
+            )]);
+        };
+        for (field, value) in [("kind", &approver.kind), ("id", &approver.id)] {
+            if value.as_str().trim_ascii().is_empty() {
+                return Err(vec![ErrorItem::new(
+                    ErrorCode::InvalidValue,
+                    format!("/approver/{field}"),
+                    format!("the approver's {field} is empty"),
+                )]);
+            }
+        }
+        let Some(change) = req.change.as_ref() else {
+            return Err(req.check(Entry::FactorChange));
+        };
+        let now = req.now.unwrap_or(host_now);
+        let decision = self.change_decided(req, change, now, false);
+        let Some(approval) = decision
+            .approval
+            .as_ref()
+            .filter(|_| decision.outcome == crate::decision::Outcome::Approval)
+        else {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::NotPendingApproval,
+                "/change",
+                format!(
+                    "decided again, the change is {}: there is nothing to approve",
+                    decision.outcome.as_str()
+                ),
+            )]);
+        };
+        let kind = approver.kind.as_str();
+        if !approval.by.iter().any(|b| b == kind) {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::ApproverNotAllowed,
+                "/approver/kind",
+                format!(
+                    "{} does not approve this change: approval by {}",
+                    crate::error::quoted(kind),
+                    crate::error::join(&approval.by, ", ")
+                ),
+            )]);
+        }
+        if crate::approvals::is_self_approval(req, change, approver.id.as_str()) {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::SelfApproval,
+                "/approver/id",
+                "the approver is the user or the change's actor: nobody approves their own change",
+            )]);
+        }
+        let lifetime = i64::try_from(self.policy.policy.approvals.grant_lifetime_s).unwrap_or(0);
+        let seconds = |t: i64| u32::try_from(t.clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX);
+        let claims = state::GrantClaims {
+            approver_kind: kind.to_string(),
+            approver_id: approver.id.as_str().to_string(),
+            approval_id: crate::approvals::approval_id(req, change, &self.policy.reference.digest),
+            policy: crate::approvals::digest_prefix(&self.policy.reference.digest),
+            reasons: crate::approvals::reason_bits(&decision.reasons),
+            issued_at: seconds(now.0),
+            expires_at: seconds(now.0.saturating_add(lifetime)),
+        };
+        let Some((grant, _)) = state::issue_grant(keys, req.user.id.as_str(), &claims) else {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::InvalidValue,
+                "/approver",
+                "the approver's kind and id must each be at most 255 bytes",
+            )]);
+        };
+        Ok(ApprovalGrant {
+            kind: "approvalGrant",
+            grant,
+            approval_id: approval.id.clone(),
+            expires_at: Timestamp(i64::from(claims.expires_at)).to_rfc3339(),
+        })
+    }
+
+    /// `grantApproval` on JSON: input `{ request, approver: { kind, id }, now? }`; the answer
+    /// `{ "type": "approvalGrant", grant, approvalId, expiresAt }` or a tagged error (paths into
+    /// the input: `/request/...`, `/approver/...`).
+    pub fn grant_approval_json(&self, input_json: &str, now_ms: f64) -> String {
+        let input =
+            crate::error::within(input_json, MAX_REQUEST_BYTES + 4096, "grantApproval input")
+                .map_err(|e| vec![e])
+                .and_then(|()| decode::<GrantRequest>(input_json).map_err(|e| vec![e]));
+        let input = match input {
+            Ok(i) => i,
+            Err(errors) => return error_json(&errors),
+        };
+        let now = match (input.now.or(input.request.now), clock(now_ms)) {
+            (Some(t), _) | (None, Some(t)) => t,
+            (None, None) => {
+                return error_json(&[ErrorItem::new(
+                    ErrorCode::InvalidValue,
+                    "/now",
+                    "no decision time: the input has no `now` and the host clock is unusable",
+                )])
+            }
+        };
+        let mut request = input.request;
+        request.now = Some(now);
+        match self.grant_approval(&request, &input.approver, now) {
+            Ok(grant) => to_json(&grant),
+            Err(errors) => {
+                let errors: Vec<ErrorItem> = errors
+                    .into_iter()
+                    .map(|mut e| {
+                        if !e.path.starts_with("/approver") && e.code != ErrorCode::NoStateKey {
+                            e.path = format!("/request{}", e.path);
+                        }
+                        e
+                    })
+                    .collect();
+                error_json(&errors)
+            }
+        }
+    }
+
     /// A login at the decision time `now`, already resolved.
     fn login_at(&self, req: &Request, now: Timestamp) -> Decision {
         let keys = self.state_keys.as_ref();
@@ -91,17 +280,24 @@ impl Engine {
         let Some(change) = &req.change else {
             return Err(req.check(Entry::FactorChange));
         };
+        Ok(self.change_decided(req, change, now, true))
+    }
+
+    /// A factor change decided with its state; the grant it carries weighed only when
+    /// `weigh_grant` (`grantApproval` decides the change as it stands without one).
+    fn change_decided(
+        &self,
+        req: &Request,
+        change: &crate::request::Change,
+        now: Timestamp,
+        weigh_grant: bool,
+    ) -> Decision {
         let keys = self.state_keys.as_ref();
         let memory = state::load(keys, &self.policy, req);
-        let decision = crate::factor_change::assess(&self.policy, req, change, now, &memory);
-        Ok(state::attach(
-            keys,
-            &self.policy,
-            req,
-            now,
-            memory,
-            decision,
-        ))
+        let grant_key = weigh_grant.then_some(keys);
+        let decision =
+            crate::factor_change::assess(&self.policy, grant_key, req, change, now, &memory);
+        state::attach(keys, &self.policy, req, now, memory, decision)
     }
 
     /// `decideLogin` on JSON: a decision document or a tagged error.
@@ -209,7 +405,7 @@ pub fn compile_default_policy_json(options_json: &str) -> Result<Engine, String>
 }
 
 fn options_of(options_json: &str) -> Result<EngineOptions, String> {
-    if options_json.trim().is_empty() {
+    if options_json.trim_ascii().is_empty() {
         return Ok(EngineOptions::default());
     }
     decode::<EngineOptions>(options_json).map_err(|e| error_json(&[e]))

@@ -174,12 +174,7 @@ fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// "a, b, c and 4 more": a list in a reason sentence stays short whatever the request holds.
 pub(crate) fn short_list(items: &[&str]) -> String {
     const SHOWN: usize = 5;
-    let head = items
-        .iter()
-        .take(SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let head = crate::error::join(items.get(..SHOWN).unwrap_or(items), ", ");
     match items.len().saturating_sub(SHOWN) {
         0 => head,
         more => format!("{head} and {more} more"),

@@ -156,6 +156,30 @@ contract_enum! {
         StateMissing = "stateMissing",
         /// The engine could not decide; the policy's fail mode answered.
         EngineFailure = "engineFailure",
+        // Approvals (docs/contract.md#approvals).
+        /// A valid grant from `grantApproval` for this very change turned `approval` into `allow`
+        /// (`approvals::apply_grant`); the sentence names the approver.
+        ApprovalGranted = "approvalGranted",
+        /// `change.approval` failed a check (signature, type, expiry, user, approval id, policy,
+        /// approver, or a risk that appeared since it was granted): it alerts, the outcome stays.
+        ApprovalInvalid = "approvalInvalid",
+        /// `change.approval` was already used: the state records it.
+        ApprovalReused = "approvalReused",
+        // Recovery (docs/contract.md#recovery).
+        /// The change is an account recovery (`recover`): the user lost factors and regains the
+        /// account on recovery evidence (`recovery::assess`).
+        AccountRecovery = "accountRecovery",
+        /// The recovery evidence meets NIST SP 800-63B rev 4 §4.2 for the account's AAL.
+        RecoveryEvidence = "recoveryEvidence",
+        /// The recovery evidence falls short of §4.2 for the account's AAL: `stepUp` with
+        /// `recovery.needs`.
+        RecoveryInsufficient = "recoveryInsufficient",
+        /// A piece of recovery evidence does not count: expired, not allowed by the policy, an
+        /// undocumented help-desk or pass path, or issued by the user to themselves.
+        RecoveryMethodRejected = "recoveryMethodRejected",
+        /// A change the restriction window after a recovery holds for approval: removing
+        /// factors, changing recovery paths, recovering again (`recovery.restrictionS`).
+        RecoveryRestricted = "recoveryRestricted",
     }
 }
 
@@ -177,6 +201,17 @@ impl ReasonCode {
 }
 
 impl ReasonCode {
+    /// Is this a grant's verdict (`approvalGranted`, `approvalInvalid`, `approvalReused`)? It is
+    /// decided after the score (`approvals::apply_grant`) and scores nothing: its weight must be 0.
+    pub const fn is_approval(self) -> bool {
+        matches!(
+            self,
+            ReasonCode::ApprovalGranted | ReasonCode::ApprovalInvalid | ReasonCode::ApprovalReused
+        )
+    }
+}
+
+impl ReasonCode {
     /// Does this code say what a factor change itself does (rather than what happened around
     /// it)? Where the delegation rule decides a change (`delegation.<actor>.privilegedTargets:
     /// approval`, a break-glass target), these are what the approvers weigh: they score, but
@@ -193,6 +228,7 @@ impl ReasonCode {
                 | ReasonCode::ResetAll
                 | ReasonCode::RecoveryChange
                 | ReasonCode::DelegatedChange
+                | ReasonCode::AccountRecovery
         )
     }
 }
@@ -259,21 +295,65 @@ encode_struct!(Requirement {
 /// Who must approve, and for how long the approval stays valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
+    /// The approval's id, derived from the user, the change and the policy digest
+    /// (`approvals::approval_id`): the same change under the same policy has the same id.
+    pub id: String,
     /// Approver groups (e.g. `manager`, `soc`).
     pub by: Vec<String>,
     /// Seconds the approval request stays valid.
     pub expires_in_s: u64,
+    /// When the approval request ends (decision time + `expires_in_s`), RFC 3339.
+    pub expires_at: String,
 }
 
 encode_struct!(Approval {
+    id: "id",
     by: "by",
-    expires_in_s: "expiresInS"
+    expires_in_s: "expiresInS",
+    expires_at: "expiresAt",
 });
+
+/// What a recovery proves and allows (docs/contract.md#recovery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryOutcome {
+    /// The AAL the recovered session proves: never more than its evidence (0: none).
+    pub aal: u8,
+    /// Factor types the recovered session may bind (the binding rule at that AAL).
+    pub may_bind: Vec<FactorType>,
+    /// Lost factor ids to suspend.
+    pub invalidate: Vec<String>,
+    /// Until when removing factors, changing recovery paths and recovering again need
+    /// approval, RFC 3339.
+    pub restricted_until: String,
+    /// On `stepUp`: alternatives, each a list of evidence that, added to what was presented,
+    /// would suffice (`password`: a single-factor authenticator the account still has).
+    pub needs: Option<Vec<Vec<&'static str>>>,
+}
+
+encode_struct!(RecoveryOutcome {
+    aal: "aal",
+    may_bind: "mayBind",
+    invalidate: "invalidate",
+    restricted_until: "restrictedUntil",
+    needs: "needs",
+});
+
+/// What a factor-change decision asks the next state to remember (not part of the document).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Memo {
+    /// A recovery happened at this time: the restriction window starts.
+    pub recovered_at: Option<crate::time::Timestamp>,
+    /// A grant was used: its id and expiry (seconds since the epoch).
+    pub used_grant: Option<([u8; 8], u32)>,
+    /// Who approved (kind, id), for the alerts.
+    pub approver: Option<(String, String)>,
+}
 
 /// A notification the host must send through a channel independent of the change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
-    /// Always `independent`: not the channel the change came through.
+    /// `independent`: not the channel the change came through; `all`: every channel the user
+    /// has (a recovery).
     pub channel: &'static str,
     /// Message template.
     pub template: &'static str,
@@ -357,6 +437,8 @@ pub struct Decision {
     pub requirement: Option<Requirement>,
     /// Who approves (outcome approval).
     pub approval: Option<Approval>,
+    /// What a recovery proves and allows (`recover` only).
+    pub recovery: Option<RecoveryOutcome>,
     /// Login: may this session add factors afterwards?
     pub enrollment_allowed: Option<bool>,
     /// What the session proved (login).
@@ -369,6 +451,8 @@ pub struct Decision {
     pub state: Option<String>,
     /// The policy that decided.
     pub policy: PolicyRef,
+    /// What the next state must remember (not encoded).
+    pub(crate) memo: Memo,
 }
 
 encode_struct!(Decision {
@@ -380,6 +464,7 @@ encode_struct!(Decision {
     reasons: "reasons",
     requirement: "requirement",
     approval: "approval",
+    recovery: "recovery",
     enrollment_allowed: "enrollmentAllowed",
     assurance: "assurance",
     notify: "notify",

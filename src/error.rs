@@ -72,6 +72,14 @@ error_codes! {
     EngineFailure = "engineFailure",
     /// A call on an engine after `free()`; reported by the JS shim.
     EngineFreed = "engineFreed",
+    /// `grantApproval`: the change, decided again, does not need approval.
+    NotPendingApproval = "notPendingApproval",
+    /// `grantApproval`: the approver's kind is not among the approval's `by`.
+    ApproverNotAllowed = "approverNotAllowed",
+    /// `grantApproval`: the approver is the user or the change's actor.
+    SelfApproval = "selfApproval",
+    /// `grantApproval`: the engine has no `stateKey`, so it cannot sign a grant.
+    NoStateKey = "noStateKey",
 }
 
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).
@@ -89,6 +97,43 @@ pub(crate) fn within(document: &str, cap: usize, what: &str) -> Result<(), Error
         "",
         format!("{what} is {} bytes, at most {cap} allowed", document.len()),
     ))
+}
+
+/// `parts` joined by `sep`: one small loop per element type instead of std's `join`, whose
+/// length-precomputing copy costs ~900 bytes of wasm for each type it is used with.
+pub(crate) fn join<S: AsRef<str>>(parts: &[S], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(part.as_ref());
+    }
+    out
+}
+
+/// Sorts `items` by `key`, stably (insertion sort: the lists are a handful of factors or reason
+/// codes, and std's stable sort costs ~500 bytes of wasm per element type).
+pub(crate) fn sort_by_key<T: Copy, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (items.get(j - 1), items.get(j)) else {
+                break;
+            };
+            if key(a) <= key(b) {
+                break;
+            }
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// `s` split around the first `byte` (an ASCII delimiter), without `core`'s UTF-8 searcher.
+pub(crate) fn split_once_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == byte)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
 /// Untrusted text in quotes, shortened, for messages (not `{:?}`: Debug formatting brings

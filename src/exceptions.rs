@@ -124,7 +124,7 @@ pub(crate) fn explain_applied(
     let Some(difference) = difference(with, without) else {
         return;
     };
-    let mut detail = granted.applied.join(" ");
+    let mut detail = crate::error::join(&granted.applied, " ");
     detail.push_str(if granted.applied.len() > 1 {
         " Without them "
     } else {
@@ -156,7 +156,7 @@ fn difference(with: &Decision, without: &Decision) -> Option<String> {
             return Some(format!(
                 "the session would prove AAL{} ({})",
                 a.aal,
-                a.amr.join(", ")
+                crate::error::join(&a.amr, ", ")
             ));
         }
     }
@@ -171,13 +171,13 @@ fn difference(with: &Decision, without: &Decision) -> Option<String> {
     }
     let codes = |d: &Decision| -> Vec<ReasonCode> {
         let mut c: Vec<ReasonCode> = d.reasons.iter().map(|r| r.code).collect();
-        c.sort();
+        crate::error::sort_by_key(&mut c, |code| *code);
         c
     };
     let (a, b) = (codes(with), codes(without));
     (a != b).then(|| {
         let names: Vec<&str> = b.iter().map(|c| c.as_str()).collect();
-        format!("the reasons would be {}", names.join(", "))
+        format!("the reasons would be {}", crate::error::join(&names, ", "))
     })
 }
 
@@ -194,7 +194,11 @@ fn requirement_text(r: &Requirement) -> String {
     if factors.is_empty() {
         format!("{kind}AAL{}", r.min_aal)
     } else {
-        format!("{kind}AAL{} with {}", r.min_aal, factors.join(", "))
+        format!(
+            "{kind}AAL{} with {}",
+            r.min_aal,
+            crate::error::join(&factors, ", ")
+        )
     }
 }
 

@@ -4,23 +4,30 @@
 use crate::alerts;
 use crate::assurance;
 use crate::context::{short_list, Context};
-use crate::decision::{Approval, Decision, Entry, Notify, Outcome, ReasonCode, Requirement, Risk};
+use crate::decision::{
+    Approval, Decision, Entry, Memo, Notify, Outcome, ReasonCode, RecoveryOutcome, Requirement,
+    Risk,
+};
 use crate::enums::{ActorKind, UserKind};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
 use crate::policy::{CompiledPolicy, DelegatedPrivileged, RequirementRule, RestrictedUse};
+use crate::recovery;
 use crate::request::{Change, ChangeAction, Phase, Request};
 use crate::requirement::{describe, proof, user_factors};
 use crate::risk;
 use crate::signals;
-use crate::state::Memory;
+use crate::state::{Memory, StateKey};
 use crate::time::Timestamp;
 
 /// Assesses a factor change, with the user's verified history. `req.change` must be present
 /// (checked by `Request::check`). An active exception is named (`exceptionApplied`) only where
-/// the change assessed without it differs ([`exceptions::explain_applied`]).
+/// the change assessed without it differs ([`exceptions::explain_applied`]). A grant in
+/// `change.approval` is weighed last, on the decided change ([`crate::approvals::apply_grant`]),
+/// with the engine's state key (`key`: `Some(None)` without one; `None` not to weigh it).
 pub(crate) fn assess(
     policy: &CompiledPolicy,
+    key: Option<Option<&StateKey>>,
     req: &Request,
     change: &Change,
     now: Timestamp,
@@ -29,6 +36,15 @@ pub(crate) fn assess(
     let (ctx, mut decision) = exceptions::decide_explained(policy, |withhold| {
         assess_with(policy, req, change, now, memory, withhold)
     });
+    if let Some(key) = key {
+        crate::approvals::apply_grant(policy, key, req, change, now, memory, &mut decision);
+    }
+    let happened = decision.outcome == Outcome::Allow
+        || (change.phase == Phase::After && decision.outcome != Outcome::Deny);
+    if change.action == ChangeAction::Recover && happened {
+        decision.memo.recovered_at = Some(now);
+    }
+    decision.notify = notify_for(change, decision.outcome);
     decision.alerts = alerts::for_change(&ctx, change, &decision);
     decision
 }
@@ -50,12 +66,21 @@ fn assess_with<'a>(
         granted = granted.withheld();
     }
     change_signals(&mut ctx, change);
+    let recovery =
+        (change.action == ChangeAction::Recover).then(|| recovery::assess(&mut ctx, change));
     let refused = binding_refused(&mut ctx, change, &granted);
     let persistence = signals::memory::persistence(&mut ctx);
     let first_factor_hold = first_factor_held(&mut ctx, change);
     let delegated = delegated_rules(&mut ctx, change);
-    let need = binding_requirement(&ctx, change);
-    let bound = binding_met(&mut ctx, change, &need, &granted);
+    let restricted = recovery_restricted(&mut ctx, change);
+    let (need, bound) = match &recovery {
+        Some(r) => recovery_binding(&mut ctx, change, r, &granted),
+        None => {
+            let need = binding_requirement(&ctx, change);
+            let bound = binding_met(&mut ctx, change, &need, &granted);
+            (need, bound)
+        }
+    };
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let resp = &policy.policy.risk.factor_change;
     let mut outcome = Outcome::Allow;
@@ -78,28 +103,62 @@ fn assess_with<'a>(
     if first_factor_hold && (bound || change.phase == Phase::After) {
         outcome = outcome.max(Outcome::Approval);
     }
+    if restricted {
+        outcome = outcome.max(Outcome::Approval);
+    }
     let privileged = ctx.is_privileged();
+    let approvers = policy
+        .policy
+        .approvers(ctx.kind, privileged, change.action)
+        .to_vec();
+    // A privileged account's recovery is approved by its approvers (the SOC) once the evidence
+    // suffices: whoever recovers it holds what it reaches.
+    if recovery.is_some() && privileged && (bound || change.phase == Phase::After) {
+        outcome = outcome.max(Outcome::Approval);
+        append_detail(
+            &mut ctx,
+            ReasonCode::AccountRecovery,
+            &format!(
+                " A privileged account's recovery needs approval by {}.",
+                crate::error::join(&approvers, ", ")
+            ),
+        );
+    }
     let deny_risk = if delegated == Outcome::Approval {
-        let approvers = resp.approvers_for(ctx.kind, privileged);
-        delegation_decides(&mut ctx, risk, approvers)
+        delegation_decides(&mut ctx, risk, &approvers)
     } else {
         risk
     };
     if deny_risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
         outcome = Outcome::Deny;
     }
-    // Approvers per user kind (customers have no manager); privileged accounts: the SOC.
+    // Approvers per action and user kind (customers have no manager); privileged accounts: the
+    // SOC. The id names this change under this policy (docs/contract.md#approvals).
     let approval = (outcome == Outcome::Approval).then(|| Approval {
-        by: resp.approvers_for(ctx.kind, privileged).to_vec(),
+        id: crate::approvals::hex(&crate::approvals::approval_id(
+            req,
+            change,
+            &policy.reference.digest,
+        )),
+        by: approvers,
         expires_in_s: resp.approval_expires_in_s,
+        expires_at: later(now, resp.approval_expires_in_s).to_rfc3339(),
     });
     let requirement =
         (!bound && change.phase == Phase::Before && outcome != Outcome::Deny).then(|| {
-            Requirement {
-                factors: user_factors(&ctx, &need, &granted),
-                ..need
-            }
+            let factors = match &recovery {
+                Some(r) if !r.sufficient => vec![],
+                _ => user_factors(&ctx, &need, &granted),
+            };
+            Requirement { factors, ..need }
         });
+    let recovery = recovery.map(|r| RecoveryOutcome {
+        aal: r.aal,
+        may_bind: r.may_bind,
+        invalidate: r.invalidate,
+        restricted_until: later(now, policy.policy.recovery.restriction_s).to_rfc3339(),
+        needs: (!r.sufficient && outcome == Outcome::StepUp).then_some(r.needs),
+    });
     let notify = notify_for(change, outcome);
     let decision = Decision {
         kind: "decision",
@@ -110,14 +169,96 @@ fn assess_with<'a>(
         reasons: std::mem::take(&mut ctx.reasons),
         requirement,
         approval,
+        recovery,
         enrollment_allowed: None,
         assurance: None,
         notify,
         alerts: vec![],
         state: None,
         policy: policy.reference.clone(),
+        memo: Memo::default(),
     };
     (ctx, decision, granted)
+}
+
+/// `now` plus `seconds`, saturating.
+fn later(now: Timestamp, seconds: u64) -> Timestamp {
+    Timestamp(
+        now.0
+            .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
+    )
+}
+
+/// The binding rule of a `recover` (NIST SP 800-63B rev 4 §4.2): the recovered session binds
+/// what `recovery.mayBind` lists once the evidence suffices; a factor beyond it needs the usual
+/// binding rule met by a factor the account still has ([`binding_met`]). Insufficient evidence
+/// is a step-up to the AAL the account needs, with `recovery.needs` saying how.
+fn recovery_binding(
+    ctx: &mut Context,
+    change: &Change,
+    r: &recovery::Assessment,
+    granted: &Granted,
+) -> (Requirement, bool) {
+    let window = ctx.policy.policy.enrollment.binding_window_s;
+    if !r.sufficient {
+        let need = Requirement {
+            min_aal: r.required_aal,
+            phishing_resistant: false,
+            hardware_bound: false,
+            factors: vec![],
+            max_age_s: window,
+        };
+        return (need, false);
+    }
+    match change.factor.as_ref().map(|f| f.kind) {
+        Some(t) if !r.may_bind.contains(&t) => {
+            let need = binding_requirement(ctx, change);
+            let bound = binding_met(ctx, change, &need, granted);
+            (need, bound)
+        }
+        _ => (
+            Requirement {
+                min_aal: r.aal.max(1),
+                phishing_resistant: false,
+                hardware_bound: false,
+                factors: vec![],
+                max_age_s: window,
+            },
+            true,
+        ),
+    }
+}
+
+/// `recoveryRestricted`: within `recovery.restrictionS` of a recovery the engine allowed (the
+/// state remembers it), removing factors (`remove`, `resetAll`), changing recovery paths
+/// (`recoveryChange`, `phoneChange`) and recovering again need at least approval: what an
+/// attacker who recovered the account does next.
+fn recovery_restricted(ctx: &mut Context, change: &Change) -> bool {
+    let restricted_action = matches!(
+        change.action,
+        ChangeAction::Remove
+            | ChangeAction::ResetAll
+            | ChangeAction::RecoveryChange
+            | ChangeAction::PhoneChange
+            | ChangeAction::Recover
+    );
+    let window = ctx.policy.policy.recovery.restriction_s;
+    let Some(at) = ctx.memory.recovered_at() else {
+        return false;
+    };
+    let until = later(at, window);
+    if !restricted_action || window == 0 || ctx.now >= until || ctx.now < at {
+        return false;
+    }
+    ctx.add(
+        ReasonCode::RecoveryRestricted,
+        format!(
+            "The account was recovered at {}; until {} (recovery.restrictionS) removing factors, changing recovery paths and recovering again need approval.",
+            at.to_rfc3339(),
+            until.to_rfc3339()
+        ),
+    );
+    true
 }
 
 /// `firstFactor`, `factorDowngrade`, `removesPhishingResistant`, `lastFactorRemoved`,
@@ -157,7 +298,10 @@ fn change_signals(ctx: &mut Context, change: &Change) {
             }
         }
         ChangeAction::PhoneChange => {}
-        ChangeAction::Remove | ChangeAction::ResetAll | ChangeAction::RecoveryChange => {}
+        ChangeAction::Remove
+        | ChangeAction::ResetAll
+        | ChangeAction::RecoveryChange
+        | ChangeAction::Recover => {}
     }
     let removed = match change.action {
         ChangeAction::Remove => change.factor.as_ref().map(|f| f.kind),
@@ -289,7 +433,7 @@ fn first_factor_held(ctx: &mut Context, change: &Change) -> bool {
 /// Returns true when the change is refused (`deny`; reported `after`: revert).
 fn binding_refused(ctx: &mut Context, change: &Change, granted: &Granted) -> bool {
     let candidates: Vec<FactorType> = match change.action {
-        ChangeAction::Enroll | ChangeAction::Replace => {
+        ChangeAction::Enroll | ChangeAction::Replace | ChangeAction::Recover => {
             change.factor.iter().map(|f| f.kind).collect()
         }
         ChangeAction::PhoneChange => match change.factor.as_ref().map(|f| f.kind) {
@@ -300,6 +444,9 @@ fn binding_refused(ctx: &mut Context, change: &Change, granted: &Granted) -> boo
             return false
         }
     };
+    if candidates.is_empty() {
+        return false;
+    }
     let mut refused = false;
     if ctx.req.session.device.as_ref().and_then(|d| d.shared) == Some(true) {
         append_detail(
@@ -438,7 +585,7 @@ fn delegated_rules(ctx: &mut Context, change: &Change) -> Outcome {
     let ticket = actor
         .ticket
         .as_ref()
-        .is_some_and(|t| !t.as_str().trim().is_empty());
+        .is_some_and(|t| !t.as_str().trim_ascii().is_empty());
     if rule.require_ticket && !ticket {
         ctx.add(
             ReasonCode::MissingTicket,
@@ -478,7 +625,7 @@ fn delegation_decides(ctx: &mut Context, risk: Risk, approvers: &[String]) -> Ri
     let around = risk::score_around_change(&ctx.reasons, levels);
     let deny_at = ctx.policy.policy.risk.factor_change.deny_at;
     if risk.level >= deny_at && around.level < deny_at {
-        let by = approvers.join(", ");
+        let by = crate::error::join(approvers, ", ");
         append_detail(
             ctx,
             ReasonCode::DelegatedChange,
@@ -615,8 +762,20 @@ fn binding_met(
 }
 
 /// Every change that happens is told to the user through an independent channel with a way to
-/// say "not me": on allow, and on any change reported after the fact.
+/// say "not me": on allow, and on any change reported after the fact. A recovery is told on
+/// every channel the user has (`all`, template `accountRecovered`, NIST SP 800-63B rev 4
+/// §4.2.3) whatever the outcome but a step-up: a recovery held or refused is what the real owner
+/// most needs to hear of.
 fn notify_for(change: &Change, outcome: Outcome) -> Vec<Notify> {
+    if change.action == ChangeAction::Recover {
+        if outcome == Outcome::StepUp && change.phase == Phase::Before {
+            return vec![];
+        }
+        return vec![Notify {
+            channel: "all",
+            template: "accountRecovered",
+        }];
+    }
     let happened = outcome == Outcome::Allow || change.phase == Phase::After;
     if !happened {
         return vec![];
@@ -628,6 +787,7 @@ fn notify_for(change: &Change, outcome: Outcome) -> Vec<Notify> {
         ChangeAction::ResetAll => "factorsReset",
         ChangeAction::RecoveryChange => "recoveryChanged",
         ChangeAction::PhoneChange => "phoneChanged",
+        ChangeAction::Recover => "accountRecovered",
     };
     vec![Notify {
         channel: "independent",

@@ -66,12 +66,14 @@ pub(crate) fn decide(
         reasons: vec![reason],
         requirement,
         approval: None,
+        recovery: None,
         enrollment_allowed: (entry == Entry::Login).then_some(false),
         assurance: None,
         notify: vec![],
         alerts: vec![alert],
         state: None,
         policy: policy.reference.clone(),
+        memo: crate::decision::Memo::default(),
     }
 }
 

@@ -58,11 +58,14 @@ pub fn row_cells(lat_t: i16) -> u16 {
 /// Cosine from additions, multiplications and divisions only, which IEEE 754 defines exactly:
 /// the same bits natively and in WebAssembly (a platform's `cos` may differ in the last bit,
 /// and a cell index computed from it must not), and without the large argument reduction of a
-/// general `cos` in the module. Accurate to about 1e-15 for any finite angle.
+/// general `cos` in the module. Accurate to about 1e-14 within ±50 radians (the callers pass
+/// latitudes and their differences, within ±2π); reduced by `floor` rather than `%`, whose
+/// `fmod` would bring 2 KB of 128-bit division into the module.
 pub(crate) fn cos(x: f64) -> f64 {
     use std::f64::consts::{FRAC_PI_2, PI, TAU};
     // Fold onto [0, π/2]: cos is even, 2π-periodic, and cos(π - x) = -cos(x).
-    let mut x = x.abs() % TAU;
+    let x = x.abs();
+    let mut x = x - (x / TAU).floor() * TAU;
     if x > PI {
         x = TAU - x;
     }

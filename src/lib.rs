@@ -10,10 +10,12 @@
 //! own tests and fuzz targets, not a stable API.
 
 #![deny(missing_docs)]
+#![cfg_attr(factorgate_nightly, feature(optimize_attribute))]
 #![deny(unreachable_pub)]
 
 mod alerts;
 mod api;
+mod approvals;
 mod assurance;
 mod context;
 mod decision;
@@ -30,6 +32,7 @@ mod limits;
 mod login;
 mod networks;
 mod policy;
+mod recovery;
 mod request;
 mod requirement;
 mod risk;
@@ -45,12 +48,12 @@ pub mod wasm;
 
 pub use api::{
     compile_default_policy_json, compile_policy_json, decode_request, default_policy_json,
-    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, Engine,
-    EngineOptions,
+    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, ApprovalGrant,
+    Approver, Engine, EngineOptions, GrantRequest,
 };
 pub use decision::{
     Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
-    Requirement, Risk,
+    RecoveryOutcome, Requirement, Risk,
 };
 pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldChange};
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
@@ -59,8 +62,9 @@ pub use factors::{FactorType, Profile};
 pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
-    Actor, App, Change, ChangeAction, Confidence, Device, Factor, FactorRef, Flags, Geo, HostRisk,
-    Ip, Method, Phase, Pushes, Request, Requested, Session, User,
+    Actor, App, Change, ChangeAction, CodeChannel, Confidence, Device, Factor, FactorRef, Flags,
+    Geo, HostRisk, Ip, Issuer, Method, Phase, Pushes, Recovery, RecoveryMethod, RecoveryMethodType,
+    Request, Requested, Session, User,
 };
 pub use time::Timestamp;
 
@@ -77,7 +81,9 @@ pub mod internals {
     pub use crate::policy::{
         parse as parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
     };
-    pub use crate::state::{MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS};
+    pub use crate::state::{
+        MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
+    };
 
     /// Every enumeration of the contract with its wire names, in declaration order: what
     /// `js/index.d.ts` and `schema/policy.schema.json` must list.
@@ -96,6 +102,8 @@ pub mod internals {
             ("Entry", names::<crate::Entry>()),
             ("ReasonCode", names::<crate::ReasonCode>()),
             ("ChangeAction", names::<crate::ChangeAction>()),
+            ("RecoveryMethodType", names::<crate::RecoveryMethodType>()),
+            ("CodeChannel", names::<crate::CodeChannel>()),
             ("Phase", names::<crate::Phase>()),
             ("Confidence", names::<crate::Confidence>()),
             (

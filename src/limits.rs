@@ -7,6 +7,7 @@
 //! | any identifier, role, type or free-text string in a request | 256 bytes |
 //! | `session.userAgent` | 1 KiB |
 //! | `state` | 8 KiB |
+//! | `change.approval` (a grant) | 1 KiB |
 //! | `user.factors`, `session.methods` | 32 items |
 //! | `user.roles`, `user.capabilities`, `hostRisk.signals`, `requested.acr` | 64 items |
 //! | policy lists (roles, networks, exceptions, ...) | 1000 items |
@@ -26,6 +27,8 @@ pub const MAX_TEXT: usize = 256;
 pub const MAX_USER_AGENT: usize = 1024;
 /// Cap for the opaque state string.
 pub const MAX_STATE: usize = 8 * 1024;
+/// Cap for an approval grant (`change.approval`).
+pub const MAX_GRANT: usize = 1024;
 /// Cap for factor and method lists.
 pub const MAX_FACTORS: usize = 32;
 /// Cap for role, capability, signal and acr lists.

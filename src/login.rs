@@ -78,12 +78,14 @@ fn decide_with<'a>(
         reasons: std::mem::take(&mut ctx.reasons),
         requirement,
         approval: None,
+        recovery: None,
         enrollment_allowed: Some(enrollment_allowed),
         assurance: Some(assurance),
         notify: vec![],
         alerts: vec![],
         state: None,
         policy: policy.reference.clone(),
+        memo: crate::decision::Memo::default(),
     };
     (ctx, decision, granted)
 }

@@ -10,7 +10,7 @@ use crate::factors::FactorType;
 use crate::json::{
     contract_enum, decode_struct, BoundedString, BoundedVec, Decode, Reader, Res, Text,
 };
-use crate::limits::{MAX_FACTORS, MAX_STATE, MAX_TAGS, MAX_USER_AGENT};
+use crate::limits::{MAX_FACTORS, MAX_GRANT, MAX_STATE, MAX_TAGS, MAX_USER_AGENT};
 use crate::time::Timestamp;
 use std::net::IpAddr;
 
@@ -62,6 +62,10 @@ pub struct User {
     pub password_changed_at: Option<Timestamp>,
     /// Last account recovery.
     pub recovered_at: Option<Timestamp>,
+    /// Identity assurance level the account was proofed at (1..=3), when the host knows it: an
+    /// AAL3 account proofed at IAL3 recovers only by on-site re-proofing (NIST SP 800-63B rev 4
+    /// §4.2).
+    pub ial: Option<u8>,
     /// Factors bound to the account.
     pub factors: BoundedVec<Factor, MAX_FACTORS>,
     /// Flags the host knows.
@@ -77,6 +81,7 @@ decode_struct!(User, lenient {
     last_login_at: "lastLoginAt" => default,
     password_changed_at: "passwordChangedAt" => default,
     recovered_at: "recoveredAt" => default,
+    ial: "ial" => default,
     factors: "factors" => default,
     flags: "flags" => default,
 });
@@ -150,7 +155,7 @@ pub struct Ip(pub IpAddr);
 
 impl crate::json::Encode for Ip {
     fn encode(&self, w: &mut crate::json::Writer) {
-        w.string(&self.0.to_string());
+        w.string(&crate::networks::canonical(self.0));
     }
 }
 
@@ -294,7 +299,7 @@ decode_struct!(Requested, lenient {
 
 contract_enum! {
     /// Kinds of factor change.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum ChangeAction {
         /// Bind a new factor.
         Enroll = "enroll",
@@ -308,6 +313,9 @@ contract_enum! {
         RecoveryChange = "recoveryChange",
         /// Change the phone number: binding a new authenticator (NIST rev 4).
         PhoneChange = "phoneChange",
+        /// Regain the account after losing factors, and bind a new one (SPEC §15, NIST SP
+        /// 800-63B rev 4 §4.2): `change.recovery` carries the evidence.
+        Recover = "recover",
     }
 }
 
@@ -320,6 +328,7 @@ impl ChangeAction {
                 | ChangeAction::Replace
                 | ChangeAction::PhoneChange
                 | ChangeAction::RecoveryChange
+                | ChangeAction::Recover
         )
     }
 }
@@ -380,6 +389,10 @@ pub struct Change {
     pub actor: Actor,
     /// Inline gate or after the fact.
     pub phase: Phase,
+    /// A grant from `grantApproval` for this very change (docs/contract.md#approvals).
+    pub approval: Option<BoundedString<MAX_GRANT>>,
+    /// The evidence of a `recover` (docs/contract.md#recovery).
+    pub recovery: Option<Recovery>,
 }
 
 decode_struct!(Change, lenient {
@@ -388,6 +401,97 @@ decode_struct!(Change, lenient {
     replaces: "replaces" => default,
     actor: "actor" => default,
     phase: "phase" => default,
+    approval: "approval" => default,
+    recovery: "recovery" => default,
+});
+
+contract_enum! {
+    /// Kinds of recovery evidence (NIST SP 800-63B rev 4 §4.2; the last two are the
+    /// application-specific methods a policy must document: `recovery.helpdesk`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum RecoveryMethodType {
+        /// A saved recovery code, issued at enrollment.
+        RecoveryCode = "recoveryCode",
+        /// A code the service sent to a recovery address (`channel`).
+        IssuedCode = "issuedCode",
+        /// A code confirmed through a recovery contact (a trusted associate).
+        RecoveryContact = "recoveryContact",
+        /// Repeated identity proofing (`ial`, `onsite`).
+        Reproofing = "reproofing",
+        /// A temporary access pass issued by an administrator (`issuedBy`).
+        TemporaryAccessPass = "temporaryAccessPass",
+        /// The help desk verified the user (`issuedBy`).
+        HelpdeskVerified = "helpdeskVerified",
+    }
+}
+
+contract_enum! {
+    /// Where an issued recovery code was sent.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum CodeChannel {
+        /// A validated email address (valid 24 h at most).
+        Email = "email",
+        /// A text message (valid 10 min at most).
+        Sms = "sms",
+        /// A voice call (valid 10 min at most).
+        Voice = "voice",
+        /// A validated postal address (valid 21 days at most).
+        Postal = "postal",
+    }
+}
+
+/// Who issued a temporary access pass or verified the user.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    /// Actor kind (`helpdesk`, `admin`, ...).
+    pub kind: ActorKind,
+    /// Actor id.
+    pub id: Option<Text>,
+}
+
+decode_struct!(Issuer, lenient {
+    kind: "kind" => required,
+    id: "id" => default,
+});
+
+/// One piece of recovery evidence.
+#[derive(Debug, Clone)]
+pub struct RecoveryMethod {
+    /// Which kind of evidence.
+    pub kind: RecoveryMethodType,
+    /// When it was issued (issued codes, passes) or presented (the others).
+    pub at: Timestamp,
+    /// Where an issued code was sent.
+    pub channel: Option<CodeChannel>,
+    /// The identity assurance level of a re-proofing.
+    pub ial: Option<u8>,
+    /// Who issued a pass or verified the user.
+    pub issued_by: Option<Issuer>,
+    /// A re-proofing done on site (attended biometric comparison).
+    pub onsite: Option<bool>,
+}
+
+decode_struct!(RecoveryMethod, lenient {
+    kind: "type" => required,
+    at: "at" => required,
+    channel: "channel" => default,
+    ial: "ial" => default,
+    issued_by: "issuedBy" => default,
+    onsite: "onsite" => default,
+});
+
+/// The evidence of a recovery and the factors lost.
+#[derive(Debug, Clone, Default)]
+pub struct Recovery {
+    /// The evidence presented.
+    pub methods: BoundedVec<RecoveryMethod, MAX_FACTORS>,
+    /// Ids of the factors the user lost (to suspend).
+    pub lost: BoundedVec<Text, MAX_FACTORS>,
+}
+
+decode_struct!(Recovery, lenient {
+    methods: "methods" => default,
+    lost: "lost" => default,
 });
 
 impl Request {
@@ -403,6 +507,13 @@ impl Request {
         }
         if let Some(geo) = &self.session.geo {
             check_geo(geo, &mut errors);
+        }
+        if self.user.ial.is_some_and(|l| !(1..=3).contains(&l)) {
+            errors.push(ErrorItem::new(
+                ErrorCode::InvalidValue,
+                "/user/ial",
+                "ial is 1, 2 or 3",
+            ));
         }
         if entry == crate::decision::Entry::FactorChange {
             check_change(self.change.as_ref(), &mut errors);
@@ -482,11 +593,52 @@ fn check_change(change: Option<&Change>, errors: &mut Vec<ErrorItem>) {
             format!("{} needs the factor it concerns", change.action.as_str()),
         ));
     }
+    if change.action == ChangeAction::Recover {
+        check_recovery(change.recovery.as_ref(), errors);
+    }
     if change.action == ChangeAction::Replace && change.replaces.is_none() {
         errors.push(ErrorItem::new(
             ErrorCode::InvalidShape,
             "/change/replaces",
             "replace needs the factor being replaced",
         ));
+    }
+}
+
+fn check_recovery(recovery: Option<&Recovery>, errors: &mut Vec<ErrorItem>) {
+    let Some(recovery) = recovery else {
+        errors.push(ErrorItem::new(
+            ErrorCode::InvalidShape,
+            "/change/recovery",
+            "recover needs the recovery evidence (change.recovery.methods)",
+        ));
+        return;
+    };
+    for (i, m) in recovery.methods.iter().enumerate() {
+        let path = format!("/change/recovery/methods/{i}");
+        let missing = match m.kind {
+            RecoveryMethodType::IssuedCode if m.channel.is_none() => Some("channel"),
+            RecoveryMethodType::Reproofing if m.ial.is_none() => Some("ial"),
+            RecoveryMethodType::TemporaryAccessPass | RecoveryMethodType::HelpdeskVerified
+                if m.issued_by.is_none() =>
+            {
+                Some("issuedBy")
+            }
+            _ => None,
+        };
+        if let Some(field) = missing {
+            errors.push(ErrorItem::new(
+                ErrorCode::InvalidShape,
+                format!("{path}/{field}"),
+                format!("{} needs {field}", m.kind.as_str()),
+            ));
+        }
+        if m.ial.is_some_and(|l| !(1..=3).contains(&l)) {
+            errors.push(ErrorItem::new(
+                ErrorCode::InvalidValue,
+                format!("{path}/ial"),
+                "ial is 1, 2 or 3",
+            ));
+        }
     }
 }

@@ -212,7 +212,7 @@ pub(crate) fn strongest(factors: impl IntoIterator<Item = FactorType>) -> Vec<Fa
             all.push(f);
         }
     }
-    all.sort_by_key(|f| std::cmp::Reverse(f.profile().rank));
+    crate::error::sort_by_key(&mut all, |f| std::cmp::Reverse(f.profile().rank));
     let Some(best) = all.first().map(|f| assurance_class(*f)) else {
         return all;
     };
@@ -269,6 +269,6 @@ pub(crate) fn pick(
                 RestrictedUse::Never => false,
             }
     });
-    out.sort_by_key(|f| std::cmp::Reverse(f.profile().rank));
+    crate::error::sort_by_key(&mut out, |f| std::cmp::Reverse(f.profile().rank));
     out
 }

@@ -11,6 +11,11 @@
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// The heap allocator: talc instead of std's dlmalloc (docs/contract.md#budgets: smaller code and
+/// faster allocation for the short-lived buffers one decision makes).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 thread_local! {
     /// The next request's UTF-8 bytes, written by the shim (see [`request_buffer`]).
     static REQUEST: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -92,6 +97,15 @@ impl WasmEngine {
     pub fn assess_factor_change(&self, request_json: &str, now_ms: f64) -> String {
         match &self.inner {
             Ok(engine) => engine.assess_factor_change_json(request_json, now_ms),
+            Err(errors) => errors.clone(),
+        }
+    }
+
+    /// `grantApproval`: input `{ request, approver, now? }` as JSON text (a rare call, so plain
+    /// string passing rather than the request buffer).
+    pub fn grant_approval(&self, input_json: &str, now_ms: f64) -> String {
+        match &self.inner {
+            Ok(engine) => engine.grant_approval_json(input_json, now_ms),
             Err(errors) => errors.clone(),
         }
     }

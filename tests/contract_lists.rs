@@ -72,6 +72,8 @@ fn index_d_ts_lists_what_rust_declares() {
         ("Entry", "Entry"),
         ("ReasonCode", "ReasonCode"),
         ("ChangeAction", "ChangeAction"),
+        ("RecoveryMethodType", "RecoveryMethodType"),
+        ("CodeChannel", "CodeChannel"),
         ("Phase", "Phase"),
         ("Confidence", "Confidence"),
         ("ExceptionStatus", "ExceptionStatus"),
@@ -100,6 +102,8 @@ fn policy_schema_lists_what_rust_declares() {
         ("DelegatedPrivileged", "delegatedPrivileged"),
         ("NetworkKind", "networkKind"),
         ("FailMode", "failModeValue"),
+        ("ChangeAction", "changeAction"),
+        ("RecoveryMethodType", "recoveryMethodType"),
     ];
     for (rust_name, def) in pairs {
         assert_eq!(
@@ -123,6 +127,8 @@ fn every_rust_list_is_checked_somewhere() {
         "Entry",
         "ReasonCode",
         "ChangeAction",
+        "RecoveryMethodType",
+        "CodeChannel",
         "Phase",
         "Confidence",
         "ExceptionStatus",

@@ -21,7 +21,7 @@ use factorgate::internals::{to_json, Encode};
 use factorgate::Entry;
 use factorgate::FactorType;
 use factorgate::ReasonCode;
-use factorgate::{ActorKind, Level, Sensitivity, UserKind};
+use factorgate::{ActorKind, ChangeAction, Level, RecoveryMethodType, Sensitivity, UserKind};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1189,6 +1189,30 @@ fn enums_are_exactly_the_rust_types() {
     check("failModeValue");
     let all = variants!(FailMode: Closed, Open);
     assert_enum(&schema, "failModeValue", &all, &candidates);
+    check("changeAction");
+    let all = variants!(ChangeAction: Enroll, Replace, Remove, ResetAll, RecoveryChange, PhoneChange, Recover);
+    assert_enum(&schema, "changeAction", &all, &candidates);
+    check("recoveryMethodType");
+    let all = variants!(RecoveryMethodType: RecoveryCode, IssuedCode, RecoveryContact, Reproofing,
+        TemporaryAccessPass, HelpdeskVerified);
+    assert_enum(&schema, "recoveryMethodType", &all, &candidates);
+    // The issuers of recovery evidence: every actor kind but the user themself, as validatePolicy
+    // says where they are used.
+    check("issuerKind");
+    let listed = schema_enum(&schema, "issuerKind");
+    for a in variants!(ActorKind: SelfService, Admin, Helpdesk, Msp, Automation) {
+        let doc = with(
+            &default_policy(),
+            "/recovery/helpdesk/issuers",
+            json!([a.as_str()]),
+        );
+        assert_eq!(
+            rust_errors(&doc).is_empty(),
+            listed.contains(a.as_str()),
+            "issuerKind {a:?}"
+        );
+        assert_eq!(schema.errors(&doc).is_empty(), listed.contains(a.as_str()));
+    }
 
     check("reasonCode");
     let reasons = variants!(ReasonCode: ImpossibleTravel, NewCountry, NewAsn, UntrustedIp,
@@ -1199,7 +1223,8 @@ fn enums_are_exactly_the_rust_types() {
         DelegatedChange, MissingTicket, BindingAuthenticated, BindingUnverified, PrivilegedUser, SensitiveCapabilities, Contractor,
         BreakGlass, ServiceAccount, KindRestricted, AppSensitivity, InsufficientAal, StaleAuthentication,
         RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
-        EngineFailure);
+        EngineFailure, ApprovalGranted, ApprovalInvalid, ApprovalReused, AccountRecovery,
+        RecoveryEvidence, RecoveryInsufficient, RecoveryMethodRejected, RecoveryRestricted);
     assert_enum(&schema, "reasonCode", &reasons, &candidates);
     for r in &reasons {
         assert_eq!(json!(r.as_str()).to_string(), to_json(r));

@@ -8,7 +8,7 @@
 //! | field | meaning |
 //! |---|---|
 //! | `name` | the file name without `.json` |
-//! | `entry` | `login`, `factorChange` or `validatePolicy` |
+//! | `entry` | `login`, `factorChange`, `grantApproval` (steps only) or `validatePolicy` |
 //! | `policy` | a policy document, or `"default"` / absent for the embedded default |
 //! | `policyPatch` | RFC 7386 merge patch applied to the policy |
 //! | `options` | `compilePolicy` options (e.g. `{"stateKey": "…"}`), absent for none |
@@ -19,9 +19,10 @@
 //!
 //! `expect` keys, each optional: `type`; `outcome`; `riskLevel`; `reasons` (the exact set of
 //! reason codes); `errorCodes` (exact set); `errorPaths` (each must be present); `requirement`
-//! (each key given must match); `enrollmentAllowed`; `approvalBy`; `alertClasses` (exact set of
-//! OCSF `class_uid`s); `notifyTemplates` (exact set); `hasState` (whether the result carries a
-//! `state` string). Whatever `expect` says, a decision without reasons fails (a bug by
+//! (each key given must match); `recovery` (each key of `decision.recovery` given must match);
+//! `enrollmentAllowed`; `approvalBy`; `alertClasses` (exact set of OCSF `class_uid`s);
+//! `alertsMention` (each string appears in the alerts' JSON text); `notifyTemplates` (exact
+//! set); `hasState` (whether the result carries a `state` string). Whatever `expect` says, a decision without reasons fails (a bug by
 //! docs/contract.md#decision).
 //!
 //! **Multi-step cases** (memory between calls, docs/contract.md#memory): `steps` is a list run in
@@ -35,11 +36,15 @@
 //! | `requestPatch` | optional RFC 7386 merge patch applied to a copy of the case's `request` |
 //! | `state` | optional: a string sent as the request's `state` instead of the threaded one, or `null` to send none |
 //! | `tamperState` | optional `true`: before sending, the character at index ⌊len/2⌋ of the state is replaced by `A`, or by `B` if it is `A` |
-//! | `expect` | as above |
+//! | `approver` | with `entry: "grantApproval"`: the approver; the step calls `grantApproval` with `{ request, approver }` (the request built as for any step) |
+//! | `useGrant` | optional `true`: the request's `change.approval` is the last grant a `grantApproval` step returned |
+//! | `tamperGrant` | optional `true`: that grant altered first, as `tamperState` alters a state |
+//! | `expect` | as above; a `grantApproval` step may also say `sameApprovalId: true` (its `approvalId` is the `approval.id` of the last decision that had one) |
 //!
 //! Threading: the runner keeps the last `state` string any step's result carried; each step's
 //! request gets it as `state` (unless the step says otherwise), so a result without `state`
-//! leaves the previous one in place — what a host does.
+//! leaves the previous one in place — what a host does. A `grantApproval` answer carries no
+//! state; its `grant` is kept for later steps with `useGrant` (approvals: grant, then resubmit).
 //!
 //! **Another policy** ([`run`] with `base`): the given policy document takes the place of the
 //! case's `policy`, and the case's `policyPatch` is still merged over it (the case brings its own
@@ -58,7 +63,8 @@ pub const DEFAULT_NOW_MS: f64 = 1.8e12;
 pub struct StepRun {
     /// `""` for a single case, `step N` or `step N (name)` for a step.
     pub label: String,
-    /// The entry point called (`login`, `factorChange`, `validatePolicy`), or `compilePolicy`
+    /// The entry point called (`login`, `factorChange`, `grantApproval`, `validatePolicy`), or
+    /// `compilePolicy`
     /// when a multi-step case's policy did not compile.
     pub entry: String,
     /// The engine's answer, parsed.
@@ -214,9 +220,10 @@ fn call(
     let out = match entry {
         "login" => engine.decide_login_json(request, now_ms),
         "factorChange" => engine.assess_factor_change_json(request, now_ms),
+        "grantApproval" => engine.grant_approval_json(request, now_ms),
         other => {
             return Err(format!(
-                "unknown entry {other:?} (login, factorChange or validatePolicy)"
+                "unknown entry {other:?} (login, factorChange, grantApproval or validatePolicy)"
             ))
         }
     };
@@ -227,7 +234,9 @@ fn entry_of(v: Option<&Value>) -> Result<&str, String> {
     match v {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(format!("`entry` must be a string, not {other}")),
-        None => Err("no `entry` (login, factorChange or validatePolicy)".to_string()),
+        None => {
+            Err("no `entry` (login, factorChange, grantApproval or validatePolicy)".to_string())
+        }
     }
 }
 
@@ -279,6 +288,8 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
         }
     };
     let mut state: Option<String> = None;
+    let mut grant: Option<String> = None;
+    let mut approval_id: Option<Value> = None;
     let mut out = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let mut request = case.get("request").cloned().unwrap_or_else(|| json!({}));
@@ -303,19 +314,77 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
         if let (Some(s), Some(obj)) = (sent, request.as_object_mut()) {
             obj.insert("state".to_string(), Value::String(s));
         }
+        // `useGrant` without a grant (an earlier grantApproval step was refused: under another
+        // policy the change may need no approval) sends the request without one, as a host
+        // holding no grant does, and the step fails.
+        let mut no_grant = false;
+        if step.get("useGrant") == Some(&Value::Bool(true)) {
+            match (
+                grant.as_deref(),
+                request.get_mut("change").and_then(Value::as_object_mut),
+            ) {
+                (Some(g), Some(change)) => {
+                    let g = match step.get("tamperGrant") {
+                        Some(Value::Bool(true)) => tamper(g),
+                        _ => g.to_string(),
+                    };
+                    change.insert("approval".to_string(), Value::String(g));
+                }
+                (None, _) => no_grant = true,
+                (Some(_), None) => {
+                    return Err(format!(
+                        "step {}: `useGrant` but the request has no `change` object",
+                        i + 1
+                    ))
+                }
+            }
+        }
         let entry = entry_of(step.get("entry").or_else(|| case.get("entry")))
             .map_err(|e| format!("step {}: {e}", i + 1))?;
         let now = now_ms_of(step.get("now").or_else(|| case.get("now")));
-        let result = call(&engine, entry, &request.to_string(), now)
+        // grantApproval takes `{ request, approver }` (an absent approver is left out, as the
+        // JS runner's `undefined` is).
+        let sent = if entry == "grantApproval" {
+            let mut input = Map::new();
+            input.insert("request".to_string(), request);
+            if let Some(approver) = step.get("approver") {
+                input.insert("approver".to_string(), approver.clone());
+            }
+            Value::Object(input)
+        } else {
+            request
+        };
+        let result = call(&engine, entry, &sent.to_string(), now)
             .map_err(|e| format!("step {}: {e}", i + 1))?;
         if let Some(s) = result.get("state").and_then(Value::as_str) {
             state = Some(s.to_string());
+        }
+        if let Some(g) = result.get("grant").and_then(Value::as_str) {
+            grant = Some(g.to_string());
         }
         let label = match step.get("name").and_then(Value::as_str) {
             Some(n) => format!("step {} ({n})", i + 1),
             None => format!("step {}", i + 1),
         };
-        let mismatches = check(step.get("expect").unwrap_or(&Value::Null), &result);
+        let expect = step.get("expect").unwrap_or(&Value::Null);
+        let mut mismatches = check(expect, &result);
+        if no_grant {
+            mismatches.push("useGrant: no earlier step returned a grant".to_string());
+        }
+        if expect.get("sameApprovalId") == Some(&Value::Bool(true))
+            && approval_id.as_ref() != result.get("approvalId")
+        {
+            let want = approval_id
+                .as_ref()
+                .map_or("none".to_string(), Value::to_string);
+            mismatches.push(format!(
+                "sameApprovalId: want {want}, got {}",
+                at(&result, &["approvalId"])
+            ));
+        }
+        if let Some(id) = result.get("approval").and_then(|a| a.get("id")) {
+            approval_id = Some(id.clone());
+        }
         out.push(StepRun {
             label,
             entry: entry.to_string(),
@@ -428,6 +497,32 @@ pub fn check(expect: &Value, out: &Value) -> Vec<String> {
                 }
             }
             None => bad.push(format!("expect.requirement: must be an object, not {req}")),
+        }
+    }
+    if let Some(rec) = expect.get("recovery") {
+        match rec.as_object() {
+            Some(rec) => {
+                for (k, v) in rec {
+                    let got = at(out, &["recovery", k]);
+                    if v != got {
+                        bad.push(format!("recovery.{k}: want {v}, got {got}"));
+                    }
+                }
+            }
+            None => bad.push(format!("expect.recovery: must be an object, not {rec}")),
+        }
+    }
+    if let Some(v) = expect.get("alertsMention") {
+        match strings("alertsMention", v) {
+            Ok(want) => {
+                let text = at(out, &["alerts"]).to_string();
+                for m in want {
+                    if !text.contains(&m) {
+                        bad.push(format!("alertsMention: {m:?} not in the alerts"));
+                    }
+                }
+            }
+            Err(e) => bad.push(e),
         }
     }
     if let Some(v) = expect.get("alertClasses") {

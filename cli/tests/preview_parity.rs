@@ -62,7 +62,9 @@ fn the_diff_classes_as_the_policy_preview() {
         let a = factorgate_cases::run(&case, Some(&default)).unwrap();
         for variant in &variants {
             let b = factorgate_cases::run(&case, Some(variant)).unwrap();
-            for (x, y) in a.iter().zip(&b) {
+            // A grantApproval answer is no decision: the preview neither calls it nor diffs it.
+            let steps = a.iter().zip(&b).filter(|(x, _)| x.entry != "grantApproval");
+            for (x, y) in steps {
                 for (p, q) in [(&x.result, &y.result), (&y.result, &x.result)] {
                     let rust: Value = serde_json::from_str(&factorgate::diff_decisions_json(
                         &p.to_string(),

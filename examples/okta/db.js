@@ -12,9 +12,13 @@
 //   signins  sign-ins already decided, by group key (a late verification of one is not a new one)
 //   users    per-user memory: { state, factors, kinds }
 //   meta     the System Log polling cursor (the `next` link)
+//   approvals changes held for approval, by approval id (the engine's `approval.id`): the change
+//            as assessed, who may approve and until when, its status (pending -> granted ->
+//            applied | reverted | pending again; pending -> refused -> reverted; pending ->
+//            expired) and the grant once an approver consented (grantApproval), kept with it
 //
 // sql.js rewrites the whole file on each write: fine for tens of megabytes (a few milliseconds
-// per write), not for a large tenant's history. Past that, put the same three tables in a server
+// per write), not for a large tenant's history. Past that, put the same tables in a server
 // database (PostgreSQL) with the same transaction boundaries.
 
 const fs = require('node:fs');
@@ -38,6 +42,15 @@ CREATE INDEX IF NOT EXISTS events_group ON events (group_key);
 CREATE TABLE IF NOT EXISTS signins (group_key TEXT PRIMARY KEY, done_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS approvals (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  updated INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_due ON approvals (status, expires_at);
 `;
 
 let SQL; // the sql.js module, loaded once
@@ -158,12 +171,28 @@ async function openDatabase({ file, retainMs = 7 * 24 * 3600_000 } = {}) {
       return row ? JSON.parse(row.record) : undefined;
     },
     setUser: (id, record) => run('INSERT OR REPLACE INTO users (id, record) VALUES (?, ?)', [id, JSON.stringify(record)]),
+    /** A held change by approval id: { id, userId, status, expiresAt (ms), request, decision, grant?, approver?, history } */
+    getApproval: (id) => {
+      const [row] = rows('SELECT record FROM approvals WHERE id = ?', [id]);
+      return row ? JSON.parse(row.record) : undefined;
+    },
+    setApproval: (record, now = Date.now()) => run('INSERT OR REPLACE INTO approvals (id, user_id, status, expires_at, updated, record) VALUES (?, ?, ?, ?, ?, ?)', [record.id, record.userId, record.status, record.expiresAt, now, JSON.stringify(record)]),
+    /** Held changes in `status` (all when omitted), soonest to expire first. */
+    approvals: (status) => (status
+      ? rows('SELECT record FROM approvals WHERE status = ? ORDER BY expires_at, id', [status])
+      : rows('SELECT record FROM approvals ORDER BY expires_at, id')).map((r) => JSON.parse(r.record)),
+    /** Changes still waiting for an approver whose approval expired at or before `now`. */
+    approvalsDue: (now) => rows("SELECT record FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id", [now]).map((r) => JSON.parse(r.record)),
+    /** When the next pending approval expires (ms), or undefined. */
+    nextApprovalExpiry: () => rows("SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'")[0]?.at ?? undefined,
     getMeta: (key) => rows('SELECT value FROM meta WHERE key = ?', [key])[0]?.value,
     setMeta: (key, value) => run('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', [key, String(value)]),
     /** Forgets processed events (their uuids stop deduplicating) and sign-ins older than retainMs. */
     prune(now = Date.now()) {
       run("DELETE FROM events WHERE status = 'done' AND received < ?", [now - retainMs]);
       run('DELETE FROM signins WHERE done_at < ?', [now - retainMs]);
+      // Resolved approvals: an applied one keeps its (used) grant as long as events deduplicate.
+      run("DELETE FROM approvals WHERE status IN ('applied', 'reverted', 'expired') AND updated < ?", [now - retainMs]);
     },
     transaction,
     persist,

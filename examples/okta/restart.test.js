@@ -162,3 +162,68 @@ test('killed after the acknowledgement: acknowledged events are processed after 
     await new Promise((r) => working.server.close(r));
   }
 });
+
+test('a consent acknowledged, then killed before its grant was used: after the restart the held change is decided with the grant kept in the store, and applied', { timeout: 40_000 }, async () => {
+  const { startAuthorizationServer, logEvent, delivery: hookDelivery, signIn, PLACES, PASSWORD, SECURITY_KEY } = require('./fixtures.js');
+  const authz = await startAuthorizationServer({ path: '/oauth2/aus1approvals', kid: 'approvals-restart' });
+  const file = path.join(dir, 'approvals.sqlite');
+  let stallAfter = Infinity; // from this many calls on, Okta answers 429 with a 30 s Retry-After
+  const dana = (req, res) => {
+    const url = new URL(req.url, 'http://okta');
+    const m = url.pathname.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles))?$/);
+    if (!m) return res.writeHead(req.method === 'DELETE' ? 204 : 404).end();
+    const body = m[2] === 'factors'
+      ? [{ id: 'fwf1dana', factorType: 'webauthn', provider: 'FIDO', status: 'ACTIVE', created: '2024-02-02T09:00:00.000Z' }, { id: 'opf1danaNew', factorType: 'push', provider: 'OKTA', status: 'ACTIVE', created: new Date().toISOString() }]
+      : m[2] === 'roles' ? [] : { id: m[1], status: 'ACTIVE', created: '2024-02-01T09:00:00.000Z', profile: { login: 'dana@acme.example', userType: 'Employee', managerId: 'manny@acme.example' } };
+    return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+  const okta = await fakeOkta((req, res) => (okta.calls.length > stallAfter ? rateLimited(req, res) : dana(req, res)));
+  const now = Math.floor(Date.now() / 1000);
+  const manny = authz.sign({ iss: authz.issuer, aud: 'api://factorgate-approvals', iat: now, exp: now + 3600, uid: '00umanny', sub: 'manny@acme.example', scp: ['factorgate.approvals'], groups: ['Managers'] });
+  const approvals = (port, p = '', init = {}) => fetch(`http://127.0.0.1:${port}/approvals${p}`, { ...init, headers: { authorization: `Bearer ${manny}`, 'content-type': 'application/json' } });
+  const env = {
+    OKTA_HOOK_SECRET: SECRET, FACTORGATE_DATA_FILE: file, OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: 'test-api-token', FACTORGATE_SIGNIN_SETTLE_MS: '200',
+    FACTORGATE_APPROVER_ISSUER: authz.issuer, FACTORGATE_APPROVER_AUDIENCE: 'api://factorgate-approvals', FACTORGATE_APPROVER_SCOPE: 'factorgate.approvals',
+    FACTORGATE_APPROVER_GROUPS: JSON.stringify({ Managers: 'manager', 'FactorGate SOC': 'soc' }),
+  };
+  try {
+    const first = start(env);
+    const port = await first.port;
+    // Dana's usual sign-ins (Rotterdam), then Okta Verify enrolled from Berlin: held for her manager.
+    const t0 = Date.now() - 3 * 3600_000;
+    const usual = [0, 1, 2, 3].flatMap((i) => signIn(`idxDanaUsual${i}`, [PASSWORD, SECURITY_KEY], { user: '00udana', published: t0 + i * 600_000 }));
+    assert.equal((await post(port, hookDelivery(usual))).status, 200);
+    await until(() => first.decisions().filter((d) => d.factorgate === 'signIn').length === 4);
+    const enrolled = logEvent('user.mfa.factor.activate', { user: '00udana', factor: { id: 'opf1danaNew', name: 'Okta Verify' }, from: PLACES.berlin, ip: '192.0.2.77' });
+    assert.equal((await post(port, hookDelivery([enrolled]))).status, 200);
+    const [held] = await until(async () => (await (await approvals(port)).json()).approvals);
+    assert.equal(held.status, 'pending');
+    assert.deepEqual(held.by, ['manager']);
+
+    // The consent is acknowledged (the grant on disk with the change); using it then waits on Okta.
+    stallAfter = okta.calls.length + 3; // the consent's own look-ups (user, factors, roles) answer
+    const res = await approvals(port, `/${held.approvalId}`, { method: 'POST', body: JSON.stringify({ consent: 'approve' }) });
+    assert.equal(res.status, 202);
+    await until(() => okta.calls.length > stallAfter);
+    first.child.kill('SIGKILL');
+    assert.equal((await first.exited).signal, 'SIGKILL');
+    assert.ok(!first.decisions().some((d) => d.factorgate === 'approval'), 'the grant was not used before the kill');
+
+    stallAfter = Infinity;
+    const second = start(env);
+    const port2 = await second.port;
+    const done = await until(async () => {
+      const a = await (await approvals(port2, `/${held.approvalId}`)).json();
+      return a.status === 'applied' && a;
+    });
+    assert.deepEqual(done.approver, { kind: 'manager', id: '00umanny', login: 'manny@acme.example' });
+    const used = second.decisions().find((d) => d.factorgate === 'approval');
+    assert.equal(used.outcome, 'allow');
+    assert.ok(used.reasons.includes('approvalGranted'));
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0);
+  } finally {
+    await new Promise((r) => okta.server.close(r));
+    await authz.close();
+  }
+});

@@ -7,6 +7,12 @@
 //   POST /okta/events        event hook deliveries: stored in SQLite (deduplicated by uuid) and
 //                            written to disk before the 200, then processed in order of
 //                            `published`, also after a crash and restart
+//   GET  /approvals          changes held for approval that this approver may act on
+//   GET  /approvals/:id      one held change: what it does, every reason, who approves, until when
+//   POST /approvals/:id      an approver's consent {"consent": "approve" | "refuse"}, authenticated
+//                            by the approver's own access token (not Okta's hook secret):
+//                            grantApproval, the grant stored with the change, the change decided
+//                            again with it in the queue (applied, or reverted)
 //
 // Okta reports factor changes only after they happened (`user.mfa.factor.*` event hooks); each
 // becomes an assessFactorChange request with `phase: "after"`, where `deny` means "revert it":
@@ -15,7 +21,9 @@
 // Identity Engine emits for the password too, and `user.session.start`) are grouped into one
 // sign-in per session (`authenticationContext.externalSessionId`) and feed the engine's memory
 // through decideLogin with the methods the events show were verified, so that a factor added
-// right after a risky sign-in is scored against it.
+// right after a risky sign-in is scored against it. A change the engine sends to `approval` is
+// held (live in Okta, as Okta reports it after the fact) until an approver consents, refuses or
+// its approval expires: then applied, or reverted like a `deny`.
 
 const crypto = require('node:crypto');
 const http = require('node:http');
@@ -25,6 +33,7 @@ const { openDatabase } = require('./db.js');
 
 const EVENT_BODY_LIMIT = 4 << 20; // an event hook batch
 const INLINE_BODY_LIMIT = 256 << 10; // a registration request
+const CONSENT_BODY_LIMIT = 16 << 10; // an approver's consent
 const KINDS = new Set(['employee', 'contractor', 'partner', 'customer', 'service', 'breakGlass']);
 
 // ---- Okta -> contract vocabulary ---------------------------------------------------------------
@@ -343,10 +352,12 @@ function createOktaClient({ orgUrl, token, timeoutMs = 2500, maxRetries = 4, max
 const b64url = (text) => Buffer.from(text, 'base64url');
 
 /**
- * Verifies the access token an OAuth 2.0 inline hook sends (`Authorization: Bearer <JWT>`,
- * RS256, issued by an Okta authorization server): signature against the server's JWKS, `iss`,
- * `aud`, `exp`/`nbf` (60 s skew) and, when configured, a scope. Okta event hooks cannot use
- * OAuth; they authenticate with the static header only.
+ * Verifies an RS256 access token issued by an authorization server (an Okta custom authorization
+ * server): signature against the server's JWKS, `iss`, `aud`, `exp`/`nbf` (60 s skew) and, when
+ * configured, a scope. Used for the access token an OAuth 2.0 inline hook sends (`Authorization:
+ * Bearer <JWT>`; Okta event hooks cannot use OAuth: they authenticate with the static header
+ * only) and for approvers' tokens (`/approvals`). `verify(token)` resolves to true or false,
+ * `verify.claims(token)` to the verified claims or null.
  * @param {{ issuer: string, audience: string, scope?: string, jwksUri?: string }} options
  */
 function createJwtVerifier({ issuer, audience, scope, jwksUri }) {
@@ -362,28 +373,32 @@ function createJwtVerifier({ issuer, audience, scope, jwksUri }) {
     const { keys: list } = await res.json();
     keys = new Map((list ?? []).filter((k) => k.kty === 'RSA' && k.kid).map((k) => [k.kid, crypto.createPublicKey({ key: k, format: 'jwk' })]));
   }
-  return async function verify(token) {
+  async function claimsOf(token) {
     const parts = String(token).split('.');
-    if (parts.length !== 3) return false;
+    if (parts.length !== 3) return null;
     let header;
     let claims;
     try {
       header = JSON.parse(b64url(parts[0]).toString('utf8'));
       claims = JSON.parse(b64url(parts[1]).toString('utf8'));
     } catch {
-      return false;
+      return null;
     }
-    if (header.alg !== 'RS256' || typeof header.kid !== 'string') return false;
+    if (header.alg !== 'RS256' || typeof header.kid !== 'string' || !claims || typeof claims !== 'object') return null;
     if (!keys.has(header.kid)) await refresh().catch(() => null);
     const key = keys.get(header.kid);
-    if (!key) return false;
+    if (!key) return null;
     const signed = crypto.verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), key, b64url(parts[2]));
-    if (!signed) return false;
+    if (!signed) return null;
     const now = Date.now() / 1000;
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     const scopes = Array.isArray(claims.scp) ? claims.scp : String(claims.scope ?? '').split(' ');
-    return claims.iss === issuer && aud.includes(audience) && typeof claims.exp === 'number' && claims.exp > now - 60 && !(claims.nbf > now + 60) && (!scope || scopes.includes(scope));
-  };
+    const ok = claims.iss === issuer && aud.includes(audience) && typeof claims.exp === 'number' && claims.exp > now - 60 && !(claims.nbf > now + 60) && (!scope || scopes.includes(scope));
+    return ok ? claims : null;
+  }
+  const verify = async (token) => (await claimsOf(token)) !== null;
+  verify.claims = claimsOf;
+  return verify;
 }
 
 // ---- the service --------------------------------------------------------------------------------
@@ -415,6 +430,13 @@ const MIN_SECRET_LENGTH = 16;
  * @param {string} [options.registrationKind] user kind of self-registered users (default customer)
  * @param {string} [options.profileRiskAttribute] Okta profile attribute that receives the
  *   registration risk level (must exist in the profile schema)
+ * @param {{ issuer: string, audience: string, scope?: string, jwksUri?: string, groups?: object, groupsClaim?: string }} [options.approvers]
+ *   the approval endpoint (`/approvals`): approvers present an access token of this authorization
+ *   server (RS256; the Okta user id in `uid`); `groups` maps the groups in its `groupsClaim`
+ *   (default `groups`) to approver kinds (`{ "FactorGate SOC": "soc", "Managers": "manager" }`).
+ *   Needs `stateKey` (grants are signed under it). Without it changes held for approval are
+ *   kept and expire, but no one can approve them here.
+ * @param {() => number} [options.clock] the time in ms for approvals (default Date.now)
  */
 function createService(options = {}) {
   if (options.secret !== undefined && (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH)) {
@@ -425,14 +447,17 @@ function createService(options = {}) {
   }
   const verifyJwt = options.oauth ? createJwtVerifier(options.oauth) : null;
   if (!options.secret) console.error('factorgate okta: no OKTA_HOOK_SECRET: event hooks (header authentication only) are refused; only the OAuth registration hook is served');
+  if (options.approvers && !options.stateKey) throw new Error('factorgate okta: the approval endpoint needs FACTORGATE_STATE_KEY (grants are signed under it)');
+  const approverJwt = options.approvers ? createJwtVerifier(options.approvers) : null;
+  const clock = options.clock ?? Date.now;
   const engine = compilePolicy(options.policy ?? defaultPolicy(), options.stateKey ? { stateKey: options.stateKey } : {});
   if (engine.type !== 'engine') throw new Error(`factorgate policy: ${JSON.stringify(engine.errors)}`);
   const okta = options.okta ?? null;
   const budgetMs = options.budgetMs ?? 3000;
   const settleMs = options.signInSettleMs ?? 60_000;
   const decisions = []; // the last 1000, for inspection
-  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, uuids: r.uuids, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), methods: r.methods, alerts: r.decision?.alerts })));
-  const stats = { deliveries: 0, events: 0, duplicates: 0, processed: 0, signIns: 0, skipped: 0, failures: 0 };
+  const onDecision = options.onDecision ?? ((r) => console.log(JSON.stringify({ factorgate: r.kind, uuid: r.uuid, uuids: r.uuids, user: r.userId, outcome: r.decision?.outcome, reasons: r.decision?.reasons?.map((x) => x.code), methods: r.methods, approval: r.approvalId ?? r.approval?.id, status: r.status ?? r.approval?.status, approver: r.approver, alerts: r.decision?.alerts })));
+  const stats = { deliveries: 0, events: 0, duplicates: 0, processed: 0, signIns: 0, skipped: 0, failures: 0, approvals: { held: 0, granted: 0, applied: 0, reverted: 0, expired: 0 } };
   let db = null;
   let opening = null;
   let store = options.store ?? null;
@@ -514,6 +539,7 @@ function createService(options = {}) {
     const known = (await store.get(userId)) ?? {};
     const kinds = known.kinds ?? {};
     const user = { id: userId, factors: known.factors ?? [] };
+    let profile = null; // the Okta profile (managerId: who approves as the user's manager)
     let current = null; // the factors Okta lists now (after the change)
     const unknown = []; // what the Okta API could not tell (after its retries)
     if (okta) {
@@ -527,6 +553,7 @@ function createService(options = {}) {
         look('roles', () => okta.roles(userId)),
       ]);
       if (u) {
+        profile = u.profile ?? null;
         const kind = String(u.profile?.userType ?? '').toLowerCase();
         user.kind = KINDS.has(kind) ? kind : undefined;
         user.createdAt = u.created ?? undefined;
@@ -542,7 +569,7 @@ function createService(options = {}) {
       }
     }
     const actor = event.actor ?? {};
-    return { user, current, known, unknown, actorKind: actorKindOf(actor, userId) };
+    return { user, profile, current, known, unknown, actorKind: actorKindOf(actor, userId) };
   }
 
   function actorKindOf(actor, userId) {
@@ -621,15 +648,141 @@ function createService(options = {}) {
       },
       state: known.state,
     };
-    const { decision, errors } = decide('factorChange', request);
+    let { decision, errors } = decide('factorChange', request);
+    let approval; // a change held for approval: its id, status, approvers and expiry
+    if (decision.outcome === 'approval' && decision.approval?.id) {
+      const held = db.getApproval(decision.approval.id);
+      if (held?.grant) {
+        // The same change reported again, with the grant an approver gave it on file: it is tried,
+        // and the engine says whether it holds (a grant approves one change once: approvalReused;
+        // an expired or altered one: approvalInvalid).
+        ({ decision, errors } = decide('factorChange', { ...request, change: { ...request.change, approval: held.grant } }));
+      }
+      if (decision.outcome === 'approval') {
+        approval = hold(held, event, request, decision, held?.grant ? graceOf(decision) : undefined);
+      } else if (held) {
+        const status = decision.outcome === 'deny' ? 'reverted' : 'applied';
+        update(held, status, { decision: shownOf(decision), note: 'reported again: the grant on file held' });
+        approval = { id: held.id, status };
+      }
+    }
     const kinds = { ...(known.kinds ?? {}) };
     if (action === 'enroll' && factor?.id) kinds[factor.id] = factor.type; // what the enrollment said the authenticator is
     const after = current ? current.map((f) => ({ ...f, type: kinds[f.id] ?? f.type })) : applyChange(before, action, factor);
     const remediation = await remediate(userId, action, factor, decision);
+    // The change's state too: it remembers a recovery and the grants used (a grant works once).
+    const state = decision.state ?? known.state;
     return {
-      entry: { ...base, kind: 'factorChange', action, request, decision, errors, remediation, ...(unknown.length ? { unknown } : {}) },
-      save: () => store.set(userId, { ...known, kinds, factors: after }),
+      entry: { ...base, kind: 'factorChange', action, request, decision, errors, remediation, ...(approval ? { approval } : {}), ...(unknown.length ? { unknown } : {}) },
+      save: () => store.set(userId, { ...known, kinds, factors: after, ...(state ? { state } : {}) }),
     };
+  }
+
+  // ---- approvals: a change held until an approver consents (docs/contract.md#approvals) ----
+  //
+  // Okta reports a factor change after it happened, so a change the engine sends to `approval`
+  // is live while it waits: it is kept (`approvals` table) with who may approve it and until
+  // when. An approver's consent (POST /approvals/:id) becomes a grant (engine.grantApproval),
+  // stored with the change; the change is then decided again with the grant (`change.approval`)
+  // in the queue, after whatever of the user's happened before the consent: `allow` keeps it
+  // (applied), `deny` reverts it, and a grant that no longer holds (a risk that appeared since,
+  // reuse) leaves it waiting for a new consent. Refused or expired: reverted.
+
+  const iso = (ms) => new Date(ms).toISOString();
+  const tagged = (code, message, path = '') => ({ type: 'error', errors: [{ code, message, path }] });
+  // What an approver is shown and weighs (never the grant).
+  const shownOf = (d) => ({ outcome: d.outcome, risk: d.risk, reasons: d.reasons, exposure: d.exposure, ...(d.approval ? { approval: d.approval } : {}), ...(d.requirement ? { requirement: d.requirement } : {}) });
+  // The change as kept: no memory (the user's current state is used each time) and no grant.
+  function keptRequest(request) {
+    const { state: _state, ...rest } = request;
+    const { approval: _grant, ...change } = rest.change;
+    return { ...rest, change };
+  }
+  // Why a grant did not hold, in the engine's words.
+  const graceOf = (d) => d.reasons.find((r) => r.code === 'approvalInvalid' || r.code === 'approvalReused')?.detail;
+  // What the Okta API says of the user now (not the factors: the change is judged on those before it).
+  const refreshed = (user) => Object.fromEntries(['kind', 'createdAt', 'lastLoginAt', 'passwordChangedAt', 'roles'].filter((k) => user[k] !== undefined).map((k) => [k, user[k]]));
+
+  function update(held, status, { note, ...fields } = {}) {
+    const next = { ...held, ...fields, status, history: [...(held.history ?? []), { at: iso(clock()), status, ...(note ? { note } : {}) }].slice(-20) };
+    db.setApproval(next);
+    if (['applied', 'reverted', 'expired'].includes(status)) stats.approvals[status] += 1;
+    return next;
+  }
+
+  /** Keeps a change the engine sent to `approval` (a new round, or the same one still waiting). */
+  function hold(previous, event, request, decision, note) {
+    const waiting = previous && ['pending', 'granted'].includes(previous.status);
+    const kept = {
+      id: decision.approval.id,
+      userId: request.user.id,
+      uuid: event.uuid,
+      eventType: event.eventType,
+      by: decision.approval.by,
+      requestedAt: waiting ? previous.requestedAt : iso(clock()),
+      // Okta's change is live while it waits: the window runs from the change (the engine's expiresAt).
+      expiresAt: waiting ? previous.expiresAt : Date.parse(decision.approval.expiresAt),
+      request: keptRequest(request),
+      decision: shownOf(decision),
+      history: previous?.history ?? [],
+    };
+    if (!waiting) stats.approvals.held += 1;
+    const next = update(kept, 'pending', { note });
+    return { id: next.id, status: next.status, by: next.by, expiresAt: iso(next.expiresAt) };
+  }
+
+  /** The held change decided again in the queue: with the grant (granted), or without (pending), or reverted (refused). */
+  async function processApproval(event) {
+    const held = db.getApproval(event.approvalId);
+    const base = { uuid: event.uuid, eventType: event.eventType, userId: held?.userId, approvalId: event.approvalId };
+    if (!held || !['granted', 'refused', 'pending'].includes(held.status)) return { entry: { ...base, kind: 'skipped', why: held ? `approval already ${held.status}` : 'unknown approval' } };
+    const { action, factor } = held.request.change;
+    if (held.status === 'refused') {
+      const remediation = await revert(held.userId, action, factor);
+      update(held, 'reverted', { remediation, note: `refused by ${held.approver.kind} ${held.approver.id}` });
+      return { entry: { ...base, kind: 'approval', status: 'reverted', approver: held.approver, remediation } };
+    }
+    const { user, known, unknown } = await userOf(held.userId, event);
+    const request = {
+      ...held.request,
+      now: iso(clock()),
+      user: { ...held.request.user, ...refreshed(user) },
+      change: held.status === 'granted' ? { ...held.request.change, approval: held.grant } : held.request.change,
+      state: known.state,
+    };
+    const { decision, errors } = decide('factorChange', request);
+    let status;
+    let remediation = [];
+    if (decision.outcome === 'allow') {
+      status = 'applied';
+      update(held, status, { decision: shownOf(decision), appliedAt: iso(clock()), note: decision.reasons.find((r) => r.code === 'approvalGranted')?.detail });
+    } else if (decision.outcome === 'deny') {
+      status = 'reverted';
+      remediation = await revert(held.userId, action, factor);
+      update(held, status, { decision: shownOf(decision), remediation, note: graceOf(decision) ?? 'denied when decided again' });
+    } else {
+      // Still (or again) waiting for an approver: the grant did not hold.
+      status = hold(held, { uuid: held.uuid, eventType: held.eventType }, request, decision.approval ? decision : { ...decision, approval: { id: held.id, by: held.by } }, graceOf(decision)).status;
+    }
+    const state = decision.state ?? known.state;
+    return {
+      entry: { ...base, kind: 'approval', status, approver: held.approver, request, decision, errors, remediation, ...(unknown.length ? { unknown } : {}) },
+      save: state ? () => store.set(held.userId, { ...known, state }) : undefined,
+    };
+  }
+
+  /** Changes whose approval window closed without a consent: reverted. */
+  async function expireApprovals() {
+    for (const held of db.approvalsDue(clock())) {
+      const remediation = await revert(held.userId, held.request.change.action, held.request.change.factor);
+      update(held, 'expired', { remediation, note: `no approver consented by ${iso(held.expiresAt)}` });
+      record({ kind: 'approval', status: 'expired', approvalId: held.id, userId: held.userId, remediation });
+    }
+  }
+
+  /** Queues the held change to be decided again (after what the user did before now). */
+  function requeue(held, what) {
+    db.enqueue([{ uuid: `factorgate-approval:${held.id}:${crypto.randomUUID()}`, eventType: `factorgate.approval.${what}`, published: iso(clock()), approvalId: held.id, target: [{ type: 'User', id: held.userId }], actor: { type: 'User', id: held.approver?.id } }]);
   }
 
   function applyChange(factors, action, factor) {
@@ -641,9 +794,13 @@ function createService(options = {}) {
 
   // `deny` after the fact means "revert it": remove a factor that was added, and end the user's
   // sessions and the OAuth tokens issued in them (a removed factor or a reset cannot be restored
-  // by the service).
+  // by the service). A change held for approval is reverted the same way when it is refused or
+  // its approval expires.
   async function remediate(userId, action, factor, decision) {
-    if (!options.remediate || !okta || decision.outcome !== 'deny') return [];
+    return decision.outcome === 'deny' ? revert(userId, action, factor) : [];
+  }
+  async function revert(userId, action, factor) {
+    if (!options.remediate || !okta) return [];
     const done = [];
     const attempt = async (what, fn) => {
       try {
@@ -698,7 +855,7 @@ function createService(options = {}) {
           }
           // Anything else of this user is scored after the sign-ins that happened before it.
           for (const g of db.groups()) if (g.userId === userId && g.first <= event.published) await flushGroup(g.key);
-          const { entry, save } = await processChange(event);
+          const { entry, save } = String(event.eventType).startsWith('factorgate.approval.') ? await processApproval(event) : await processChange(event);
           if (save) await save();
           db.markDone(event.uuid);
           if (entry.kind === 'skipped') stats.skipped += 1;
@@ -727,10 +884,14 @@ function createService(options = {}) {
         next = Math.min(next, g.last + settleMs);
       }
     }
+    await expireApprovals();
     db.prune(now);
     await db.persist();
     clearTimeout(timer);
-    if (next !== Infinity && !closed) timer = setTimeout(() => pump(), Math.max(10, next - now)).unref();
+    let wait = next === Infinity ? Infinity : next - now;
+    const due = db.nextApprovalExpiry();
+    if (due !== undefined) wait = Math.min(wait, due - clock());
+    if (wait !== Infinity && !closed) timer = setTimeout(() => pump(), Math.min(Math.max(10, wait), 2 ** 31 - 1)).unref();
   }
 
   /** Processes what is queued (one pass at a time); `force` also decides sign-ins still settling. */
@@ -846,10 +1007,127 @@ function createService(options = {}) {
     });
   }
 
+  // ---- the approval endpoint: an approver's consent, authenticated by their own access token ----
+
+  // The approver as their access token says (never as a request body says): an RS256 token of
+  // the approvers' authorization server, the Okta user id in `uid` (a person: a client-credentials
+  // token has none), the approver kinds from the groups claim.
+  async function approverOf(req) {
+    const m = String(req.headers.authorization ?? '').match(/^Bearer\s+(\S+)$/i);
+    const claims = m ? await approverJwt.claims(m[1]) : null;
+    if (!claims || typeof claims.uid !== 'string' || claims.uid === '' || claims.uid.length > 200) return null;
+    const groups = claims[options.approvers.groupsClaim ?? 'groups'];
+    const map = options.approvers.groups ?? {};
+    const kinds = [...new Set((Array.isArray(groups) ? groups : []).map((g) => map[String(g)]).filter((k) => typeof k === 'string' && k !== ''))];
+    return { id: claims.uid, login: typeof claims.sub === 'string' ? claims.sub : undefined, kinds };
+  }
+
+  // Okta's convention for manager approvals: the user's `managerId` profile attribute names the
+  // manager (their Okta id, username or email).
+  function isManagerOf(profile, approver) {
+    const named = typeof profile?.managerId === 'string' ? profile.managerId.trim().toLowerCase() : '';
+    return named !== '' && (named === approver.id.toLowerCase() || named === approver.login?.toLowerCase());
+  }
+
+  function viewOf(held) {
+    const { action, factor, replaces, actor } = held.request.change;
+    return {
+      approvalId: held.id,
+      status: held.status,
+      userId: held.userId,
+      change: { action, factor, replaces, actor },
+      event: { uuid: held.uuid, eventType: held.eventType },
+      by: held.by,
+      requestedAt: held.requestedAt,
+      expiresAt: iso(held.expiresAt),
+      decision: held.decision,
+      ...(held.approver ? { approver: held.approver } : {}),
+      ...(held.remediation ? { remediation: held.remediation } : {}),
+      history: held.history,
+    };
+  }
+
+  async function approvalRoute(req, res, path) {
+    if (!approverJwt) return send(res, 404, { error: 'not found' });
+    const approver = await approverOf(req);
+    if (!approver) return send(res, 401, { error: 'unauthorized' });
+    await open();
+    if (path === '/approvals') {
+      if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
+      // What this approver may act on: changes waiting for one of their kinds.
+      return send(res, 200, { approvals: db.approvals('pending').filter((h) => h.by.some((k) => approver.kinds.includes(k))).map(viewOf) });
+    }
+    const id = path.slice('/approvals/'.length);
+    const held = /^[0-9a-f]{32}$/.test(id) ? db.getApproval(id) : undefined;
+    if (!held) return send(res, 404, { error: 'unknown approval' });
+    if (req.method === 'GET') return send(res, 200, viewOf(held));
+    if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
+
+    const body = await readJson(req, CONSENT_BODY_LIMIT);
+    const consent = body?.consent;
+    if (consent !== 'approve' && consent !== 'refuse') return send(res, 400, tagged('invalidValue', 'consent must be "approve" or "refuse"', '/consent'));
+    if (held.status !== 'pending') return send(res, 409, tagged('notPending', `this change is ${held.status}, not waiting for an approver`));
+    const now = clock();
+    if (held.expiresAt <= now) {
+      pump().catch((e) => console.error(`factorgate: queue: ${e.message}`)); // reverts it
+      return send(res, 410, tagged('approvalExpired', `the approval expired at ${iso(held.expiresAt)}: the change is reverted, not applied`));
+    }
+    const kind = held.by.find((k) => approver.kinds.includes(k)) ?? approver.kinds[0];
+    if (!kind) return send(res, 403, tagged('notAnApprover', 'the token names none of the approver groups this service knows (approvers.groups)', '/approver/kind'));
+
+    // The change as it stands now: the user's current memory and what Okta says of them.
+    const { user, profile, known } = await userOf(held.userId, { actor: { id: approver.id, type: 'User' } });
+    const request = { ...held.request, now: iso(now), user: { ...held.request.user, ...refreshed(user) }, state: known.state };
+    // An approver consents to what they were shown: a risk that appeared since the change was held
+    // is shown first (the grant would carry it as weighed).
+    const { decision: preview } = decide('factorChange', request);
+    if (preview.outcome === 'approval') {
+      const seen = new Set(held.decision.reasons.filter((r) => r.points > 0).map((r) => r.code));
+      const appeared = preview.reasons.filter((r) => r.points > 0 && !seen.has(r.code)).map((r) => r.code);
+      if (appeared.length > 0) {
+        const next = update(held, 'pending', { decision: shownOf(preview), note: `risk appeared before a consent: ${appeared.join(', ')}` });
+        await db.persist();
+        return send(res, 409, { ...tagged('riskChanged', `risk appeared since this change was held (${appeared.join(', ')}): review it again`), approval: viewOf(next) });
+      }
+    }
+    // The engine decides whether this approver may consent (their kind, not the user nor the
+    // change's actor) and signs the grant; a refusal needs the same authority.
+    const grant = engine.grantApproval({ request, approver: { kind, id: approver.id }, now: iso(now) });
+    if (grant.type !== 'approvalGrant') {
+      const moot = grant.errors?.some((e) => e.code === 'notPendingApproval');
+      if (moot) {
+        requeue(held, 'decide'); // no longer an approval: applied or reverted as decided now
+        await db.persist();
+        pump().catch((e) => console.error(`factorgate: queue: ${e.message}`));
+      }
+      record({ kind: 'consent', approvalId: held.id, userId: held.userId, approver: { kind, id: approver.id }, consent, refused: grant.errors });
+      return send(res, moot ? 409 : 403, grant);
+    }
+    if (kind === 'manager' && !isManagerOf(profile, approver)) {
+      return send(res, 403, tagged('notTheUsersManager', `${approver.id} is not the manager the Okta profile of ${held.userId} names (managerId)`, '/approver/id'));
+    }
+    const latest = db.getApproval(held.id);
+    if (latest?.status !== 'pending') return send(res, 409, tagged('notPending', `this change is ${latest?.status}, not waiting for an approver`));
+    const who = { kind, id: approver.id, ...(approver.login ? { login: approver.login } : {}) };
+    if (consent === 'refuse') {
+      requeue(update(latest, 'refused', { approver: who, note: `refused by ${kind} ${approver.id}` }), 'refused');
+    } else {
+      // Kept with the change, durable before the answer; used in the queue.
+      requeue(update(latest, 'granted', { approver: who, grant: grant.grant, grantExpiresAt: grant.expiresAt, note: `consent by ${kind} ${approver.id}` }), 'granted');
+      stats.approvals.granted += 1;
+    }
+    await db.persist();
+    record({ kind: 'consent', approvalId: held.id, userId: held.userId, approver: who, consent });
+    pump().catch((e) => console.error(`factorgate: queue: ${e.message}`));
+    return send(res, 202, { type: 'consentAccepted', approvalId: held.id, status: consent === 'refuse' ? 'refused' : 'granted', approver: { kind, id: approver.id }, ...(consent === 'approve' ? { grantExpiresAt: grant.expiresAt } : {}) });
+  }
+
   async function handle(req, res) {
     const started = Date.now();
     const path = new URL(req.url, 'http://localhost').pathname;
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, { ok: true, stats, queue: db ? db.counts() : {} });
+    // Approvers authenticate as themselves (their access token), not with Okta's hook secret.
+    if (path === '/approvals' || path.startsWith('/approvals/')) return approvalRoute(req, res, path);
     if (!(await authorized(req, path))) return send(res, 401, { error: 'unauthorized' });
     if (path === '/okta/events' && req.method === 'GET') {
       // One-time endpoint verification when the event hook is created or verified.
@@ -933,6 +1211,9 @@ if (require.main === module) {
       remediate: env.FACTORGATE_REMEDIATE === 'true',
       forgetDevices: env.FACTORGATE_FORGET_DEVICES === 'true',
       profileRiskAttribute: env.FACTORGATE_PROFILE_RISK_ATTRIBUTE,
+      approvers: env.FACTORGATE_APPROVER_ISSUER
+        ? { issuer: env.FACTORGATE_APPROVER_ISSUER, audience: env.FACTORGATE_APPROVER_AUDIENCE, scope: env.FACTORGATE_APPROVER_SCOPE || undefined, groups: JSON.parse(env.FACTORGATE_APPROVER_GROUPS || '{}') }
+        : undefined,
     });
   } catch (e) {
     console.error(e.message);

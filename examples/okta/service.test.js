@@ -12,6 +12,7 @@ const { defaultPolicy } = require('factorgate');
 
 const crypto = require('node:crypto');
 const { createService, createOktaClient, methodOfTarget, sessionOf, countryCode } = require('./service.js');
+const { logEvent, delivery, signIn, startFakeOkta, PASSWORD, PUSH, FASTPASS, SYNCED_PASSKEY, SECURITY_KEY, WINDOWS_HELLO, OKTA_VERIFY_SILENT } = require('./fixtures.js');
 
 const SECRET = 'Basic b2t0YTpob29rLXNlY3JldA==';
 const POLICY = {
@@ -21,7 +22,7 @@ const POLICY = {
   networks: { trusted: [], denied: [{ name: 'known abuse', cidrs: ['203.0.113.0/24'] }] },
 };
 
-// ---- a fake Okta Management API on loopback ----
+// ---- the fake Okta Management API's directory (fixtures.js serves it on loopback) ----
 const directory = {
   '00ualice': {
     user: { id: '00ualice', status: 'ACTIVE', created: '2024-02-01T09:00:00.000Z', lastLogin: '2026-11-22T08:00:00.000Z', passwordChanged: '2026-03-01T09:00:00.000Z', profile: { login: 'alice@acme.example', email: 'alice@acme.example', userType: 'Employee' } },
@@ -44,33 +45,10 @@ let okta;
 let oktaServer;
 
 before(async () => {
-  oktaServer = http.createServer((req, res) => {
-    oktaCalls.push(`${req.method} ${req.url}`);
-    const scripted = rateLimited.shift();
-    if (scripted) return res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers }).end('{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}');
-    const url = new URL(req.url, 'http://okta');
-    if (url.pathname === '/api/v1/logs') {
-      // Polling: every page has a next link (Okta: "a next link relation header is always present").
-      const page = Number(url.searchParams.get('after') ?? 0);
-      const next = `http://127.0.0.1:${oktaServer.address().port}/api/v1/logs?after=${page + 1}&sortOrder=ASCENDING&limit=1000`;
-      return res.writeHead(200, { 'content-type': 'application/json', link: `<${req.url}>; rel="self", <${next}>; rel="next"` }).end(JSON.stringify(logPages[page] ?? []));
-    }
-    const m = url.pathname.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles|sessions)(?:\/([^/]+))?)?$/);
-    const entry = m && directory[decodeURIComponent(m[1])];
-    if (req.headers.authorization !== 'SSWS test-api-token' || !entry) {
-      res.writeHead(404).end();
-    } else if (req.method === 'DELETE') {
-      if (m[2] === 'factors') entry.factors = entry.factors.filter((f) => f.id !== m[3]);
-      res.writeHead(204).end();
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m[2] ? entry[m[2]] : entry.user));
-    }
-    return undefined;
-  });
-  await new Promise((resolve) => oktaServer.listen(0, '127.0.0.1', resolve));
-  okta = createOktaClient({ orgUrl: `http://127.0.0.1:${oktaServer.address().port}`, token: 'test-api-token' });
+  oktaServer = await startFakeOkta({ directory, calls: oktaCalls, rateLimited, logPages });
+  okta = createOktaClient({ orgUrl: oktaServer.url, token: 'test-api-token' });
 });
-after(() => new Promise((resolve) => oktaServer.close(resolve)));
+after(() => oktaServer.close());
 
 async function withService(options, fn) {
   const service = createService({ policy: POLICY, stateKey: 'okta-test-state-key-0123456789', secret: SECRET, okta, onDecision: () => {}, ...options });
@@ -90,48 +68,6 @@ async function withService(options, fn) {
     await service.close();
   }
 }
-
-// ---- System Log events ----
-let uuidSeq = 0;
-function logEvent(eventType, { user = '00ualice', actor = { id: user, type: 'User', alternateId: `${user}@acme.example`, displayName: user }, factor, ip = '198.51.100.23', published, debugData = {}, outcome = 'SUCCESS', uuid, session } = {}) {
-  uuidSeq += 1;
-  return {
-    uuid: uuid ?? `5b9c1e2a-0000-4000-8000-${String(uuidSeq).padStart(12, '0')}`,
-    published: published ?? new Date().toISOString(),
-    eventType,
-    version: '0',
-    displayMessage: 'factor event',
-    severity: 'INFO',
-    legacyEventType: eventType.replace('user.mfa.factor', 'core.user.factor'),
-    actor,
-    client: {
-      userAgent: { rawUserAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', os: 'Windows 10', browser: 'CHROME' },
-      zone: 'null',
-      device: 'Computer',
-      ipAddress: ip,
-      geographicalContext: { city: 'Rotterdam', state: 'South Holland', country: 'Netherlands', postalCode: '3011', geolocation: { lat: 51.9225, lon: 4.4792 } },
-    },
-    outcome: { result: outcome, reason: null },
-    securityContext: { asNumber: 1136, asOrg: 'kpn', isp: 'kpn', domain: 'kpn.com', isProxy: false },
-    debugContext: { debugData: { requestId: `req${uuidSeq}`, requestUri: '/idp/idx/challenge/answer', ...debugData } },
-    authenticationContext: { authenticationProvider: null, credentialProvider: null, credentialType: null, issuer: null, authenticationStep: 0, externalSessionId: session ?? `idx${uuidSeq}`, interface: null },
-    transaction: { type: 'WEB', id: `tx${uuidSeq}`, detail: {} },
-    target: [
-      { id: user, type: 'User', alternateId: `${user}@acme.example`, displayName: user, detailEntry: null },
-      ...(factor ? [{ id: factor.id, type: 'AuthenticatorEnrollment', alternateId: 'unknown', displayName: factor.name, detailEntry: factor.detail ?? null }] : []),
-    ],
-  };
-}
-const delivery = (events) => ({
-  eventType: 'com.okta.event_hook',
-  eventTypeVersion: '1.0',
-  cloudEventsVersion: '0.1',
-  source: 'https://acme.okta.com/api/v1/eventHooks/who8example',
-  eventId: `evt-${uuidSeq}`,
-  eventTime: new Date().toISOString(),
-  contentType: 'application/json',
-  data: { events },
-});
 
 test('System Log context maps to the session: address, place (country names to ISO codes), AS number, behaviors', () => {
   const e = logEvent('user.session.start', { debugData: { behaviors: '{New Geo-Location=NEGATIVE, New Device=POSITIVE, New IP=POSITIVE, Velocity=NEGATIVE}', risk: '{reasons=Anomalous Device, level=HIGH}' } });
@@ -293,32 +229,6 @@ test('registration inline hook: `commands` ALLOW (with the risk in a profile att
   });
 });
 
-// ---- Identity Engine sign-ins: what the verification events say was used ----
-// Targets as Identity Engine writes them on `user.authentication.auth_via_mfa` (the event-type
-// catalog: "for Identity Engine orgs, this event will fire for both primary and second factor
-// verifications"; target schema AuthenticatorEnrollmentResourceDetails: method_type_used,
-// method_used_verified_properties, authenticator_transports, backup_eligible, passkey, aaguid) and
-// on `user.session.start` (the event hooks page's sample delivery: a Password target).
-const PASSWORD = { id: 'lae42mkdc9i9cbw3U1d6', name: 'Password', detail: { methodTypeUsed: 'Password', methodUsedVerifiedProperties: '[USER_PRESENCE]' } };
-const PUSH = { id: 'opf3alicePush04x7', name: 'Okta Verify', detail: { methodTypeUsed: 'Get a push notification', methodUsedVerifiedProperties: '[USER_PRESENCE]' } };
-const FASTPASS = { id: 'pfdu7dgy1fUuaFlNA357', name: 'Okta Verify', detail: { methodTypeUsed: 'Use Okta FastPass', methodUsedVerifiedProperties: '[DEVICE_BOUND, PHISHING_RESISTANT, HARDWARE_PROTECTED]' } };
-const SYNCED_PASSKEY = { id: 'fwf1alicePasskey', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE]', authenticator_transports: '["internal", "hybrid"]', backup_eligible: 'true', passkey: 'true', aaguid: '00000000-0000-0000-0000-000000000000' } };
-const SECURITY_KEY = { id: 'fwf1aliceYubiKey', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE, HARDWARE_PROTECTED]', authenticator_transports: '["usb", "ble", "nfc"]', backup_eligible: 'false', aaguid: 'CB69481E-8FF7-4039-93EC-0A2729A154A8' } };
-const WINDOWS_HELLO = { id: 'fwf1aliceHello', name: 'Security Key or Biometric', detail: { method_used_verified_properties: '[USER_VERIFYING, USER_PRESENCE, HARDWARE_PROTECTED]', authenticator_transports: '["internal"]', backup_eligible: 'false', aaguid: '08987058-CADC-4B81-B6E1-30DE50DCBE96' } };
-const OKTA_VERIFY_SILENT = { id: 'opf3aliceOv', name: 'Okta Verify', detail: null }; // no method named
-
-function signIn(session, factors, { published = Date.now() - 60_000, ip } = {}) {
-  const events = factors.map((factor, i) => logEvent('user.authentication.auth_via_mfa', {
-    session,
-    factor,
-    ip,
-    published: new Date(published + i * 1000).toISOString(),
-    debugData: factor === PASSWORD ? { factor: 'PASSWORD_AS_FACTOR', factorIntent: 'LOGIN' } : { factorIntent: 'LOGIN' },
-  }));
-  const start = logEvent('user.session.start', { session, ip, factor: { id: PASSWORD.id, name: 'Password' }, published: new Date(published + factors.length * 1000).toISOString() });
-  start.legacyEventType = 'core.user_auth.login_success';
-  return [...events, start];
-}
 const signIns = (service) => service.decisions.filter((d) => d.kind === 'signIn');
 
 test('a password-only Identity Engine sign-in is one AAL1 sign-in (pwd), not a TOTP MFA sign-in', async () => {

@@ -81,7 +81,7 @@ fn name_error(r: &Reader<'_>, s: &str, names: &[&str]) -> Box<ErrorItem> {
         format!(
             "unknown value {}, expected one of: {}",
             quoted(s),
-            names.join(", ")
+            crate::error::join(names, ", ")
         ),
     )
 }

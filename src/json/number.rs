@@ -13,6 +13,7 @@ const EXACT_POWERS: [f64; 23] = [
 /// Exact (correctly rounded) for up to 15 significant digits with a decimal exponent within ±22,
 /// which covers every coordinate and policy number the contract has; beyond that, within a few
 /// units in the last place. core's exact parser would cost ~15 KB of tables in the wasm.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub fn parse_number(text: &str) -> Option<f64> {
     let bytes = text.as_bytes();
     let negative = bytes.first() == Some(&b'-');
@@ -38,7 +39,11 @@ pub fn parse_number(text: &str) -> Option<f64> {
             }
             b'.' => after_point = true,
             b'e' | b'E' => {
-                let e: i64 = text.get(i + 1..)?.trim_start_matches('+').parse().ok()?;
+                let e: i64 = text
+                    .get(i + 1..)
+                    .map(|e| e.strip_prefix('+').unwrap_or(e))?
+                    .parse()
+                    .ok()?;
                 exponent = exponent.saturating_add(e.clamp(-1000, 1000));
                 break;
             }
@@ -61,6 +66,7 @@ pub fn parse_number(text: &str) -> Option<f64> {
 }
 
 /// `m × 10^e` by repeated exact steps (approximate for large |e|).
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn scale(mut m: f64, mut e: i64) -> f64 {
     while e > 22 && m.is_finite() {
         m *= 1e22;
@@ -84,6 +90,7 @@ fn scale(mut m: f64, mut e: i64) -> f64 {
 /// `a` (positive, finite) as 15 significant digits and the decimal exponent of the first:
 /// `a ≈ digits × 10^(e − 14)`. Within 1e±22 the scaling is one exact power of ten, so one
 /// rounding: a number read from 15 or fewer digits gives those digits back.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn significant_digits(a: f64) -> (u64, i32) {
     let power = |k: i32| {
         EXACT_POWERS
@@ -123,6 +130,7 @@ fn significant_digits(a: f64) -> (u64, i32) {
 /// A finite number as JSON text with up to 15 significant digits (every double read from 15 or
 /// fewer digits prints back as the same digits): integers without a fraction, `0.000123`, and an
 /// exponent only outside 1e-6..1e15. core's shortest-representation printer would cost ~8 KB.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub fn format_number(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return "0".into();
@@ -136,7 +144,7 @@ pub fn format_number(x: f64) -> String {
         e += 1;
     }
     let mut text = digits.to_string();
-    while text.len() > 1 && text.ends_with('0') {
+    while text.len() > 1 && text.as_bytes().last() == Some(&b'0') {
         text.pop();
     }
     let mut out = String::with_capacity(24);
@@ -175,6 +183,7 @@ pub fn format_number(x: f64) -> String {
     out
 }
 
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub(crate) fn hex_digit(n: u8) -> char {
     char::from(
         b"0123456789abcdef"

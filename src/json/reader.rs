@@ -26,6 +26,7 @@ enum Step<'a> {
 }
 
 /// What a JSON value is, for "expected X, found Y" messages.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn describe(byte: Option<u8>) -> &'static str {
     match byte {
         Some(b'{') => "an object",
@@ -59,6 +60,7 @@ pub type Res<T> = Result<T, Box<ErrorItem>>;
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `text`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn new(text: &'a str) -> Self {
         Reader {
             text,
@@ -67,15 +69,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn at(&self, i: usize) -> Option<u8> {
         self.bytes().get(i).copied()
     }
 
     /// The next significant byte, after whitespace, without consuming it.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.at(self.pos) {
             self.pos += 1;
@@ -86,11 +91,13 @@ impl<'a> Reader<'a> {
     /// The byte offset reached in the text (after the last value or token read; [`Self::peek`]
     /// moves it past whitespace). For locating a pointer in the text (the command line's
     /// diagnostics); nothing in the engine needs it.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn offset(&self) -> usize {
         self.pos
     }
 
     /// The JSON pointer of the value being read.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn pointer(&self) -> String {
         let mut out = String::new();
         for step in &self.path {
@@ -110,11 +117,13 @@ impl<'a> Reader<'a> {
     }
 
     /// An error of `code` at the value being read.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn error(&self, code: ErrorCode, message: impl Into<String>) -> Box<ErrorItem> {
         Box::new(ErrorItem::new(code, self.pointer(), message))
     }
 
     /// A syntax error (`invalidJson`) at the value being read.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn syntax(&mut self, what: &str) -> Box<ErrorItem> {
         let found = match self.peek() {
             None => "the end of the input".to_string(),
@@ -128,6 +137,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A wrong-type error (`invalidShape`): `expected` names what the contract wants here.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn wrong_type(&mut self, expected: &str) -> Box<ErrorItem> {
         let found = describe(self.peek());
         if found == "an unexpected character" || found == "the end of the input" {
@@ -139,6 +149,7 @@ impl<'a> Reader<'a> {
         )
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn expect_byte(&mut self, b: u8, what: &str) -> Res<()> {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -148,6 +159,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn open(&mut self, step: Step<'a>) -> Res<()> {
         if self.path.len() >= MAX_DEPTH {
             return Err(self.error(
@@ -161,6 +173,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Enters an object, or fails with a wrong-type error naming `expected`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn begin_object(&mut self, expected: &str) -> Res<()> {
         if self.peek() != Some(b'{') {
             return Err(self.wrong_type(expected));
@@ -169,6 +182,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next key of the open object (its value is read next), or `None` after its `}`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn next_key(&mut self) -> Res<Option<Cow<'a, str>>> {
         let first = matches!(self.path.last(), Some(Step::Start));
         match self.peek() {
@@ -193,6 +207,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Enters a list, or fails with a wrong-type error naming `expected`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn begin_array(&mut self, expected: &str) -> Res<()> {
         if self.peek() != Some(b'[') {
             return Err(self.wrong_type(expected));
@@ -201,6 +216,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Moves to the next item of the open list; `false` after its `]`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn next_item(&mut self) -> Res<bool> {
         let next = match self.path.last() {
             Some(Step::Index(i)) => i + 1,
@@ -226,6 +242,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `null` if it comes next.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn take_null(&mut self) -> Res<bool> {
         if self.peek() != Some(b'n') {
             return Ok(false);
@@ -234,6 +251,7 @@ impl<'a> Reader<'a> {
         Ok(true)
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn literal(&mut self, word: &str) -> Res<()> {
         let end = self.pos + word.len();
         if self.bytes().get(self.pos..end) == Some(word.as_bytes()) {
@@ -245,6 +263,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a boolean.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn boolean(&mut self) -> Res<bool> {
         match self.peek() {
             Some(b't') => self.literal("true").map(|()| true),
@@ -254,6 +273,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string (escapes resolved; borrowed from the input when it has none).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn string(&mut self, expected: &str) -> Res<Cow<'a, str>> {
         if self.peek() != Some(b'"') {
             return Err(self.wrong_type(expected));
@@ -264,12 +284,14 @@ impl<'a> Reader<'a> {
     /// Skips the string at the opening quote under the cursor, checking its syntax but not
     /// pairing `\u` surrogates: a lone surrogate in a value the engine ignores is passed over,
     /// as serde_json did (one the engine reads is an error).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn skip_string(&mut self) -> Res<()> {
         self.pos += 1;
         self.string_tail(None)
     }
 
     /// Reads the string at the opening quote under the cursor.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn string_body(&mut self) -> Res<Cow<'a, str>> {
         let start = self.pos + 1;
         let end = self.plain_end(start);
@@ -285,6 +307,7 @@ impl<'a> Reader<'a> {
 
     /// Where a run of plain string text starting at `from` ends: at a `"`, a `\`, a control
     /// byte or the end of the input.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn plain_end(&self, from: usize) -> usize {
         let rest = self.bytes().get(from..).unwrap_or_default();
         let run = rest
@@ -295,6 +318,7 @@ impl<'a> Reader<'a> {
 
     /// Reads a string from the cursor to its closing quote into `out`, escapes resolved; with no
     /// `out`, only checks it (escapes' syntax, surrogates unpaired).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn string_tail(&mut self, mut out: Option<&mut String>) -> Res<()> {
         loop {
             let end = self.plain_end(self.pos);
@@ -327,6 +351,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One escape, the cursor after its backslash.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn escape(&mut self) -> Res<char> {
         let c = match self.at(self.pos) {
             Some(b'"') => '"',
@@ -347,6 +372,7 @@ impl<'a> Reader<'a> {
         Ok(c)
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn hex4(&mut self) -> Res<u32> {
         let digits = self
             .text
@@ -363,6 +389,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `\uXXXX`, with UTF-16 surrogate pairs; a lone surrogate is an error (it is not text).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn unicode_escape(&mut self) -> Res<char> {
         let first = self.hex4()?;
         let code = match first {
@@ -384,6 +411,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a number token (grammar checked, not converted).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn number(&mut self, expected: &str) -> Res<Number<'a>> {
         match self.peek() {
             Some(b'-' | b'0'..=b'9') => {}
@@ -431,6 +459,7 @@ impl<'a> Reader<'a> {
         })
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn digits(&self, mut i: usize) -> usize {
         while let Some(b'0'..=b'9') = self.at(i) {
             i += 1;
@@ -439,6 +468,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a whole number in `0..=max`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn unsigned(&mut self, max: u64, expected: &str) -> Res<u64> {
         let n = self.whole(expected)?;
         match n.parse::<u64>() {
@@ -448,6 +478,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a whole number in `min..=max`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn signed(&mut self, min: i64, max: i64, expected: &str) -> Res<i64> {
         let n = self.whole(expected)?;
         match n.parse::<i64>() {
@@ -456,6 +487,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn whole(&mut self, expected: &str) -> Res<&'a str> {
         let n = self.number(expected)?;
         if n.integer {
@@ -468,6 +500,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn out_of_range(&self, n: &str, expected: &str) -> Box<ErrorItem> {
         self.error(
             ErrorCode::InvalidShape,
@@ -476,6 +509,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a finite number.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn float(&mut self) -> Res<f64> {
         let n = self.number("a number")?;
         match parse_number(n.text) {
@@ -491,6 +525,7 @@ impl<'a> Reader<'a> {
     /// Skips one value of any kind. The walk is a loop, not a recursion, so nesting inside a
     /// skipped value is not capped (hosts may pass any extension data); the document cap bounds
     /// the walk.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn skip(&mut self) -> Res<()> {
         let base = self.path.len();
         loop {
@@ -531,6 +566,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Succeeds when nothing but whitespace follows the value just read.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn finish(&mut self) -> Res<()> {
         match self.peek() {
             None => Ok(()),

@@ -12,6 +12,7 @@ pub struct Writer {
 
 impl Writer {
     /// An empty writer.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn new() -> Self {
         Writer {
             out: String::with_capacity(1024),
@@ -20,48 +21,57 @@ impl Writer {
     }
 
     /// The text written.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn finish(self) -> String {
         self.out
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn sep(&mut self) {
         if !std::mem::replace(&mut self.first, false) {
             self.out.push(',');
         }
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn open(&mut self, bracket: char) {
         self.sep();
         self.out.push(bracket);
         self.first = true;
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn close(&mut self, bracket: char) {
         self.out.push(bracket);
         self.first = false;
     }
 
     /// Opens an object.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn begin_object(&mut self) {
         self.open('{');
     }
 
     /// Closes the open object.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn end_object(&mut self) {
         self.close('}');
     }
 
     /// Opens a list.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn begin_array(&mut self) {
         self.open('[');
     }
 
     /// Closes the open list.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn end_array(&mut self) {
         self.close(']');
     }
 
     /// Writes a key (the contract's keys need no escaping); its value comes next.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn key(&mut self, key: &str) -> &mut Self {
         if !std::mem::replace(&mut self.first, true) {
             self.out.push_str(",\"");
@@ -74,6 +84,7 @@ impl Writer {
     }
 
     /// Writes a key that comes from input (a map's key), escaped; its value comes next.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn any_key(&mut self, key: &str) -> &mut Self {
         self.string(key);
         self.out.push(':');
@@ -82,6 +93,7 @@ impl Writer {
     }
 
     /// Writes a string, escaped as RFC 8259 requires.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn string(&mut self, s: &str) {
         self.sep();
         self.out.push('"');
@@ -94,6 +106,7 @@ impl Writer {
         self.out.push('"');
     }
 
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     fn escaped(&mut self, s: &str) {
         let mut start = 0;
         for (i, b) in s.bytes().enumerate() {
@@ -120,24 +133,28 @@ impl Writer {
     }
 
     /// Writes JSON text as it is (an alert rendered earlier).
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn raw(&mut self, json: &str) {
         self.sep();
         self.out.push_str(json);
     }
 
     /// Writes a whole number.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn int(&mut self, n: i64) {
         self.sep();
         self.out.push_str(&n.to_string());
     }
 
     /// Writes an unsigned whole number.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn uint(&mut self, n: u64) {
         self.sep();
         self.out.push_str(&n.to_string());
     }
 
     /// Writes a finite number (the decoders accept no other); anything else is `null`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn float(&mut self, x: f64) {
         self.sep();
         if x.is_finite() {
@@ -148,12 +165,14 @@ impl Writer {
     }
 
     /// Writes `true` or `false`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn boolean(&mut self, b: bool) {
         self.sep();
         self.out.push_str(if b { "true" } else { "false" });
     }
 
     /// Writes `null`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub fn null(&mut self) {
         self.sep();
         self.out.push_str("null");

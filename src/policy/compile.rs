@@ -146,7 +146,7 @@ impl CompiledPolicy {
 
 /// `*-admin` matches `payroll-admin`; a pattern without `*` matches exactly.
 fn role_matches(pattern: &str, role: &str) -> bool {
-    match pattern.split_once('*') {
+    match crate::error::split_once_byte(pattern, b'*') {
         None => pattern == role,
         Some((prefix, suffix)) => {
             role.len() >= prefix.len() + suffix.len()

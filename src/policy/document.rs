@@ -8,6 +8,7 @@ use crate::factors::FactorType;
 use crate::json::{contract_enum, decode_by_merge, decode_struct, merge_struct};
 // The policy's maps are sorted vectors with BTreeMap's methods (src/json/map.rs: wasm size).
 use crate::json::KeyMap as BTreeMap;
+use crate::request::{ChangeAction, CodeChannel, RecoveryMethodType};
 
 /// Version of the policy schema this engine reads.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -51,6 +52,10 @@ pub struct Policy {
     pub fail_mode: FailModes,
     /// Alerting thresholds.
     pub alerts: Alerts,
+    /// Approvals that grant (per-action approvers, grant lifetime).
+    pub approvals: Approvals,
+    /// Account recovery (NIST SP 800-63B rev 4 §4.2).
+    pub recovery: RecoveryPolicy,
 }
 
 decode_struct!(Policy, strict {
@@ -72,6 +77,8 @@ decode_struct!(Policy, strict {
     exceptions: "exceptions" => default,
     fail_mode: "failMode" => default,
     alerts: "alerts" => default,
+    approvals: "approvals" => default,
+    recovery: "recovery" => default,
 });
 
 decode_by_merge!(
@@ -89,7 +96,26 @@ decode_by_merge!(
     Exceptions,
     FailModes,
     Alerts,
+    Approvals,
+    RecoveryPolicy,
 );
+
+impl Policy {
+    /// Who approves a change of `action` on an account of `kind`: `privilegedApprovers` for a
+    /// privileged account (privileged role, sensitive capability, break-glass), else the action's
+    /// entry of `approvals.byAction`, else the kind's entry of `approversByKind`, else
+    /// `approvers`.
+    pub fn approvers(&self, kind: UserKind, privileged: bool, action: ChangeAction) -> &[String] {
+        let fc = &self.risk.factor_change;
+        if privileged {
+            return &fc.privileged_approvers;
+        }
+        match self.approvals.by_action.get(&action) {
+            Some(by) => by,
+            None => fc.approvers_for(kind, false),
+        }
+    }
+}
 
 impl Default for Policy {
     fn default() -> Self {
@@ -112,6 +138,8 @@ impl Default for Policy {
             exceptions: Exceptions::default(),
             fail_mode: FailModes::default(),
             alerts: Alerts::default(),
+            approvals: Approvals::default(),
+            recovery: RecoveryPolicy::default(),
         }
     }
 }
@@ -553,7 +581,7 @@ fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
     map
 }
 
-const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 55] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -603,6 +631,14 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 47] = {
         (StateTampered, 40),
         (StateMissing, 0),
         (EngineFailure, 0),
+        (ApprovalGranted, 0),
+        (ApprovalInvalid, 0),
+        (ApprovalReused, 0),
+        (AccountRecovery, 10),
+        (RecoveryEvidence, 0),
+        (RecoveryInsufficient, 0),
+        (RecoveryMethodRejected, 5),
+        (RecoveryRestricted, 0),
     ]
 };
 
@@ -1071,6 +1107,138 @@ impl Default for Alerts {
         Alerts {
             detection_at: Level::High,
             account_change_at: Level::Medium,
+        }
+    }
+}
+
+/// Approvals that grant (docs/contract.md#approvals). Who approves stays where the outcome is
+/// decided, in `risk.factorChange` (`approvers`, `approversByKind`, `privilegedApprovers`,
+/// `approvalExpiresInS`); this section adds what only a grant needs, so no setting is written
+/// twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approvals {
+    /// Approvers per action for ordinary (not privileged) accounts, over
+    /// `risk.factorChange.approversByKind` and `approvers`.
+    pub by_action: BTreeMap<ChangeAction, Vec<String>>,
+    /// How long a grant from `grantApproval` stays valid, seconds (at most 24 h).
+    pub grant_lifetime_s: u64,
+}
+
+merge_struct!(Approvals {
+    by_action: "byAction",
+    grant_lifetime_s: "grantLifetimeS",
+});
+
+impl Default for Approvals {
+    fn default() -> Self {
+        Approvals {
+            by_action: BTreeMap::new(),
+            grant_lifetime_s: HOUR,
+        }
+    }
+}
+
+/// How long an issued recovery code stays valid, per channel, seconds (NIST SP 800-63B rev 4
+/// §4.2.1: 10 min by SMS or voice, 24 h by email, 21 days by post within the contiguous US;
+/// a recovery contact's code may be extended by 24 h).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeValidity {
+    /// Email (at most 24 h).
+    pub email: u64,
+    /// SMS (at most 10 min).
+    pub sms: u64,
+    /// Voice (at most 10 min).
+    pub voice: u64,
+    /// Postal (at most 30 days).
+    pub postal: u64,
+    /// A recovery contact's code (at most 48 h).
+    pub recovery_contact: u64,
+}
+
+merge_struct!(CodeValidity {
+    email: "email",
+    sms: "sms",
+    voice: "voice",
+    postal: "postal",
+    recovery_contact: "recoveryContact",
+});
+
+impl Default for CodeValidity {
+    fn default() -> Self {
+        CodeValidity {
+            email: DAY,
+            sms: 10 * 60,
+            voice: 10 * 60,
+            postal: 21 * DAY,
+            recovery_contact: DAY,
+        }
+    }
+}
+
+impl CodeValidity {
+    /// The validity of a code sent by `channel`.
+    pub fn for_channel(&self, channel: CodeChannel) -> u64 {
+        match channel {
+            CodeChannel::Email => self.email,
+            CodeChannel::Sms => self.sms,
+            CodeChannel::Voice => self.voice,
+            CodeChannel::Postal => self.postal,
+        }
+    }
+}
+
+/// The help-desk and temporary-access-pass recovery paths: NIST's "application-specific"
+/// method, which counts only as the policy documents it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Helpdesk {
+    /// Actor kinds that may verify a user or issue a pass (never the user themself).
+    pub issuers: Vec<ActorKind>,
+    /// Longest a temporary access pass may live, seconds (Entra's maximum default: 8 h).
+    pub tap_max_lifetime_s: u64,
+    /// Kinds of account these paths serve.
+    pub user_kinds: Vec<UserKind>,
+}
+
+merge_struct!(Helpdesk {
+    issuers: "issuers",
+    tap_max_lifetime_s: "tapMaxLifetimeS",
+    user_kinds: "userKinds",
+});
+
+/// Account recovery (docs/contract.md#recovery).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryPolicy {
+    /// Evidence types that count. `temporaryAccessPass` and `helpdeskVerified` count only when
+    /// listed here, under the rules of `helpdesk` (not listed by default).
+    pub methods: Vec<RecoveryMethodType>,
+    /// Issued-code validity per channel.
+    pub code_validity_s: CodeValidity,
+    /// The help-desk and pass paths.
+    pub helpdesk: Helpdesk,
+    /// After a recovery, how long removing factors, changing recovery paths and recovering
+    /// again need approval, seconds (0: no restriction).
+    pub restriction_s: u64,
+}
+
+merge_struct!(RecoveryPolicy {
+    methods: "methods",
+    code_validity_s: "codeValidityS",
+    helpdesk: "helpdesk",
+    restriction_s: "restrictionS",
+});
+
+impl Default for RecoveryPolicy {
+    fn default() -> Self {
+        use RecoveryMethodType::*;
+        RecoveryPolicy {
+            methods: vec![RecoveryCode, IssuedCode, RecoveryContact, Reproofing],
+            code_validity_s: CodeValidity::default(),
+            helpdesk: Helpdesk {
+                issuers: vec![ActorKind::Helpdesk, ActorKind::Admin],
+                tap_max_lifetime_s: 8 * HOUR,
+                user_kinds: vec![UserKind::Employee, UserKind::Contractor, UserKind::Partner],
+            },
+            restriction_s: 3 * DAY,
         }
     }
 }

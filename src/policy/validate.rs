@@ -37,7 +37,7 @@ pub fn parse(json: &str) -> Result<Policy, Vec<ErrorItem>> {
 /// Semantic checks on a decoded policy.
 pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     let mut e = Errors::default();
-    if p.id.trim().is_empty() || p.id.len() > 128 {
+    if p.id.trim_ascii().is_empty() || p.id.len() > 128 {
         e.push("/id", "id must be 1 to 128 characters");
     }
     if p.version == 0 {
@@ -63,7 +63,59 @@ pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     check_break_glass(&mut e, p);
     check_networks(&mut e, p);
     check_exceptions(&mut e, p);
+    check_approvals(&mut e, p);
+    check_recovery(&mut e, p);
     e.0
+}
+
+fn check_approvals(e: &mut Errors, p: &Policy) {
+    let a = &p.approvals;
+    if a.grant_lifetime_s == 0 || a.grant_lifetime_s > 86_400 {
+        e.push(
+            "/approvals/grantLifetimeS",
+            "a grant lives between 1 second and 24 hours",
+        );
+    }
+    for (action, approvers) in &a.by_action {
+        if approvers.is_empty() {
+            e.push(
+                format!("/approvals/byAction/{}", action.as_str()),
+                "approver lists cannot be empty",
+            );
+        }
+    }
+}
+
+fn check_recovery(e: &mut Errors, p: &Policy) {
+    let r = &p.recovery;
+    let v = &r.code_validity_s;
+    for (name, value, cap) in [
+        ("email", v.email, 86_400),
+        ("sms", v.sms, 600),
+        ("voice", v.voice, 600),
+        ("postal", v.postal, 30 * 86_400),
+        ("recoveryContact", v.recovery_contact, 2 * 86_400),
+    ] {
+        if value == 0 || value > cap {
+            e.push(
+                format!("/recovery/codeValidityS/{name}"),
+                format!("a {name} recovery code is valid between 1 second and {cap} seconds (NIST SP 800-63B rev 4 §4.2.1)"),
+            );
+        }
+    }
+    let h = &r.helpdesk;
+    if h.issuers.contains(&crate::enums::ActorKind::SelfService) {
+        e.push(
+            "/recovery/helpdesk/issuers",
+            "the user never issues their own recovery evidence",
+        );
+    }
+    if !(600..=30 * 86_400).contains(&h.tap_max_lifetime_s) {
+        e.push(
+            "/recovery/helpdesk/tapMaxLifetimeS",
+            "a temporary access pass lives between 10 minutes and 30 days",
+        );
+    }
 }
 
 #[derive(Default)]
@@ -175,6 +227,12 @@ fn check_risk(e: &mut Errors, p: &Policy) {
                 "this code says who the user is, not what happened: it raises the requirement, the alerting and who approves, and is reported as exposure; its weight must be 0",
             );
         }
+        if code.is_approval() && *points != 0 {
+            e.push(
+                format!("/risk/weights/{}", code.as_str()),
+                "a grant's verdict is decided after the score and never changes it: its weight must be 0",
+            );
+        }
     }
     let fc = &p.risk.factor_change;
     if fc.approval_at > fc.deny_at {
@@ -247,7 +305,7 @@ fn check_networks(e: &mut Errors, p: &Policy) {
         e.list_cap(&format!("/networks/{list}"), nets.len());
         for (i, n) in nets.iter().enumerate() {
             let path = format!("/networks/{list}/{i}");
-            if n.name.trim().is_empty() {
+            if n.name.trim_ascii().is_empty() {
                 e.push(format!("{path}/name"), "a network needs a name");
             }
             if n.cidrs.is_empty() && n.asns.is_empty() {
@@ -299,7 +357,7 @@ fn check_exceptions(e: &mut Errors, p: &Policy) {
 }
 
 fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
-    if x.id.trim().is_empty() {
+    if x.id.trim_ascii().is_empty() {
         e.push(format!("{path}/id"), "an exception needs an id");
     }
     let s = &x.subject;
@@ -315,10 +373,10 @@ fn check_exception(e: &mut Errors, path: &str, x: &Exception, max_s: u64) {
     if x.grant.allow_factors.is_empty() && !x.grant.waive_phishing_resistant {
         e.push(format!("{path}/grant"), "an exception must grant something");
     }
-    if x.reason.trim().is_empty() {
+    if x.reason.trim_ascii().is_empty() {
         e.push(format!("{path}/reason"), "an exception needs a reason");
     }
-    if x.approver.trim().is_empty() {
+    if x.approver.trim_ascii().is_empty() {
         e.push(format!("{path}/approver"), "an exception needs an approver");
     }
     let created = Timestamp::parse(&x.created_at);

@@ -1,11 +1,11 @@
 //! The binary form of a [`History`], signed and in base64url: the only code that reads or writes
 //! a state's bytes.
 //!
-//! Binary layout, version 1 (big-endian integers), then base64url without padding:
+//! Binary layout, version 2 (big-endian integers), then base64url without padding:
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 1 | version (1) |
+//! | 1 | version (2; version 1 ends before the recovery field and still loads) |
 //! | 8 | user binding: keyed hash of the user id |
 //! | 2 × 4 | sign-ins recorded; accepted sign-ins that carried a country, an ASN, a device id |
 //! | 4 + 1 | last risky sign-in: minute (0 = none) and risk level |
@@ -13,6 +13,9 @@
 //! | 19 each | sign-in: minute, country, ASN, cell latitude, cell longitude, device hash prefix (4), flags |
 //! | 10 each | device: keyed hash (8), last seen day |
 //! | 8 each | network: country, ASN, last seen day |
+//! | 4 | last recovery allowed: minute (0 = none) |
+//! | 1 | count of used grants |
+//! | 12 each | used grant: id (8), expiry minute (4) |
 //! | 32 | HMAC-SHA256 of everything before it |
 //!
 //! Sign-in times are minutes since the epoch, last-seen times days (enough to rank by recency); country `00` and ASN 0 mean unknown; sign-in flags hold
@@ -21,15 +24,17 @@
 
 use super::base64 as b64;
 use super::history::{
-    History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, MAX_DEVICES, MAX_NETWORKS,
-    MAX_SIGNINS, MAX_STATE_BYTES,
+    History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant, MAX_DEVICES,
+    MAX_NETWORKS, MAX_SIGNINS, MAX_STATE_BYTES, MAX_USED_GRANTS,
 };
 use super::key::{StateKey, MAC_LEN};
 use crate::enums::Level;
 use crate::geo::Cell;
 
 /// The format version this engine writes (the first byte of every state).
-pub(super) const VERSION_BYTE: u8 = 1;
+pub(super) const VERSION_BYTE: u8 = 2;
+/// The first format, still read: no recovery, no used grants.
+const VERSION_1: u8 = 1;
 /// Version, user binding, counters, last risky sign-in, list counts.
 pub(super) const HEADER_LEN: usize = 1 + 8 + 16;
 /// One sign-in record.
@@ -38,17 +43,24 @@ pub(super) const SIGNIN_LEN: usize = 19;
 pub(super) const DEVICE_LEN: usize = 10;
 /// One network record.
 pub(super) const NETWORK_LEN: usize = 8;
+/// One used-grant record.
+pub(super) const GRANT_LEN: usize = 12;
+/// Version 2's tail: the last recovery and the count of used grants.
+const TAIL_LEN: usize = 4 + 1;
 
 /// Longest state this engine can write, in bytes before base64.
 const MAX_RAW_LEN: usize = HEADER_LEN
     + MAX_SIGNINS * SIGNIN_LEN
     + MAX_DEVICES * DEVICE_LEN
     + MAX_NETWORKS * NETWORK_LEN
+    + TAIL_LEN
+    + MAX_USED_GRANTS * GRANT_LEN
     + MAC_LEN;
 /// Longest encoded state this engine can write, in characters.
 pub const MAX_ENCODED_LEN: usize = (MAX_RAW_LEN * 4).div_ceil(3);
 const _: () = assert!(MAX_ENCODED_LEN <= MAX_STATE_BYTES);
-const _: () = assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256);
+const _: () =
+    assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256 && MAX_USED_GRANTS < 256);
 
 /// Decodes and verifies a state string for the user whose tag is `user`.
 pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, Status> {
@@ -68,10 +80,15 @@ pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, S
         .split_first()
         .ok_or(Status::Tampered("it is empty"))?;
     match version {
-        VERSION_BYTE => decode_v1(user, body),
+        VERSION_1 | VERSION_BYTE => decode_body(version, user, body),
         v if v > VERSION_BYTE => Err(Status::Newer(v)),
         _ => Err(Status::Tampered("its version is unknown")),
     }
+}
+
+/// Is this state text in the format this engine writes? (Read only after it verified.)
+pub(super) fn is_current(s: &str) -> bool {
+    b64::decode(s).and_then(|raw| raw.first().copied()) == Some(VERSION_BYTE)
 }
 
 /// Bytes read front to back, a whole field or record at a time; every read is checked.
@@ -97,15 +114,41 @@ fn asn_from(b: [u8; 4]) -> Option<u32> {
     Some(u32::from_be_bytes(b)).filter(|a| *a != 0)
 }
 
-fn decode_v1(user: &[u8; 8], body: &[u8]) -> Result<History, Status> {
+fn decode_body(version: u8, user: &[u8; 8], body: &[u8]) -> Result<History, Status> {
     let mut r = Reader(body);
     let bound = r.take::<8>().ok_or(Status::Tampered("it is truncated"))?;
     if &bound != user {
         return Err(Status::Tampered("it belongs to another user"));
     }
     body_v1(&mut r)
+        .and_then(|h| {
+            if version == VERSION_1 {
+                Some(h)
+            } else {
+                tail_v2(&mut r, h)
+            }
+        })
         .filter(|_| r.0.is_empty())
         .ok_or(Status::Tampered("it is malformed"))
+}
+
+/// Version 2's tail: the last recovery and the used grants.
+fn tail_v2(r: &mut Reader, mut h: History) -> Option<History> {
+    let recovered = u32::from_be_bytes(r.take::<4>()?);
+    let [n] = r.take::<1>()?;
+    let n = usize::from(n);
+    if n > MAX_USED_GRANTS {
+        return None;
+    }
+    h.recovered_at = (recovered != 0).then_some(recovered);
+    for _ in 0..n {
+        let [i0, i1, i2, i3, i4, i5, i6, i7, e0, e1, e2, e3] = r.take::<GRANT_LEN>()?;
+        h.used_grants.push(UsedGrant {
+            id: [i0, i1, i2, i3, i4, i5, i6, i7],
+            expires: u32::from_be_bytes([e0, e1, e2, e3]),
+        });
+    }
+    Some(h)
 }
 
 fn level_from_bits(b: u8) -> Option<Level> {
@@ -189,6 +232,8 @@ fn body_v1(r: &mut Reader) -> Option<History> {
         signins,
         devices,
         networks,
+        recovered_at: None,
+        used_grants: Vec::new(),
     })
 }
 
@@ -255,6 +300,16 @@ pub(super) fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
         let [a0, a1, a2, a3] = n.asn.unwrap_or(0).to_be_bytes();
         let [s0, s1] = n.last_seen.to_be_bytes();
         out.extend_from_slice(&[c0, c1, a0, a1, a2, a3, s0, s1]);
+    }
+    out.extend_from_slice(&h.recovered_at.unwrap_or(0).to_be_bytes());
+    let grants = h
+        .used_grants
+        .get(..MAX_USED_GRANTS)
+        .unwrap_or(&h.used_grants);
+    out.push(count(grants.len()));
+    for g in grants {
+        out.extend_from_slice(&g.id);
+        out.extend_from_slice(&g.expires.to_be_bytes());
     }
     let tag = key.sign(&out);
     out.extend_from_slice(&tag);

@@ -10,6 +10,9 @@ pub const MAX_SIGNINS: usize = 8;
 pub const MAX_DEVICES: usize = 16;
 /// Country and ASN pairs remembered (least recently seen dropped first).
 pub const MAX_NETWORKS: usize = 16;
+/// Used grants remembered (the earliest to expire dropped first; an expired one is forgotten,
+/// since it no longer verifies anyway).
+pub const MAX_USED_GRANTS: usize = 4;
 /// Budget for an encoded state (`docs/contract.md#budgets`).
 pub(super) const MAX_STATE_BYTES: usize = 2048;
 
@@ -104,6 +107,20 @@ pub(crate) struct History {
     pub devices: Vec<KnownDevice>,
     /// Known countries and ASNs.
     pub networks: Vec<KnownNetwork>,
+    /// The last recovery the engine allowed: minute since the epoch (the restriction window
+    /// starts there). Version 2.
+    pub recovered_at: Option<u32>,
+    /// Grants already used, so a second use is `approvalReused`. Version 2.
+    pub used_grants: Vec<UsedGrant>,
+}
+
+/// A grant already used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UsedGrant {
+    /// The grant's id (the first 8 bytes of its tag).
+    pub id: [u8; 8],
+    /// When it expires, minutes since the epoch (rounded up).
+    pub expires: u32,
 }
 
 /// What became of the incoming state.

@@ -13,12 +13,15 @@ pub(crate) const MAC_LEN: usize = 32;
 type HmacSha256 = Hmac<Sha256>;
 
 /// The engine's state keys, derived once from the host's `stateKey` when the policy is compiled:
-/// one for the state's signature, one for the keyed hashes of user and device ids. Each is kept
-/// pre-keyed (HMAC's inner and outer pads already hashed), so a call pays only for its message.
+/// one for the state's signature, one for the keyed hashes of user and device ids, one for the
+/// signature of approval grants (a distinct label, so a state can never pass for a grant nor a
+/// grant for a state). Each is kept pre-keyed (HMAC's inner and outer pads already hashed), so a
+/// call pays only for its message.
 #[derive(Clone)]
 pub(crate) struct StateKey {
     mac: HmacSha256,
     ids: HmacSha256,
+    grant: HmacSha256,
 }
 
 impl std::fmt::Debug for StateKey {
@@ -38,7 +41,21 @@ impl StateKey {
         Some(StateKey {
             mac: derive(b"factorgate/state/mac/v1")?,
             ids: derive(b"factorgate/state/ids/v1")?,
+            grant: derive(b"factorgate/grant/mac/v1")?,
         })
+    }
+
+    pub(super) fn sign_grant(&self, payload: &[u8]) -> [u8; MAC_LEN] {
+        let mut m = self.grant.clone();
+        m.update(payload);
+        m.finalize().into_bytes().into()
+    }
+
+    /// Constant-time check of a grant's tag (`verify_slice`).
+    pub(super) fn verify_grant(&self, payload: &[u8], tag: &[u8]) -> bool {
+        let mut m = self.grant.clone();
+        m.update(payload);
+        m.verify_slice(tag).is_ok()
     }
 
     pub(super) fn sign(&self, payload: &[u8]) -> [u8; MAC_LEN] {
@@ -71,7 +88,7 @@ impl StateKey {
     }
 }
 
-pub(super) fn prefix<const N: usize>(bytes: &[u8]) -> [u8; N] {
+pub(crate) fn prefix<const N: usize>(bytes: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     for (o, b) in out.iter_mut().zip(bytes) {
         *o = *b;

@@ -31,12 +31,14 @@
 
 mod base64;
 mod codec;
+mod grant;
 mod history;
 mod key;
 
 pub use codec::MAX_ENCODED_LEN;
-pub(crate) use history::{History, KnownDevice, KnownNetwork, NetClass, SignIn, Status};
-pub use history::{MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS};
+pub(crate) use grant::{GrantClaims, OpenGrant};
+pub(crate) use history::{History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant};
+pub use history::{MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS};
 pub(crate) use key::{StateKey, MIN_STATE_KEY};
 
 use crate::decision::{Decision, Entry, Outcome, ReasonCode};
@@ -46,10 +48,29 @@ use crate::policy::{CompiledPolicy, NetworkKind};
 use crate::request::Request;
 use crate::time::Timestamp;
 use codec::{read, write};
-use key::prefix;
+pub(crate) use key::prefix;
 
 /// Version of the state format this engine writes.
-pub(crate) const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 2;
+
+/// Signs an approval grant for `user_id` (docs/contract.md#approvals): the token and its id, or
+/// `None` when an approver field is longer than 255 bytes.
+pub(crate) fn issue_grant(
+    key: &StateKey,
+    user_id: &str,
+    claims: &GrantClaims,
+) -> Option<(String, [u8; 8])> {
+    grant::issue(key, &key.user_tag(user_id), claims)
+}
+
+/// Verifies an approval grant for `user_id`, or says why it is not one.
+pub(crate) fn open_grant(
+    key: &StateKey,
+    user_id: &str,
+    token: &str,
+) -> Result<OpenGrant, &'static str> {
+    grant::open(key, &key.user_tag(user_id), token)
+}
 
 /// The current request as the state sees it: hashed and rounded, never raw.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -77,6 +98,8 @@ pub(crate) struct Memory {
     pub history: History,
     /// The current request, hashed and rounded as the state would keep it.
     pub current: Current,
+    /// The incoming state is in the format this engine writes.
+    pub current_format: bool,
 }
 
 impl Memory {
@@ -86,7 +109,20 @@ impl Memory {
             status: Status::Off,
             history: History::default(),
             current: Current::default(),
+            current_format: false,
         }
+    }
+
+    /// Has this grant been used already (and not yet expired)?
+    pub(crate) fn grant_used(&self, id: &[u8; 8]) -> bool {
+        self.history.used_grants.iter().any(|g| &g.id == id)
+    }
+
+    /// When the engine last allowed a recovery of this account, as remembered.
+    pub(crate) fn recovered_at(&self) -> Option<Timestamp> {
+        self.history
+            .recovered_at
+            .map(|m| Timestamp(i64::from(m) * 60))
     }
 }
 
@@ -96,7 +132,7 @@ pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Reques
         return Memory::off();
     };
     let current = current(key, policy, req);
-    let incoming = req.state.as_ref().map(|s| s.as_str().trim());
+    let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii());
     let (status, history) = match incoming {
         None | Some("") => (Status::Missing, History::default()),
         Some(s) => match read(key, &current.user, s) {
@@ -104,10 +140,12 @@ pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Reques
             Err(status) => (status, History::default()),
         },
     };
+    let current_format = status == Status::Loaded && incoming.is_some_and(codec::is_current);
     Memory {
         status,
         history,
         current,
+        current_format,
     }
 }
 
@@ -179,18 +217,32 @@ pub(crate) fn attach(
         status,
         mut history,
         current,
+        current_format,
     } = memory;
     let loaded = status == Status::Loaded;
-    let incoming = req.state.as_ref().map(|s| s.as_str().trim().to_string());
+    let incoming = req
+        .state
+        .as_ref()
+        .map(|s| s.as_str().trim_ascii().to_string());
+    let memo = decision.memo.clone();
+    let remembers = memo.recovered_at.is_some() || memo.used_grant.is_some();
     decision.state = Some(match (decision.entry, incoming) {
         // A newer engine's state is authentic but unreadable here (a rollback): hand it back
         // as it came rather than overwrite the history it holds.
         (_, Some(s)) if matches!(status, Status::Newer(_)) => s,
-        (entry, _) => match entry {
-            Entry::FactorChange if loaded => match req.state.as_ref() {
-                // Verified and already in the current format: hand it back as it came.
-                Some(s) => s.as_str().trim().to_string(),
-                None => write(key, &current.user, &history),
+        (entry, incoming) => match entry {
+            Entry::FactorChange if remembers => {
+                if !loaded {
+                    history = History::default();
+                }
+                remember(&mut history, &memo, now);
+                write(key, &current.user, &history)
+            }
+            // Verified, nothing to add and already in the current format: hand it back as it
+            // came (an older format is written again in the current one).
+            Entry::FactorChange if loaded => match incoming {
+                Some(s) if current_format => s,
+                _ => write(key, &current.user, &history),
             },
             Entry::FactorChange => write(key, &current.user, &History::default()),
             Entry::Login => {
@@ -205,13 +257,54 @@ pub(crate) fn attach(
     decision
 }
 
-/// The sign-in's own risk: the decision's reasons without `recentRiskySignin`, which would
-/// otherwise keep every sign-in after a risky one risky for as long as the user signs in.
+/// Records what a factor change asks to remember: an allowed recovery (the restriction window
+/// starts) and a used grant (kept until it expires, at most [`MAX_USED_GRANTS`], the earliest to
+/// expire dropped first).
+fn remember(h: &mut History, memo: &crate::decision::Memo, now: Timestamp) {
+    if let Some(t) = memo.recovered_at {
+        h.recovered_at = Some(minutes(t));
+    }
+    let at = minutes(now);
+    h.used_grants.retain(|g| g.expires >= at);
+    if let Some((id, expires)) = memo.used_grant {
+        let expires = u32::try_from((i64::from(expires) + 59).div_euclid(60)).unwrap_or(u32::MAX);
+        if !h.used_grants.iter().any(|g| g.id == id) {
+            h.used_grants.push(UsedGrant { id, expires });
+        }
+    }
+    while h.used_grants.len() > MAX_USED_GRANTS {
+        let earliest = h
+            .used_grants
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, g)| (g.expires, *i))
+            .map(|(i, _)| i);
+        match earliest {
+            Some(i) => {
+                h.used_grants.remove(i);
+            }
+            None => return,
+        }
+    }
+}
+
+/// The sign-in's own risk: the decision's reasons without those that come from the account's
+/// recent events, which every later call scores again on its own: `recentRiskySignin` would keep
+/// every sign-in after a risky one risky for as long as the user signs in, and `recentRecovery` /
+/// `recentPasswordReset` would make the user's first sign-in after a recovery a risky sign-in,
+/// counting the one recovery twice on every change that follows (a rebind held for approval).
 fn own_risk(policy: &CompiledPolicy, d: &Decision) -> Level {
     let total: i32 = d
         .reasons
         .iter()
-        .filter(|r| r.code != ReasonCode::RecentRiskySignin)
+        .filter(|r| {
+            !matches!(
+                r.code,
+                ReasonCode::RecentRiskySignin
+                    | ReasonCode::RecentRecovery
+                    | ReasonCode::RecentPasswordReset
+            )
+        })
         .map(|r| r.points)
         .sum();
     let score = u8::try_from(total.clamp(0, 100)).unwrap_or(100);
@@ -345,6 +438,13 @@ mod tests {
                 last_seen: 20_000 + i as u16,
             });
         }
+        h.recovered_at = Some(29_000_100);
+        for i in 0..MAX_USED_GRANTS as u32 {
+            h.used_grants.push(UsedGrant {
+                id: [i as u8 + 7; 8],
+                expires: 29_000_200 + i,
+            });
+        }
         h
     }
 
@@ -420,7 +520,10 @@ mod tests {
         raw.extend_from_slice(b"future fields");
         let tag = k.sign(&raw);
         raw.extend_from_slice(&tag);
-        assert_eq!(read(&k, &user, &b64::encode(&raw)), Err(Status::Newer(2)));
+        assert_eq!(
+            read(&k, &user, &b64::encode(&raw)),
+            Err(Status::Newer(VERSION_BYTE + 1))
+        );
     }
 
     #[test]
