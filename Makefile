@@ -1,7 +1,7 @@
 # factorgate: `make demo` and `make test` work on a fresh machine. Every target starts with
 # scripts/setup.sh, which installs the build toolchain; `make test` runs it with --for test, which
 # also installs what only the tests use (Chromium, Node 18 and 22).
-.PHONY: all setup pkg test lint demo bench bench-replay clean fuzz soak
+.PHONY: all setup pkg test lint demo bench bench-replay spark bench-spark clean fuzz soak
 
 all: pkg
 
@@ -49,6 +49,18 @@ bench: pkg
 # (bench/replay.sh).
 bench-replay:
 	@bench/replay.sh
+
+# replay's per-user fold as a Python wheel for PySpark (spark/): a virtual environment
+# target/spark-venv (maturin, pyspark, pyarrow, pandas, pytest from PyPI; Java 17+), the wheel
+# (maturin build --release), and its test in PySpark local mode: the same report as
+# `factorgate replay` (spark/run.sh). Not part of `make test`: it installs PySpark and a JVM job.
+spark:
+	@spark/run.sh
+
+# The Spark job's events/s in local mode on 10^6 generated events beside native replay on the
+# same file (SPARK_EVENTS=...; spark/bench.sh, after make spark).
+bench-spark: spark
+	@spark/bench.sh
 
 clean:
 	rm -rf pkg target/pkg-build target/wasm

@@ -11,7 +11,7 @@ add() { steps+=("$1|$2"); }
 # make test installs what only the tests use too (Chromium, Node 18 and 22); make lint does not.
 if [ "$what" = test ]; then add "setup" "scripts/setup.sh --for test"; else add "setup" "scripts/setup.sh"; fi
 add "cargo fmt --check" "cargo fmt --all -- --check"
-# The workspace natively (engine, cases/, cli/); wasm32 is the engine alone (-p factorgate).
+# The workspace natively (engine, cases/, cli/, replay/; spark/ is make spark's); wasm32 is the engine alone (-p factorgate).
 add "clippy (native)" "cargo clippy --workspace --all-targets -- -D warnings"
 add "clippy (wasm32)" "scripts/wasm-cargo clippy -p factorgate --all-targets -- -D warnings"
 if [ "$what" = test ]; then

@@ -85,16 +85,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Every decision that changes from policy OLD to NEW over the cases, field by field,
-    /// each change classed stricter or looser.
+    /// Every decision that changes from policy OLD to NEW over the cases, or over an IdP's
+    /// logged history (`--logs`, replayed as `factorgate replay NEW --against OLD` does), field
+    /// by field, each change classed stricter or looser.
+    ///
+    /// Exit 0 done, 1 a `--fail-on` condition met, 2 a usage or input error (malformed log
+    /// lines are counted, never an error).
     Diff {
         /// The policy before (`default` for the embedded default).
         old: PathBuf,
         /// The policy after.
         new: PathBuf,
         /// Case files or directories (the tests/vectors format).
-        #[arg(long, required = true, num_args = 1..)]
+        #[arg(long, num_args = 1.., required_unless_present = "logs", conflicts_with = "logs")]
         cases: Vec<PathBuf>,
+        /// Log files to replay both policies over (JSON lines or arrays, as `replay` reads).
+        #[arg(long, num_args = 1.., requires = "source")]
+        logs: Vec<PathBuf>,
+        /// Whose log format `--logs` are in.
+        #[arg(long, value_enum, requires = "logs")]
+        source: Option<replay::Source>,
+        /// What the directory knows of the users (as `replay --users`).
+        #[arg(long, value_name = "FILE", requires = "logs")]
+        users: Option<PathBuf>,
+        /// Days from the first logged event that only build memory (as `replay --warmup`).
+        #[arg(long, default_value_t = 0, value_name = "DAYS", requires = "logs")]
+        warmup: u32,
+        /// Threads for `--logs` (0: all cores).
+        #[arg(long, default_value_t = 0, requires = "logs")]
+        threads: usize,
         /// Exit 1 when a decision changes this way (for CI gates).
         #[arg(long, value_enum, default_value_t = diff::FailOn::Never)]
         fail_on: diff::FailOn,
@@ -151,9 +170,32 @@ fn policy_command(command: &Command) -> ExitCode {
         Command::Diff {
             old,
             new,
+            logs,
+            source: Some(source),
+            users,
+            warmup,
+            threads,
+            fail_on,
+            format,
+            ..
+        } if !logs.is_empty() => diff::run_logs(diff::LogArgs {
+            old,
+            new,
+            logs,
+            source: *source,
+            users: users.as_deref(),
+            warmup: *warmup,
+            threads: *threads,
+            fail_on: *fail_on,
+            format: *format,
+        }),
+        Command::Diff {
+            old,
+            new,
             cases,
             fail_on,
             format,
+            ..
         } => diff::run(diff::Args {
             old,
             new,

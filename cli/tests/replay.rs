@@ -433,10 +433,47 @@ fn against_diffs_two_policies_over_the_same_history() {
         .as_array()
         .expect("examples")
         .is_empty());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("against the old policy (login)"));
-    assert!(std::fs::read_to_string(&html)
-        .expect("html")
-        .contains("Against the old policy"));
+    // every decision is classed, field by field, by the core's decision diff
+    let classes = &doc["against"]["classes"];
+    let total = |entry: &str| -> u64 {
+        classes[entry]
+            .as_object()
+            .map_or(0, |c| c.values().filter_map(Value::as_u64).sum())
+    };
+    assert_eq!(
+        total("login"),
+        doc["decisions"]["signIns"].as_u64().unwrap()
+    );
+    assert_eq!(
+        total("factorChange"),
+        doc["decisions"]["factorChanges"].as_u64().unwrap()
+    );
+    let fields = doc["against"]["fields"].as_array().expect("fields");
+    assert!(
+        fields.iter().any(|f| f["entry"] == "login"
+            && f["field"] == "outcome"
+            && f["direction"] == "stricter"
+            && f["count"].as_u64().unwrap_or(0) > 0),
+        "{fields:?}"
+    );
+    let counts: Vec<u64> = fields.iter().filter_map(|f| f["count"].as_u64()).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most first: {counts:?}"
+    );
+    for e in doc["against"]["examples"].as_array().expect("examples") {
+        let changes = e["changes"].as_array().expect("changes");
+        assert!(!changes.is_empty(), "{e}");
+        for c in changes {
+            assert!(["stricter", "looser", "changed"].contains(&c["direction"].as_str().unwrap()));
+        }
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("against the old policy (login)"), "{text}");
+    assert!(text.contains("fields changed most"), "{text}");
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("Against the old policy"));
+    assert!(page.contains("Fields that changed most"));
     // a policy against itself: nothing changes
     let (_, same) = replay(&[
         s(&pol),
@@ -450,9 +487,11 @@ fn against_diffs_two_policies_over_the_same_history() {
     ]);
     for entry in ["login", "factorChange"] {
         let c = &same["against"]["classes"][entry];
-        assert_eq!(c.get("stricter"), None, "{entry}: {c}");
-        assert_eq!(c.get("looser"), None, "{entry}: {c}");
+        for class in ["stricter", "looser", "mixed", "changed"] {
+            assert_eq!(c.get(class), None, "{entry}: {c}");
+        }
     }
+    assert_eq!(same["against"]["fields"], json!([]));
 }
 
 #[test]

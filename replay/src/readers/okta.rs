@@ -21,9 +21,10 @@
 //!   `debugData.risk` levels are host signals; `securityContext.isProxy` an anonymizer.
 
 use super::{at, bool_at, f64_at, place, str_at, string_at, time_at, Mapped};
-use crate::replay::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
+use crate::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
 use serde_json::Value;
 
+/// Maps one Okta LogEvent to normalized events (see the module comment).
 pub fn map(v: &Value, out: &mut Vec<Ev>) -> Result<Mapped, String> {
     let ty = str_at(v, "eventType").ok_or("no `eventType`")?;
     let result = str_at(v, "outcome.result").unwrap_or("SUCCESS");

@@ -3,7 +3,7 @@
 //! partitioning and the number of threads), and the three ways it is shown: the terminal
 //! summary, `--json`, and the self-contained HTML report (inline CSS and SVG, no asset).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,7 +13,9 @@ pub const EXAMPLES: usize = 50;
 /// Malformed lines listed (all are counted).
 pub const MALFORMED_LISTED: usize = 100;
 
+/// Outcomes in order of severity: the columns of every count.
 pub const OUTCOMES: [&str; 5] = ["allow", "enroll", "stepUp", "approval", "deny"];
+/// The IdP's own outcomes: the rows of the agreement matrix.
 pub const HOSTS: [&str; 4] = ["allow", "mfa", "mfaFailed", "deny"];
 
 fn outcome_index(o: factorgate::Outcome) -> usize {
@@ -28,61 +30,124 @@ fn add(a: &mut Counts, b: &Counts) {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+/// A line that could not be used.
 pub struct Malformed {
+    /// The file, as named on the command line.
     pub file: String,
+    /// Its 1-based line number.
     pub line: u64,
+    /// Why (at most 200 bytes).
     pub error: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+/// A user the policy denies where the IdP (or the old policy) let them in.
 pub struct UserHit {
+    /// When (RFC 3339).
     pub time: String,
+    /// The user id.
     pub user: String,
+    /// The user's kind.
     pub kind: String,
+    /// The application.
     pub app: String,
+    /// What the IdP did.
     pub host: String,
+    /// What the policy decides.
     pub outcome: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// What the old policy decided (`--against`).
     pub was: Option<String>,
+    /// The risk score.
     pub risk: u8,
+    /// The reasons that explain it, most points first.
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+/// A factor change the policy holds (approval or deny).
 pub struct ChangeHit {
+    /// When (RFC 3339).
     pub time: String,
+    /// The user id.
     pub user: String,
+    /// Contract `ChangeAction`.
     pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The factor type added or removed.
     pub factor: Option<String>,
+    /// Contract `ActorKind`.
     pub actor: String,
+    /// What the policy decides.
     pub outcome: String,
+    /// The risk score.
     pub risk: u8,
+    /// The reasons that explain it, most points first.
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+/// A decision that changed from the old policy to the new.
 pub struct DiffHit {
+    /// When (RFC 3339).
     pub time: String,
+    /// The user id.
     pub user: String,
+    /// `login` or `factorChange`.
     pub entry: String,
+    /// The application (login) or the change's action.
     pub what: String,
+    /// The old policy's outcome.
     pub was: String,
+    /// The new policy's outcome.
     pub now: String,
+    /// The class of the whole diff (`stricter`, `looser`, `mixed`, `changed`).
     pub class: String,
+    /// The new decision's reasons, most points first.
     pub reasons: Vec<String>,
+    /// The fields that changed (the first [`CHANGES_LISTED`](crate::fold) of them).
+    pub changes: Vec<FieldHit>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+/// One field of a decision that changed from the old policy to the new, as the decision diff
+/// says it (`factorgate::FieldChange`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FieldHit {
+    /// The field, dotted (`requirement.minAal`, `reasons.newDevice`).
+    pub field: String,
+    /// `stricter`, `looser` or `changed`.
+    pub direction: String,
+    /// The old policy's value, as text.
+    pub a: String,
+    /// The new policy's value.
+    pub b: String,
+}
+
+impl From<&factorgate::FieldChange> for FieldHit {
+    fn from(c: &factorgate::FieldChange) -> Self {
+        FieldHit {
+            field: c.field.clone(),
+            direction: c.direction.as_str().to_owned(),
+            a: c.a.clone(),
+            b: c.b.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+/// A request the engine refused (a bug in a reader, or a record beyond the contract's caps).
 pub struct RequestError {
+    /// When (RFC 3339).
     pub time: String,
+    /// The user id.
     pub user: String,
+    /// The engine's first error.
     pub error: String,
 }
 
 /// A list that keeps its first `cap` entries in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Top<T: Ord> {
     items: Vec<T>,
     cap: usize,
@@ -98,6 +163,7 @@ impl<T: Ord> Default for Top<T> {
 }
 
 impl<T: Ord> Top<T> {
+    /// Adds an entry.
     pub fn push(&mut self, t: T) {
         self.items.push(t);
         if self.items.len() >= self.cap * 2 {
@@ -108,51 +174,84 @@ impl<T: Ord> Top<T> {
         self.items.sort();
         self.items.truncate(self.cap);
     }
+    /// Adds another list's entries, keeping the first `cap`.
     pub fn merge(&mut self, mut o: Top<T>) {
         self.items.append(&mut o.items);
         self.compact();
     }
+    /// The first `cap` entries, in order.
     pub fn sorted(&mut self) -> &[T] {
         self.compact();
         &self.items
     }
 }
 
-/// Everything replay counts.
-#[derive(Debug, Default)]
+/// Everything replay counts. Serializable as JSON (maps keyed by tuples as lists of pairs), so
+/// that partial statistics computed elsewhere (a Spark task) merge into one report.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Stats {
     /// The earliest event read (epoch ms), for `--warmup`.
     pub min_ts: Option<i64>,
+    /// Log lines read.
     pub lines: u64,
+    /// Records in them (a line may hold several: envelopes, arrays).
     pub records: u64,
+    /// Normalized events.
     pub events: u64,
+    /// Malformed lines and records.
     pub malformed_count: u64,
+    /// The first malformed ones, with file and line.
     pub malformed_lines: Top<Malformed>,
+    /// Records of types replay does not decide, by kind.
     pub skipped: BTreeMap<String, u64>,
+    /// Sign-ins decided.
     pub sign_ins: u64,
+    /// Factor changes decided.
     pub changes: u64,
+    /// Sign-in outcomes.
     pub login_outcomes: Counts,
+    /// Factor-change outcomes.
     pub change_outcomes: Counts,
+    /// Sign-in outcomes per day.
     pub by_day: BTreeMap<String, Counts>,
+    /// Factor-change outcomes per day.
     pub changes_by_day: BTreeMap<String, Counts>,
+    /// Sign-in outcomes per app.
     pub by_app: BTreeMap<String, Counts>,
+    /// Sign-in outcomes per user kind.
     pub by_kind: BTreeMap<String, Counts>,
+    /// Reason codes of the decisions that were not `allow`.
     pub reasons: BTreeMap<String, u64>,
     /// host outcome -> policy outcome
+    #[serde(with = "pairs")]
     pub agreement: BTreeMap<(String, String), u64>,
+    /// Users newly denied.
     pub newly_denied_users: u64,
+    /// The first of them.
     pub newly_denied: Top<UserHit>,
+    /// Factor changes held (approval or deny).
     pub held_changes: u64,
+    /// The first of them.
     pub held: Top<ChangeHit>,
-    /// (entry, old, new) -> count, and (entry, class) -> count
+    /// (entry, old outcome, new outcome) -> count
+    #[serde(with = "pairs")]
     pub diff_pairs: BTreeMap<(String, String, String), u64>,
+    /// (entry, class of the whole diff: same, changed, stricter, looser, mixed) -> count
+    #[serde(with = "pairs")]
     pub diff_classes: BTreeMap<(String, String), u64>,
+    /// (entry, field, direction) -> decisions where that field changed that way
+    #[serde(with = "pairs")]
+    pub diff_fields: BTreeMap<(String, String, String), u64>,
+    /// The first decisions that changed against the old policy.
     pub diffs: Top<DiffHit>,
+    /// Requests the engine refused.
     pub request_errors: u64,
+    /// The first of them.
     pub request_error_list: Top<RequestError>,
 }
 
 impl Stats {
+    /// Counts a malformed line or record.
     pub fn malformed(&mut self, file: &str, line: u64, error: &str) {
         self.malformed_count += 1;
         if self.malformed_lines.cap == EXAMPLES {
@@ -173,6 +272,7 @@ impl Stats {
         });
     }
 
+    /// Counts one sign-in decision.
     pub fn login(
         &mut self,
         day: &str,
@@ -198,6 +298,7 @@ impl Stats {
             .or_default() += 1;
     }
 
+    /// Counts one factor-change decision.
     pub fn change(&mut self, day: &str, outcome: factorgate::Outcome) {
         let i = outcome_index(outcome);
         self.changes += 1;
@@ -214,21 +315,42 @@ impl Stats {
         }
     }
 
+    /// Counts a reason code.
     pub fn reason(&mut self, code: &str) {
         *self.reasons.entry(code.to_owned()).or_default() += 1;
     }
 
-    pub fn diff(&mut self, entry: &str, old: &str, new: &str, class: &str) {
+    /// One decision compared with the old policy's: its outcomes, the class of its diff and the
+    /// fields that changed.
+    pub fn diff(
+        &mut self,
+        entry: &str,
+        old: &str,
+        new: &str,
+        class: factorgate::DiffClass,
+        changes: &[factorgate::FieldChange],
+    ) {
         *self
             .diff_pairs
             .entry((entry.to_owned(), old.to_owned(), new.to_owned()))
             .or_default() += 1;
         *self
             .diff_classes
-            .entry((entry.to_owned(), class.to_owned()))
+            .entry((entry.to_owned(), class.as_str().to_owned()))
             .or_default() += 1;
+        for c in changes {
+            *self
+                .diff_fields
+                .entry((
+                    entry.to_owned(),
+                    c.field.clone(),
+                    c.direction.as_str().to_owned(),
+                ))
+                .or_default() += 1;
+        }
     }
 
+    /// Counts a refused request.
     pub fn request_error(&mut self, user: &str, time: &str, error: &str) {
         self.request_errors += 1;
         self.request_error_list.push(RequestError {
@@ -238,6 +360,7 @@ impl Stats {
         });
     }
 
+    /// Adds another partition's statistics.
     pub fn merge(&mut self, o: Stats) {
         self.min_ts = match (self.min_ts, o.min_ts) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -284,6 +407,9 @@ impl Stats {
         for (k, v) in o.diff_classes {
             *self.diff_classes.entry(k).or_default() += v;
         }
+        for (k, v) in o.diff_fields {
+            *self.diff_fields.entry(k).or_default() += v;
+        }
         self.diffs.merge(o.diffs);
         self.request_errors += o.request_errors;
         self.request_error_list.merge(o.request_error_list);
@@ -305,6 +431,31 @@ impl Stats {
     }
 }
 
+/// Serde for a map whose keys are not strings: a list of `[key, value]` pairs.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// Fields listed in the report's `against.fields` (all are counted).
+pub const FIELDS_LISTED: usize = 30;
+
 fn counts_json(c: &Counts) -> Value {
     let mut m = serde_json::Map::new();
     for (name, n) in OUTCOMES.iter().zip(c) {
@@ -314,28 +465,45 @@ fn counts_json(c: &Counts) -> Value {
 }
 
 /// Facts of the run shown with the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunInfo {
+    /// `auth0`, `okta` or `entra`.
     pub source: String,
+    /// The log files.
     pub files: Vec<String>,
+    /// The policy replayed (`{id, version, digest, file}`).
     pub policy: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The policy replayed against.
     pub against: Option<Value>,
+    /// Threads (or Spark tasks).
     pub threads: usize,
+    /// `--warmup`.
     pub warmup_days: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The first time counted (after the warm-up).
     pub counted_from: Option<String>,
+    /// Partitions.
     pub partitions: usize,
+    /// The partition cap, in bytes of file.
     pub partition_cap_bytes: u64,
+    /// Partitions split again.
     pub partition_splits: u64,
+    /// The largest partition loaded.
     pub largest_partition_bytes: u64,
+    /// Partitions over the cap (one user alone).
     pub oversized_partitions: u64,
+    /// Seconds reading and partitioning.
     pub read_seconds: f64,
+    /// Seconds deciding.
     pub fold_seconds: f64,
+    /// Seconds in all.
     pub seconds: f64,
+    /// Log events per second, in all.
     pub events_per_second: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Peak resident memory (Linux `VmHWM`).
     pub peak_rss_kb: Option<u64>,
 }
 
@@ -364,7 +532,16 @@ pub fn to_json(s: &mut Stats, run: &RunInfo) -> Value {
             .iter()
             .map(|((entry, old, new), n)| json!({"entry": entry, "was": old, "now": new, "count": n}))
             .collect();
-        json!({"classes": classes, "pairs": pairs, "examples": s.diffs.sorted()})
+        let mut fields: Vec<(&(String, String, String), &u64)> = s.diff_fields.iter().collect();
+        fields.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let fields: Vec<Value> = fields
+            .iter()
+            .take(FIELDS_LISTED)
+            .map(|((entry, field, direction), n)| {
+                json!({"entry": entry, "field": field, "direction": direction, "count": n})
+            })
+            .collect();
+        json!({"classes": classes, "fields": fields, "pairs": pairs, "examples": s.diffs.sorted()})
     });
     let mut doc = json!({
         "type": "replayReport",
@@ -455,12 +632,31 @@ pub fn summary(doc: &Value) -> String {
     );
     if let Some(classes) = doc.pointer("/against/classes").and_then(Value::as_object) {
         for (entry, c) in classes {
+            let k = |class: &str| c.get(class).and_then(Value::as_u64).unwrap_or(0);
             let _ = writeln!(
                 o,
-                "  against the old policy ({entry}): {} stricter, {} looser, {} same",
-                c.get("stricter").and_then(Value::as_u64).unwrap_or(0),
-                c.get("looser").and_then(Value::as_u64).unwrap_or(0),
-                c.get("same").and_then(Value::as_u64).unwrap_or(0)
+                "  against the old policy ({entry}): {} stricter, {} looser, {} mixed, {} changed (no order), {} same",
+                k("stricter"),
+                k("looser"),
+                k("mixed"),
+                k("changed"),
+                k("same")
+            );
+        }
+    }
+    if let Some(fields) = doc.pointer("/against/fields").and_then(Value::as_array) {
+        if !fields.is_empty() {
+            let _ = writeln!(o, "  fields changed most (decisions):");
+        }
+        for f in fields.iter().take(8) {
+            let t = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("");
+            let _ = writeln!(
+                o,
+                "    {:<12} {:<9} {:<34} {}",
+                t("entry"),
+                t("direction"),
+                t("field"),
+                f.get("count").and_then(Value::as_u64).unwrap_or(0)
             );
         }
     }
@@ -517,6 +713,7 @@ const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;max-width:960px;marg
 
 // ---- HTML ------------------------------------------------------------------------------------
 
+/// HTML-escapes text.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -850,11 +1047,11 @@ pub fn html(doc: &Value) -> String {
     o.push_str(&simple_bars_svg(&agreement_rows, "#4b8bbe"));
 
     if let Some(a) = doc.get("against") {
-        o.push_str("<h2>Against the old policy</h2><p>The same history through both policies, each with its own memory. Classed by outcome severity.</p>");
+        o.push_str("<h2>Against the old policy</h2><p>The same history through both policies, each with its own memory. Every decision compared field by field by the engine's decision diff (the one of <code>factorgate diff</code> and the policy preview): <i>stricter</i> when the new policy asks more or allows less, <i>looser</i> the other way, <i>mixed</i> both, <i>changed</i> a difference with no order.</p>");
         let mut rows = Vec::new();
         if let Some(classes) = a.get("classes").and_then(Value::as_object) {
             for (entry, c) in classes {
-                for class in ["stricter", "looser", "same"] {
+                for class in ["stricter", "looser", "mixed", "changed", "same"] {
                     rows.push((
                         format!("{entry} {class}"),
                         c.get(class).and_then(Value::as_u64).unwrap_or(0),
@@ -863,6 +1060,23 @@ pub fn html(doc: &Value) -> String {
             }
         }
         o.push_str(&simple_bars_svg(&rows, "#d08a3b"));
+        o.push_str("<h3>Fields that changed most</h3>");
+        o.push_str(&table(
+            &["entry", "field", "direction", "decisions"],
+            a.get("fields")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    vec![
+                        s(f, "entry"),
+                        s(f, "field"),
+                        s(f, "direction"),
+                        s(f, "count"),
+                    ]
+                }),
+        ));
+        o.push_str("<h3>Outcomes, old → new</h3>");
         o.push_str(&table(
             &["entry", "was", "now", "count"],
             a.get("pairs")
@@ -881,6 +1095,7 @@ pub fn html(doc: &Value) -> String {
                 "was",
                 "now",
                 "class",
+                "changes",
                 "reasons",
             ],
             a.get("examples")
@@ -888,12 +1103,30 @@ pub fn html(doc: &Value) -> String {
                 .into_iter()
                 .flatten()
                 .map(|e| {
-                    [
-                        "time", "user", "entry", "what", "was", "now", "class", "reasons",
-                    ]
-                    .iter()
-                    .map(|k| s(e, k))
-                    .collect()
+                    let mut row: Vec<String> =
+                        ["time", "user", "entry", "what", "was", "now", "class"]
+                            .iter()
+                            .map(|k| s(e, k))
+                            .collect();
+                    row.push(
+                        e.get("changes")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .map(|c| {
+                                format!(
+                                    "{} {}: {} → {}",
+                                    s(c, "direction"),
+                                    s(c, "field"),
+                                    s(c, "a"),
+                                    s(c, "b")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
+                    row.push(s(e, "reasons"));
+                    row
                 }),
         ));
     }

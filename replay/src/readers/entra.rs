@@ -19,9 +19,10 @@
 //!   or the modified properties. Password resets and changes are password events.
 
 use super::{at, bool_at, f64_at, place, str_at, string_at, time_at, Mapped};
-use crate::replay::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
+use crate::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
 use serde_json::Value;
 
+/// Maps one Entra sign-in or audit record to normalized events (see the module comment).
 pub fn map(v: &Value, out: &mut Vec<Ev>) -> Result<Mapped, String> {
     let (record, category) = match v.get("properties") {
         Some(p) if p.is_object() => (p, str_at(v, "category").unwrap_or("")),
@@ -77,7 +78,7 @@ fn sign_in(v: &Value, out: &mut Vec<Ev>) -> Result<Mapped, String> {
             .to_ascii_lowercase();
         let ok = bool_at(step, "succeeded").unwrap_or(false);
         let at_ms = str_at(step, "authenticationStepDateTime")
-            .and_then(crate::replay::event::parse_rfc3339)
+            .and_then(crate::event::parse_rfc3339)
             .unwrap_or(ts);
         let lower = method.to_ascii_lowercase();
         if lower.contains("previously satisfied") || lower.contains("satisfied by") {

@@ -86,14 +86,17 @@ pub fn str_at<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The non-empty string at a dotted path, owned.
 pub fn string_at(v: &Value, path: &str) -> Option<String> {
     str_at(v, path).map(str::to_owned)
 }
 
+/// The number at a dotted path (a number, or a string holding one).
 pub fn f64_at(v: &Value, path: &str) -> Option<f64> {
     at(v, path).and_then(|x| x.as_f64().or_else(|| x.as_str()?.trim().parse().ok()))
 }
 
+/// The boolean at a dotted path (a boolean, or `"true"`/`"false"` in any case).
 pub fn bool_at(v: &Value, path: &str) -> Option<bool> {
     match at(v, path)? {
         Value::Bool(b) => Some(*b),

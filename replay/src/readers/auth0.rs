@@ -15,9 +15,10 @@
 //!   keys devices per user anyway), which is what Auth0's own `NewDevice` assessor compares.
 
 use super::{at, f64_at, place, str_at, string_at, time_at, Mapped};
-use crate::replay::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
+use crate::event::{Auth, Change, Ctx, Ev, Host, Kind, Verif};
 use serde_json::Value;
 
+/// Maps one Auth0 log event to normalized events (see the module comment).
 pub fn map(v: &Value, out: &mut Vec<Ev>) -> Result<Mapped, String> {
     let Some(ty) = str_at(v, "type") else {
         return Err("no `type`".into());

@@ -2,52 +2,22 @@
 //! sign-in history, with state threaded per user in time order, compared with what the IdP
 //! itself did. Streaming and bounded in memory: phase 1 partitions the input by user into
 //! temporary files ([`partition`]), phase 2 sorts and folds each partition ([`fold`]) on all
-//! cores; [`report`] merges, summarises and renders.
+//! cores; [`report`] merges, summarises and renders. All of it is the `factorgate-replay` crate
+//! (replay/), which the Spark wheel (spark/) runs too; this module is the command line around it.
 
-pub mod event;
-pub mod fold;
-pub mod generate;
-pub mod partition;
-pub mod readers;
-pub mod report;
-
-use clap::{Args, Subcommand, ValueEnum};
-use factorgate::{compile_policy_json, Engine};
+use clap::{Args, Subcommand};
+use factorgate::compile_policy_json;
+pub use factorgate_replay::{event, fold, generate, partition, report, Source, REPLAY_STATE_KEY};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// The state key replay compiles with: logs never hold production states, so replay rebuilds
-/// every user's memory from the first event it sees, under a key of its own.
-pub const REPLAY_STATE_KEY: &str = "factorgate-replay-state-key-v1";
-
 /// Exit code for a usage or input error (clap uses 2 for usage errors too).
 pub const EXIT_INPUT: u8 = 2;
-
-/// The IdP whose logs are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Source {
-    /// Auth0 tenant log events (NDJSON from log streams, or `/api/v2/logs` pages).
-    Auth0,
-    /// Okta System Log LogEvents (JSON lines, or `/api/v1/logs` pages).
-    Okta,
-    /// Microsoft Entra sign-in and audit logs (JSON as exported: arrays, lines, diagnostic records).
-    Entra,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Auth0 => "auth0",
-            Source::Okta => "okta",
-            Source::Entra => "entra",
-        }
-    }
-}
 
 /// Replays a policy over an IdP's logged sign-in history.
 #[derive(Debug, Args)]
@@ -151,6 +121,7 @@ impl<E: std::fmt::Display> From<E> for Fail {
     }
 }
 
+/// `factorgate replay`: its tools, or a replay with its outputs (summary, `--json`, `--report`).
 pub fn run(args: ReplayArgs) -> Result<(), Fail> {
     match args.tool {
         Some(Tool::Generate(g)) => return run_generate(&g),
@@ -164,39 +135,117 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
     let (Some(policy_path), Some(source)) = (args.policy.as_ref(), args.source) else {
         return Err(Fail("replay needs a POLICY, LOGS and --source".into()));
     };
+    let read = |p: &PathBuf| -> Result<(String, String), Fail> {
+        let text = std::fs::read_to_string(p).map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+        Ok((p.display().to_string(), text))
+    };
+    let plan = Plan {
+        policy: read(policy_path)?,
+        against: args.against.as_ref().map(read).transpose()?,
+        logs: &args.logs,
+        source,
+        users: args.users.as_deref(),
+        threads: args.threads,
+        partition_mb: args.partition_mb,
+        partitions: args.partitions,
+        temp_dir: args.temp_dir.as_deref(),
+        warmup: args.warmup,
+        trace_user: args.trace_user.as_deref(),
+        progress: !args.quiet,
+    };
+    let doc = execute(&plan)?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, report::html(&doc))
+            .map_err(|e| Fail(format!("{}: {e}", path.display())))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match &args.json {
+        Some(p) if p.as_os_str() == "-" => {
+            serde_json::to_writer_pretty(&mut stdout, &doc)?;
+            writeln!(stdout)?;
+        }
+        Some(p) => {
+            let text = serde_json::to_string_pretty(&doc)?;
+            std::fs::write(p, text + "\n").map_err(|e| Fail(format!("{}: {e}", p.display())))?;
+        }
+        None => {}
+    }
+    if !args.quiet && args.json.as_ref().map_or(true, |p| p.as_os_str() != "-") {
+        write!(stdout, "{}", report::summary(&doc))?;
+    }
+    Ok(())
+}
+
+/// One replay: what `factorgate replay` and `factorgate diff --logs` both run.
+pub struct Plan<'a> {
+    /// The policy replayed: its name (for the report) and its text.
+    pub policy: (String, String),
+    /// The policy in force, replayed beside it (`--against`).
+    pub against: Option<(String, String)>,
+    /// The log files.
+    pub logs: &'a [PathBuf],
+    /// Whose format they are in.
+    pub source: Source,
+    /// `--users`.
+    pub users: Option<&'a Path>,
+    /// Threads (0: all cores).
+    pub threads: usize,
+    /// The partition cap in MiB.
+    pub partition_mb: u64,
+    /// The partition count (default: from the input size).
+    pub partitions: Option<usize>,
+    /// Where partition files go.
+    pub temp_dir: Option<&'a Path>,
+    /// `--warmup` days.
+    pub warmup: u32,
+    /// `--trace-user`.
+    pub trace_user: Option<&'a str>,
+    /// A progress bar on a terminal (never when stderr is not one).
+    pub progress: bool,
+}
+
+/// Replays the plan: reads and partitions the logs, folds every partition on the thread pool,
+/// and returns the report document (`--json`'s). Malformed lines are counted in it; `Err` is an
+/// input error (a missing file, a policy that does not compile).
+pub fn execute(plan: &Plan<'_>) -> Result<serde_json::Value, Fail> {
+    let source = plan.source;
     let started = Instant::now();
-    let (engine, policy_ref) = compile(policy_path)?;
-    let against = args.against.as_ref().map(compile).transpose()?;
-    let users = match &args.users {
+    let (engine, policy_ref) = factorgate_replay::compile(&plan.policy.1, &plan.policy.0)?;
+    let against = plan
+        .against
+        .as_ref()
+        .map(|(name, text)| factorgate_replay::compile(text, name))
+        .transpose()?;
+    let users = match plan.users {
         Some(p) => read_users(p)?,
         None => HashMap::new(),
     };
     let mut total_bytes = 0u64;
-    for f in &args.logs {
+    for f in plan.logs {
         let meta = std::fs::metadata(f).map_err(|e| Fail(format!("{}: {e}", f.display())))?;
         if meta.is_dir() {
             return Err(Fail(format!("{}: is a directory", f.display())));
         }
         total_bytes += meta.len();
     }
-    if args.logs.len() > 4095 {
+    if plan.logs.len() > 4095 {
         return Err(Fail("at most 4095 log files per run".into()));
     }
-    let threads = if args.threads == 0 {
+    let threads = if plan.threads == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
-        args.threads
+        plan.threads
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let cap = args.partition_mb.max(1) << 20;
+    let cap = plan.partition_mb.max(1) << 20;
     // a normalized event is about 0.3–0.5 of its raw record: aim under the cap without splitting
-    let partitions = args
+    let partitions = plan
         .partitions
         .unwrap_or_else(|| ((total_bytes / 2 / cap) as usize + 1).max(threads * 8))
         .clamp(1, 4096);
-    let temp = match &args.temp_dir {
+    let temp = match plan.temp_dir {
         Some(d) => tempfile::Builder::new()
             .prefix("factorgate-replay-")
             .tempdir_in(d)?,
@@ -205,7 +254,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
             .tempdir()?,
     };
 
-    let tty = std::io::stderr().is_terminal() && !args.quiet;
+    let tty = std::io::stderr().is_terminal() && plan.progress;
     let bar = |len: u64, msg: &'static str| {
         let b = ProgressBar::with_draw_target(
             Some(len),
@@ -225,7 +274,7 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
     };
     let read_bar = bar(total_bytes, "reading");
     let (parts, mut stats) =
-        partition::write(source, &args.logs, temp.path(), partitions, threads, &|n| {
+        partition::write(source, plan.logs, temp.path(), partitions, threads, &|n| {
             read_bar.inc(n)
         })?;
     read_bar.finish_and_clear();
@@ -233,14 +282,14 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
 
     let count_from = stats
         .min_ts
-        .map_or(i64::MIN, |t| t + i64::from(args.warmup) * 86_400_000);
+        .map_or(i64::MIN, |t| t + i64::from(plan.warmup) * 86_400_000);
     let fold_started = Instant::now();
     let fold_bar = bar(parts.paths.len() as u64, "deciding");
     let cx = fold::FoldCx {
         engine: &engine,
         against: against.as_ref().map(|a| &a.0),
         users: &users,
-        trace: args.trace_user.as_deref(),
+        trace: plan.trace_user,
         count_from,
     };
     let load_total = Mutex::new(partition::LoadStats::default());
@@ -274,12 +323,12 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
     let seconds = started.elapsed().as_secs_f64();
     let run = report::RunInfo {
         source: source.as_str().into(),
-        files: args.logs.iter().map(|f| f.display().to_string()).collect(),
+        files: plan.logs.iter().map(|f| f.display().to_string()).collect(),
         policy: policy_ref,
         against: against.map(|a| a.1),
         threads,
-        warmup_days: args.warmup,
-        counted_from: (args.warmup > 0).then(|| event::rfc3339(count_from, 0)),
+        warmup_days: plan.warmup,
+        counted_from: (plan.warmup > 0).then(|| event::rfc3339(count_from, 0)),
         partitions,
         partition_cap_bytes: cap,
         partition_splits: load.splits,
@@ -291,67 +340,13 @@ pub fn run(args: ReplayArgs) -> Result<(), Fail> {
         events_per_second: stats.events as f64 / seconds.max(1e-9),
         peak_rss_kb: peak_rss_kb(),
     };
-    let doc = report::to_json(&mut stats, &run);
-    if let Some(path) = &args.report {
-        std::fs::write(path, report::html(&doc))
-            .map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-    }
-    let mut stdout = std::io::stdout().lock();
-    match &args.json {
-        Some(p) if p.as_os_str() == "-" => {
-            serde_json::to_writer_pretty(&mut stdout, &doc)?;
-            writeln!(stdout)?;
-        }
-        Some(p) => {
-            let text = serde_json::to_string_pretty(&doc)?;
-            std::fs::write(p, text + "\n").map_err(|e| Fail(format!("{}: {e}", p.display())))?;
-        }
-        None => {}
-    }
-    if !args.quiet && args.json.as_ref().map_or(true, |p| p.as_os_str() != "-") {
-        write!(stdout, "{}", report::summary(&doc))?;
-    }
-    Ok(())
+    Ok(report::to_json(&mut stats, &run))
 }
 
-/// Compiles a policy file with the replay state key; the policy's reference for the report.
-fn compile(path: &PathBuf) -> Result<(Engine, serde_json::Value), Fail> {
+fn read_users(path: &Path) -> Result<HashMap<String, fold::UserInfo>, Fail> {
     let text =
         std::fs::read_to_string(path).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-    let options = format!(r#"{{"stateKey":"{REPLAY_STATE_KEY}"}}"#);
-    let engine = compile_policy_json(&text, &options).map_err(|errors| {
-        Fail(format!(
-            "{}: the policy does not compile: {errors}",
-            path.display()
-        ))
-    })?;
-    let r = &engine.policy().reference;
-    let reference = serde_json::json!({"id": r.id, "version": r.version, "digest": r.digest, "file": path.display().to_string()});
-    Ok((engine, reference))
-}
-
-fn read_users(path: &PathBuf) -> Result<HashMap<String, fold::UserInfo>, Fail> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-    let mut out = HashMap::new();
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        let list: Vec<fold::UserInfo> =
-            serde_json::from_str(trimmed).map_err(|e| Fail(format!("{}: {e}", path.display())))?;
-        for u in list {
-            out.insert(u.id.clone(), u);
-        }
-        return Ok(out);
-    }
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let u: fold::UserInfo = serde_json::from_str(line)
-            .map_err(|e| Fail(format!("{}:{}: {e}", path.display(), i + 1)))?;
-        out.insert(u.id.clone(), u);
-    }
-    Ok(out)
+    factorgate_replay::parse_users(&text, &path.display().to_string()).map_err(Fail)
 }
 
 /// Peak resident memory of this process (`VmHWM`), Linux only.

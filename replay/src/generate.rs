@@ -25,13 +25,13 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 /// SplitMix64: small, fast, deterministic.
-pub struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    pub fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x5851_f42d_4c95_7f2d)
     }
-    pub fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -39,17 +39,17 @@ impl Rng {
         z ^ (z >> 31)
     }
     /// Uniform in 0..n.
-    pub fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             0
         } else {
             self.next() % n
         }
     }
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
         items.get(self.below(items.len() as u64) as usize)
     }
 }
@@ -223,11 +223,17 @@ enum W {
 
 /// Generator options.
 pub struct Options {
+    /// Whose log format to write.
     pub source: Source,
+    /// Log lines to write.
     pub events: u64,
+    /// The seed: the same seed writes the same log.
     pub seed: u64,
+    /// Days of history to spread the events over (about).
     pub days: i64,
+    /// The first day (days since 1970-01-01).
     pub start_day: i64,
+    /// One JSON array instead of JSON lines.
     pub array: bool,
 }
 

@@ -20,6 +20,7 @@ pub struct Ev {
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     #[serde(rename = "k")]
+    /// What happened.
     pub kind: Kind,
 }
 
@@ -43,20 +44,28 @@ pub enum Kind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Ctx {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The client's IP address.
     pub ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Latitude of the place (degrees).
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Longitude of the place (degrees).
     pub lon: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// ISO 3166-1 alpha-2 country code.
     pub country: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The network's autonomous system number.
     pub asn: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The device id (Auth0: the user agent).
     pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The device is managed (workforce posture).
     pub managed: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The device is compliant.
     pub compliant: Option<bool>,
     /// The IdP's risk level (`low`..`high`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +91,7 @@ impl Ctx {
             }
         }
     }
+    /// Nothing is known.
     pub fn is_empty(&self) -> bool {
         *self == Ctx::default()
     }
@@ -115,6 +125,7 @@ pub enum Host {
 }
 
 impl Host {
+    /// The wire name (`allow`, `mfa`, `mfaFailed`, `deny`).
     pub fn as_str(self) -> &'static str {
         match self {
             Host::Allow => "allow",
@@ -133,6 +144,7 @@ impl Host {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Auth {
     #[serde(default, skip_serializing_if = "Ctx::is_empty")]
+    /// Where the part came from.
     pub ctx: Ctx,
     /// Verifications: contract factor type, success, epoch ms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -141,6 +153,7 @@ pub struct Auth {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub denied_pushes: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The application signed in to.
     pub app: Option<String>,
     /// The IdP's verdict, where this record states one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,10 +173,13 @@ pub struct Auth {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Verif {
     #[serde(rename = "f")]
+    /// Contract factor type.
     pub factor: String,
     #[serde(rename = "ok")]
+    /// The verification succeeded.
     pub ok: bool,
     #[serde(rename = "t")]
+    /// When (epoch ms).
     pub at: i64,
 }
 
@@ -183,12 +199,15 @@ pub struct Change {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The IdP's id of that factor.
     pub factor_id: Option<String>,
     /// Contract `ActorKind`.
     pub actor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Who made the change (an admin's id), when not the user.
     pub actor_id: Option<String>,
     #[serde(default, skip_serializing_if = "Ctx::is_empty")]
+    /// Where the change came from.
     pub ctx: Ctx,
 }
 

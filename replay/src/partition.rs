@@ -31,6 +31,7 @@ struct Chunk {
 
 /// The partition files of one run.
 pub struct Partitions {
+    /// The partition files, one per hash bucket of the user id.
     pub paths: Vec<PathBuf>,
 }
 
@@ -44,7 +45,7 @@ pub fn partition_of(user: &str, depth: u32, n: usize) -> usize {
 }
 
 /// `seq`: file (12 bits), line (40 bits), record within the line (12 bits).
-fn seq(file: u32, line: u64, sub: usize) -> u64 {
+pub fn seq(file: u32, line: u64, sub: usize) -> u64 {
     (u64::from(file & 0xfff) << 52) | ((line & 0xff_ffff_ffff) << 12) | (sub as u64 & 0xfff)
 }
 
@@ -109,36 +110,23 @@ fn worker(
         let Ok(chunk) = chunk else { break };
         let file = names.get(chunk.file as usize).map_or("?", String::as_str);
         for (line, text) in chunk.items {
-            stats.lines += 1;
-            let value: serde_json::Value = match serde_json::from_str(&text) {
-                Ok(v) => v,
-                Err(e) => {
-                    stats.malformed(file, line, &format!("not JSON: {e}"));
-                    continue;
-                }
-            };
-            for (sub, record) in readers::records(value).into_iter().enumerate() {
-                stats.records += 1;
-                events.clear();
-                match readers::map(source, &record, &mut events) {
-                    Err(e) => stats.malformed(file, line, &e),
-                    Ok(Mapped::Skipped(why)) => {
-                        *stats.skipped.entry(why.to_owned()).or_default() += 1
-                    }
-                    Ok(Mapped::Events) => {
-                        for mut ev in events.drain(..) {
-                            ev.seq = seq(chunk.file, line, sub);
-                            stats.events += 1;
-                            stats.min_ts = Some(stats.min_ts.map_or(ev.ts, |t| t.min(ev.ts)));
-                            let p = partition_of(&ev.user, 0, writers.len());
-                            if let Some(buf) = buffers.get_mut(p) {
-                                serde_json::to_writer(&mut *buf, &ev)?;
-                                buf.push(b'\n');
-                                if buf.len() >= WORKER_BUFFER {
-                                    append(writers, p, buf)?;
-                                }
-                            }
-                        }
+            events.clear();
+            ingest_line(
+                source,
+                file,
+                chunk.file,
+                line,
+                &text,
+                &mut stats,
+                &mut events,
+            );
+            for ev in events.drain(..) {
+                let p = partition_of(&ev.user, 0, writers.len());
+                if let Some(buf) = buffers.get_mut(p) {
+                    serde_json::to_writer(&mut *buf, &ev)?;
+                    buf.push(b'\n');
+                    if buf.len() >= WORKER_BUFFER {
+                        append(writers, p, buf)?;
                     }
                 }
             }
@@ -148,6 +136,52 @@ fn worker(
         append(writers, p, buf)?;
     }
     Ok(stats)
+}
+
+/// One log line of `source` (1-based `line` of file number `file_index`, named `file` in the
+/// statistics): parsed as JSON, unwrapped into its records, each mapped to normalized events,
+/// which are pushed to `out` with their `seq` (file, line, record). Counted in `stats`: the line,
+/// its records and events, the earliest time; a line that is not JSON, or a record the reader
+/// cannot use, as malformed with its file and line (never an error); skipped record types by
+/// name. The one implementation of reading, for the command line and the Spark wheel alike.
+pub fn ingest_line(
+    source: Source,
+    file: &str,
+    file_index: u32,
+    line: u64,
+    text: &str,
+    stats: &mut Stats,
+    out: &mut Vec<Ev>,
+) {
+    stats.lines += 1;
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            stats.malformed(file, line, &format!("not JSON: {e}"));
+            return;
+        }
+    };
+    for (sub, record) in readers::records(value).into_iter().enumerate() {
+        stats.records += 1;
+        let start = out.len();
+        match readers::map(source, &record, out) {
+            Err(e) => {
+                out.truncate(start);
+                stats.malformed(file, line, &e);
+            }
+            Ok(Mapped::Skipped(why)) => {
+                out.truncate(start);
+                *stats.skipped.entry(why.to_owned()).or_default() += 1;
+            }
+            Ok(Mapped::Events) => {
+                for ev in out.iter_mut().skip(start) {
+                    ev.seq = seq(file_index, line, sub);
+                    stats.events += 1;
+                    stats.min_ts = Some(stats.min_ts.map_or(ev.ts, |t| t.min(ev.ts)));
+                }
+            }
+        }
+    }
 }
 
 fn append(writers: &[Mutex<BufWriter<File>>], p: usize, buf: &mut Vec<u8>) -> std::io::Result<()> {
@@ -444,14 +478,20 @@ fn user_of_line(line: &str) -> &str {
 }
 
 #[derive(Debug, Default, Clone, Copy)]
+/// What phase 2's loading of one partition did.
 pub struct LoadStats {
+    /// Files loaded and folded.
     pub loaded: u64,
+    /// Partitions split because they were over the cap.
     pub splits: u64,
+    /// The largest file loaded, in bytes.
     pub max_bytes: u64,
+    /// Files loaded over the cap (one user alone over it).
     pub oversized: u64,
 }
 
 impl LoadStats {
+    /// Adds another partition's counts.
     pub fn add(&mut self, o: &LoadStats) {
         self.loaded += o.loaded;
         self.splits += o.splits;

@@ -10,8 +10,8 @@
 //! user's end (Okta). A factor change or password event first decides the sign-in before it.
 
 use super::event::{day_of, rfc3339, Auth, Change, Ev, Host, Kind, Verif};
-use super::report::{ChangeHit, DiffHit, Stats, UserHit};
-use factorgate::{Decision, Engine, Entry, Outcome};
+use super::report::{ChangeHit, DiffHit, FieldHit, Stats, UserHit};
+use factorgate::{Decision, DiffClass, Direction, Engine, Entry, FieldChange, Outcome, PolicyRef};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -26,21 +26,29 @@ const MAX_FACTORS: usize = 32;
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
+    /// The IdP user id.
     pub id: String,
     #[serde(default)]
+    /// Contract `UserKind` (`employee` when unknown).
     pub kind: Option<String>,
     #[serde(default)]
+    /// Roles (privileged ones raise requirements).
     pub roles: Vec<String>,
     #[serde(default)]
+    /// Sensitive capabilities.
     pub capabilities: Vec<String>,
     #[serde(default)]
+    /// Account creation time (RFC 3339).
     pub created_at: Option<String>,
 }
 
 /// What every partition's fold shares.
 pub struct FoldCx<'a> {
+    /// The policy replayed.
     pub engine: &'a Engine,
+    /// The policy in force (`--against`), decided beside it with its own memory.
     pub against: Option<&'a Engine>,
+    /// The directory's users (`--users`).
     pub users: &'a HashMap<String, UserInfo>,
     /// Decisions before this time (epoch ms) build memory only (`--warmup`).
     pub count_from: i64,
@@ -56,17 +64,53 @@ pub fn fold_partition(mut events: Vec<Ev>, cx: &FoldCx<'_>) -> Stats {
             .then(a.ts.cmp(&b.ts))
             .then(a.seq.cmp(&b.seq))
     });
-    let mut stats = Stats::default();
-    for group in events.chunk_by(|a, b| a.user == b.user) {
-        if let Some(first) = group.first() {
-            let mut u = UserFold::new(&first.user, cx);
-            for ev in group {
-                u.step(ev, cx, &mut stats);
-            }
-            u.flush(cx, &mut stats);
+    let mut folder = Folder::new(cx);
+    for ev in &events {
+        folder.push(ev);
+    }
+    folder.finish()
+}
+
+/// The fold as a stream: events pushed one by one, sorted by (user, time, `seq`), as
+/// [`fold_partition`] sorts them or a `sortWithinPartitions(user, ts, seq)` delivers them; a
+/// user's fold ends when the next event is another user's. Memory is one user's at a time plus
+/// the statistics. Events out of that order are not an error: a user seen again later starts
+/// over with no memory, as a different stream would.
+pub struct Folder<'a> {
+    cx: &'a FoldCx<'a>,
+    user: Option<UserFold<'a>>,
+    stats: Stats,
+}
+
+impl<'a> Folder<'a> {
+    /// A fold with nothing pushed yet.
+    pub fn new(cx: &'a FoldCx<'a>) -> Self {
+        Folder {
+            cx,
+            user: None,
+            stats: Stats::default(),
         }
     }
-    stats
+
+    /// Folds the next event.
+    pub fn push(&mut self, ev: &Ev) {
+        if self.user.as_ref().is_some_and(|u| u.id != ev.user) {
+            if let Some(mut done) = self.user.take() {
+                done.flush(self.cx, &mut self.stats);
+            }
+        }
+        let cx = self.cx;
+        let u = self.user.get_or_insert_with(|| UserFold::new(&ev.user, cx));
+        u.step(ev, cx, &mut self.stats);
+    }
+
+    /// Ends the last user's fold; what was counted.
+    pub fn finish(mut self) -> Stats {
+        if let Some(mut done) = self.user.take() {
+            done.flush(self.cx, &mut self.stats);
+        }
+        self.stats
+    }
 }
 
 struct Pending {
@@ -87,7 +131,7 @@ struct LastSession {
 }
 
 struct UserFold<'a> {
-    id: &'a str,
+    id: String,
     info: Option<&'a UserInfo>,
     kind: Option<String>,
     states: [Option<String>; 2],
@@ -101,10 +145,10 @@ struct UserFold<'a> {
 }
 
 impl<'a> UserFold<'a> {
-    fn new(id: &'a str, cx: &FoldCx<'a>) -> Self {
+    fn new(id: &str, cx: &FoldCx<'a>) -> Self {
         let info = cx.users.get(id);
         UserFold {
-            id,
+            id: id.to_owned(),
             info,
             kind: info.and_then(|i| i.kind.clone()),
             states: [None, None],
@@ -280,7 +324,7 @@ impl<'a> UserFold<'a> {
         let app = p.auth.app.as_deref().unwrap_or("(none)");
         let kind = self.kind.as_deref().unwrap_or("employee").to_owned();
         let counted = now >= cx.count_from;
-        if let Some((new, old)) = decisions.filter(|_| counted) {
+        if let Some((mut new, mut old)) = decisions.filter(|_| counted) {
             stats.login(&day_of(now), app, &kind, host, new.outcome);
             let newly = new.outcome == Outcome::Deny
                 && match &old {
@@ -302,8 +346,8 @@ impl<'a> UserFold<'a> {
                     reasons: top_reasons(&new),
                 });
             }
-            if let Some(old) = &old {
-                self.diff(Entry::Login, now, app, &new, old, stats);
+            if let Some(old) = &mut old {
+                self.diff(Entry::Login, now, app, &mut new, old, stats);
             }
         }
         if host.let_in() {
@@ -375,7 +419,7 @@ impl<'a> UserFold<'a> {
         req.insert("session".into(), Value::Object(session));
         req.insert("change".into(), Value::Object(change));
         let decisions = self.decide(Entry::FactorChange, req, now, cx, stats);
-        if let Some((new, old)) = decisions.filter(|_| now >= cx.count_from) {
+        if let Some((mut new, mut old)) = decisions.filter(|_| now >= cx.count_from) {
             stats.change(&day_of(now), new.outcome);
             if matches!(new.outcome, Outcome::Approval | Outcome::Deny) {
                 stats.held_changes += 1;
@@ -390,8 +434,8 @@ impl<'a> UserFold<'a> {
                     reasons: top_reasons(&new),
                 });
             }
-            if let Some(old) = &old {
-                self.diff(Entry::FactorChange, now, &c.action, &new, old, stats);
+            if let Some(old) = &mut old {
+                self.diff(Entry::FactorChange, now, &c.action, &mut new, old, stats);
             }
         }
         // what the factor list is after the change (the log reports it made)
@@ -435,7 +479,7 @@ impl<'a> UserFold<'a> {
             if let Some(obj) = req.as_object_mut() {
                 obj.remove("state");
             }
-            if cx.trace == Some(self.id) {
+            if cx.trace == Some(self.id.as_str()) {
                 let answer = match entry {
                     Entry::Login => engine.decide_login_json(&text, now as f64),
                     Entry::FactorChange => engine.assess_factor_change_json(&text, now as f64),
@@ -443,10 +487,11 @@ impl<'a> UserFold<'a> {
                 eprintln!("{{\"policy\":{slot},\"request\":{text},\"decision\":{answer}}}");
             }
             match engine.decide_entry(entry, &text, now as f64) {
-                Ok(d) => {
-                    if let Some(s) = &d.state {
+                Ok(mut d) => {
+                    // the state moves to the user's slot (a decision without one keeps the last)
+                    if let Some(s) = d.state.take() {
                         if let Some(slot) = self.states.get_mut(slot) {
-                            *slot = Some(s.clone());
+                            *slot = Some(s);
                         }
                     }
                     Some(d)
@@ -456,7 +501,7 @@ impl<'a> UserFold<'a> {
                         .first()
                         .map(|e| format!("{} at {}: {}", e.code.as_str(), e.path, e.message))
                         .unwrap_or_default();
-                    stats.request_error(self.id, &rfc3339(now, 0), &msg);
+                    stats.request_error(&self.id, &rfc3339(now, 0), &msg);
                     None
                 }
             }
@@ -481,37 +526,81 @@ impl<'a> UserFold<'a> {
         entry: Entry,
         now: i64,
         what: &str,
-        new: &Decision,
-        old: &Decision,
+        new: &mut Decision,
+        old: &mut Decision,
         stats: &mut Stats,
     ) {
-        // The decision diff of the core (issue 13 item 2, being built on another branch: field by
-        // field, each change classed stricter or looser) belongs here once it lands; until then
-        // replay classes by outcome severity alone, which is the diff's outcome-level summary.
-        let class = match new.outcome.cmp(&old.outcome) {
-            std::cmp::Ordering::Greater => "stricter",
-            std::cmp::Ordering::Less => "looser",
-            std::cmp::Ordering::Equal => "same",
-        };
+        let changes = decision_changes(old, new);
+        let class = DiffClass::of(&changes);
         stats.diff(
             entry.as_str(),
             old.outcome.as_str(),
             new.outcome.as_str(),
             class,
+            &changes,
         );
-        if class != "same" {
+        if class != DiffClass::Same {
             stats.diffs.push(DiffHit {
                 time: rfc3339(now, 0),
-                user: self.id.to_owned(),
+                user: self.id.clone(),
                 entry: entry.as_str().to_owned(),
                 what: what.to_owned(),
                 was: old.outcome.as_str().to_owned(),
                 now: new.outcome.as_str().to_owned(),
-                class: class.to_owned(),
+                class: class.as_str().to_owned(),
                 reasons: top_reasons(new),
+                changes: changes
+                    .iter()
+                    .take(CHANGES_LISTED)
+                    .map(FieldHit::from)
+                    .collect(),
             });
         }
     }
+}
+
+/// Changes listed per example in the report (all are counted).
+const CHANGES_LISTED: usize = 12;
+
+/// Every field of decision `new` that differs from `old`, by the engine's decision diff
+/// ([`factorgate::diff_decisions`], the one `factorgate diff` and the policy preview's Compare
+/// use), each stricter, looser or changed. The decisions are compared without their `policy`
+/// (which names each policy) and `state` (each policy's own memory), neither of which the diff
+/// reads: two decisions then equal as values are the same without being written as JSON and
+/// read back, which most are. Both are left as they were (`&mut` only to set those two fields
+/// aside meanwhile, without copying the rest).
+pub fn decision_changes(old: &mut Decision, new: &mut Decision) -> Vec<FieldChange> {
+    let set_aside = |d: &mut Decision| {
+        let neutral = PolicyRef {
+            id: String::new(),
+            version: 0,
+            digest: String::new(),
+        };
+        (std::mem::replace(&mut d.policy, neutral), d.state.take())
+    };
+    let (kept_old, kept_new) = (set_aside(old), set_aside(new));
+    let changes = if old == new {
+        Vec::new()
+    } else {
+        let (a, b) = (
+            factorgate::internals::to_json(&*old),
+            factorgate::internals::to_json(&*new),
+        );
+        factorgate::diff_decisions(&a, &b).unwrap_or_else(|errors| {
+            // the engine's own answers always read back; should one not, say so as a change
+            vec![FieldChange {
+                field: "result".into(),
+                direction: Direction::Changed,
+                a: "decision".into(),
+                b: errors
+                    .first()
+                    .map_or_else(String::new, |e| format!("unreadable: {}", e.message)),
+            }]
+        })
+    };
+    (old.policy, old.state) = kept_old;
+    (new.policy, new.state) = kept_new;
+    changes
 }
 
 fn session_json(c: &super::event::Ctx) -> Map<String, Value> {
