@@ -377,6 +377,7 @@ fn the_native_default_engine_is_the_one_the_default_document_compiles_to() {
     let key = "0123456789abcdef0123";
     let options = || factorgate::EngineOptions {
         state_key: Some(key.into()),
+        ..Default::default()
     };
     let direct = factorgate::Engine::with_default_policy(options()).unwrap();
     let read = compile_policy_json(
@@ -400,6 +401,7 @@ fn the_native_default_engine_is_the_one_the_default_document_compiles_to() {
     }
     let short = factorgate::EngineOptions {
         state_key: Some("short".into()),
+        ..Default::default()
     };
     assert!(factorgate::Engine::with_default_policy(short).is_err());
 }

@@ -531,19 +531,60 @@ fn has_reason(d: &Value, code: &str) -> bool {
         .any(|r| r["code"] == code)
 }
 
+/// Version 3's tail after version 2's (no recovery, no used grants: `[0; 5]`): the last
+/// session's hash, the first privileged minute, the factor changes (7 bytes each).
+fn v3_tail(session: [u8; 8], privileged: u32, changes: &[[u8; 7]]) -> Vec<u8> {
+    let mut out = vec![0u8; 5];
+    out.extend_from_slice(&session);
+    out.extend_from_slice(&privileged.to_be_bytes());
+    out.push(changes.len() as u8);
+    changes.iter().for_each(|c| out.extend_from_slice(c));
+    out
+}
+
+fn arb_change_record() -> impl Strategy<Value = [u8; 7]> {
+    (
+        any::<u32>(),
+        0u8..7,
+        0u8..=12,
+        0u8..4,
+        0u8..5,
+        any::<bool>(),
+    )
+        .prop_map(|(at, action, factor, risk, actor, via)| {
+            let [t0, t1, t2, t3] = at.to_be_bytes();
+            [
+                t0,
+                t1,
+                t2,
+                t3,
+                action,
+                factor,
+                risk | actor << 2 | u8::from(via) << 5,
+            ]
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
-    /// Any well-formed signed history is accepted (never `stateTampered`), handed back as it
-    /// came by a factor change (a version-1 one written again in version 2, records unchanged), and written back by a login record for record: the login adds
-    /// one sign-in (dropping the oldest beyond the cap) and, without a device or a place of its
-    /// own, leaves every device, network and counter but the login count as it read them.
+    /// Any well-formed signed history is accepted (never `stateTampered`), written back record
+    /// for record: a factor change that does not happen hands it back as it came (a version-1 or
+    /// version-2 one written again in version 3, records unchanged, a privileged time of long
+    /// ago); one that happens adds one change record (dropping the oldest beyond the cap) and
+    /// leaves everything else; a login adds one sign-in (dropping the oldest beyond the cap) and,
+    /// without a device, a place or a session of its own, leaves every device, network, change
+    /// and counter but the login count as it read them.
     #[test]
-    fn a_state_reads_and_writes_back_record_for_record(body in arb_body()) {
+    fn a_state_reads_and_writes_back_record_for_record(
+        body in arb_body(),
+        session in any::<[u8; 8]>(),
+        privileged in any::<u32>(),
+        changes in prop::collection::vec(arb_change_record(), 0..=factorgate::internals::MAX_CHANGES),
+    ) {
         let user = "auth0|round-trip";
-        // Version 2: the version-1 body, then no recovery and no used grants.
-        let tail = [0u8; 5];
-        let state = signer().state(2, user, &[body.bytes(), tail.to_vec()].concat());
+        let tail = v3_tail(session, privileged, &changes);
+        let state = signer().state(3, user, &[body.bytes(), tail.clone()].concat());
         let login = json!({
             "user": {"id": user, "factors": [{"type": "totp"}]},
             "session": {"methods": [{"type": "password", "at": rfc3339(T0 - 60)},
@@ -551,11 +592,28 @@ proptest! {
             "app": {"id": "wiki"},
             "state": state,
         });
-        let mut change = login.clone();
-        change["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
-        let c: Value = serde_json::from_str(&engine().assess_factor_change_json(&change.to_string(), NOW_MS)).unwrap();
-        prop_assert!(!has_reason(&c, "stateTampered"), "{}", c);
-        prop_assert_eq!(c["state"].as_str(), Some(state.as_str()));
+        let change_state = |c: &Value| -> Vec<u8> {
+            let d: Value = serde_json::from_str(&engine().assess_factor_change_json(&c.to_string(), NOW_MS)).unwrap();
+            assert!(!has_reason(&d, "stateTampered"), "{d}");
+            signer().open(user, d["state"].as_str().unwrap()).expect("the engine's state verifies")
+        };
+        // Email is never bound: denied, nothing happened, the state comes back as it was.
+        let mut refused = login.clone();
+        refused["change"] = json!({"action": "enroll", "factor": {"type": "email"}});
+        prop_assert_eq!(change_state(&refused), [body.bytes(), tail.clone()].concat());
+
+        // A security key bound: one change record more.
+        let mut bound = login.clone();
+        bound["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+        let out = change_state(&bound);
+        let mut more = changes.clone();
+        let [t0, t1, t2, t3] = u32::try_from(T0).unwrap().to_be_bytes();
+        // enroll (index 0), webauthnRoaming (index 0, so 1); the risk bits are the engine's to judge.
+        let flags = out[out.len() - 1];
+        prop_assert_eq!(flags & !0b11, 0, "by the user, not through a recovery");
+        more.push([t0, t1, t2, t3, 0, 1, flags]);
+        let keep = more.len().saturating_sub(factorgate::internals::MAX_CHANGES);
+        prop_assert_eq!(out, [body.bytes(), v3_tail(session, privileged, &more[keep..])].concat());
 
         let d: Value = serde_json::from_str(&engine().decide_login_json(&login.to_string(), NOW_MS)).unwrap();
         prop_assert!(!has_reason(&d, "stateTampered"), "{}", d);
@@ -580,16 +638,22 @@ proptest! {
                 expected.risky = Some((minute, risk));
             }
         }
-        prop_assert_eq!(out, [expected.bytes(), tail.to_vec()].concat(), "read back differently: {:?}", body);
+        // No session id: the last session is none; not privileged: no privileged time.
+        let after_login = v3_tail([0; 8], 0, &changes);
+        prop_assert_eq!(out, [expected.bytes(), after_login].concat(), "read back differently: {:?}", body);
 
-        // The same history in version 1 still loads, and a factor change writes it again in
-        // version 2 with the same records.
-        let v1 = signer().state(1, user, &body.bytes());
-        let mut change = change.clone();
-        change["state"] = json!(v1);
-        let c: Value = serde_json::from_str(&engine().assess_factor_change_json(&change.to_string(), NOW_MS)).unwrap();
-        prop_assert!(!has_reason(&c, "stateTampered"), "{}", c);
-        let out = signer().open(user, c["state"].as_str().unwrap()).expect("the engine's state verifies");
-        prop_assert_eq!(out, [body.bytes(), tail.to_vec()].concat());
+        // The same history in versions 1 and 2 still loads, and a factor change that does not
+        // happen writes it again in version 3 with the same records.
+        let v2_tail = [0u8; 5];
+        let earlier = |v: u8| {
+            let b = if v == 1 { body.bytes() } else { [body.bytes(), v2_tail.to_vec()].concat() };
+            signer().state(v, user, &b)
+        };
+        for v in [1, 2] {
+            let mut refused = refused.clone();
+            refused["state"] = json!(earlier(v));
+            let upgraded = v3_tail([0; 8], 1, &[]);
+            prop_assert_eq!(change_state(&refused), [body.bytes(), upgraded].concat(), "version {}", v);
+        }
     }
 }

@@ -364,7 +364,14 @@ pub fn check_caps(body: &[u8]) {
         ng <= factorgate::internals::MAX_USED_GRANTS,
         "{ng} used grants"
     );
-    assert_eq!(body.len(), base + 5 + ng * 12, "body length");
+    let base = base + 5 + ng * 12;
+    if body.len() == base {
+        return; // version 2
+    }
+    // Version 3: the last session (8), the privileged time (4), the count of changes, 7 each.
+    let nc = usize::from(body.get(base + 12).copied().unwrap_or(u8::MAX));
+    assert!(nc <= factorgate::internals::MAX_CHANGES, "{nc} changes");
+    assert_eq!(body.len(), base + 13 + nc * 7, "body length");
 }
 
 fn opened(state: &Value) -> Vec<u8> {
