@@ -90,7 +90,7 @@ export function runSteps(fg, vector) {
       // fails (vectors.test.mjs), as the Rust runner (cases/src/lib.rs) does.
       const noGrant = step.useGrant === true && grant === undefined;
       if (step.useGrant === true && grant !== undefined) {
-        request.change.approval = step.tamperGrant === true ? tamperState(grant) : grant;
+        (request.change ?? request.action).approval = step.tamperGrant === true ? tamperState(grant) : grant;
       }
       const entry = step.entry ?? vector.entry;
       const input = entry === 'grantApproval' ? { request, approver: step.approver } : request;

@@ -39,7 +39,7 @@
 //! | `state` | optional: a string sent as the request's `state` instead of the threaded one, or `null` to send none |
 //! | `tamperState` | optional `true`: before sending, the character at index ⌊len/2⌋ of the state is replaced by `A`, or by `B` if it is `A` |
 //! | `approver` | with `entry: "grantApproval"`: the approver; the step calls `grantApproval` with `{ request, approver }` (the request built as for any step) |
-//! | `useGrant` | optional `true`: the request's `change.approval` is the last grant a `grantApproval` step returned |
+//! | `useGrant` | optional `true`: the request's `change.approval` (without a `change`, `action.approval`) is the last grant a `grantApproval` step returned |
 //! | `tamperGrant` | optional `true`: that grant altered first, as `tamperState` alters a state |
 //! | `expect` | as above; a `grantApproval` step may also say `sameApprovalId: true` (its `approvalId` is the `approval.id` of the last decision that had one) |
 //!
@@ -322,9 +322,13 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
         // holding no grant does, and the step fails.
         let mut no_grant = false;
         if step.get("useGrant") == Some(&Value::Bool(true)) {
+            let pending = match request.get("change") {
+                Some(_) => "change",
+                None => "action",
+            };
             match (
                 grant.as_deref(),
-                request.get_mut("change").and_then(Value::as_object_mut),
+                request.get_mut(pending).and_then(Value::as_object_mut),
             ) {
                 (Some(g), Some(change)) => {
                     let g = match step.get("tamperGrant") {
@@ -336,7 +340,7 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
                 (None, _) => no_grant = true,
                 (Some(_), None) => {
                     return Err(format!(
-                        "step {}: `useGrant` but the request has no `change` object",
+                        "step {}: `useGrant` but the request has no `change` or `action` object",
                         i + 1
                     ))
                 }
