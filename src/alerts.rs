@@ -270,9 +270,9 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: 
         w.key("related_events").begin_array();
         for l in links {
             let (kind, title) = match l.kind {
-                LinkKind::Change(c) => ("factorChange", c.action.as_str()),
-                LinkKind::Recovery => ("factorChange", "recover"),
-                LinkKind::RiskySignin(_) => ("login", "risky sign-in"),
+                LinkKind::Change(c) => (CHANGE_TYPE, c.action.as_str()),
+                LinkKind::Recovery => (CHANGE_TYPE, "recover"),
+                LinkKind::RiskySignin(_) => ("factorgate/login", "risky sign-in"),
             };
             let at = l.at.0.saturating_mul(1000);
             related(
@@ -285,7 +285,14 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: 
             );
         }
         let at = ctx.now.0.saturating_mul(1000);
-        related(w, &finding_uid, "action", a.kind.as_str(), at, own);
+        related(
+            w,
+            &finding_uid,
+            "factorgate/action",
+            a.kind.as_str(),
+            at,
+            own,
+        );
         w.end_array();
     }
     w.end_object();
@@ -307,11 +314,13 @@ fn attack(w: &mut Writer, ((technique_uid, technique), (tactic_uid, tactic)): At
     w.end_object();
 }
 
+const CHANGE_TYPE: &str = "factorgate/factorChange";
+
 /// One `related_events` item: a link of the chain, as `factorgate/<entry>` with its time.
 fn related(w: &mut Writer, uid: &str, kind: &str, title: &str, at_ms: i64, a: Attack) {
     w.begin_object();
     w.key("uid").string(uid);
-    w.key("type").string(&format!("factorgate/{kind}"));
+    w.key("type").string(kind);
     w.key("title").string(title);
     w.key("first_seen_time").int(at_ms);
     w.key("attacks").begin_array();

@@ -445,54 +445,47 @@ impl Engine {
     }
 }
 
-/// Checks the options and derives the state keys once: every problem, each at its path.
+/// Checks the options and derives the state keys once.
 fn state_keys(options: &EngineOptions) -> Result<Option<Keys>, Vec<ErrorItem>> {
     let previous = &options.previous_state_keys;
-    let mut errors = Vec::new();
-    let mut short = |path: String, key: &str| {
-        if key.len() < MIN_STATE_KEY {
-            errors.push(ErrorItem::new(
-                ErrorCode::InvalidOption,
-                path,
-                format!("a state key must be at least {MIN_STATE_KEY} bytes"),
-            ));
-        }
-    };
-    if let Some(key) = options.state_key.as_deref() {
-        short("/stateKey".into(), key);
-    }
-    for (i, key) in previous.iter().enumerate() {
-        short(format!("/previousStateKeys/{i}"), key);
-    }
-    let problem = if previous.len() > MAX_PREVIOUS_KEYS {
-        Some("at most 8 previous state keys")
-    } else if options.state_key.is_none() && !previous.is_empty() {
-        Some("previous state keys need a stateKey to sign with")
-    } else {
-        None
-    };
-    if let Some(message) = problem {
-        errors.push(ErrorItem::new(
+    let refuse = |message: &str| {
+        Err(vec![ErrorItem::new(
             ErrorCode::InvalidOption,
             "/previousStateKeys",
             message,
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let Some(current) = options
-        .state_key
-        .as_deref()
-        .and_then(|k| StateKey::new(k.as_bytes()))
-    else {
-        return Ok(None);
+        )])
     };
-    let previous = previous
-        .iter()
-        .filter_map(|k| StateKey::new(k.as_bytes()))
-        .collect();
-    Ok(Some(Keys { current, previous }))
+    let Some(key) = options.state_key.as_deref() else {
+        return match previous.is_empty() {
+            true => Ok(None),
+            false => refuse("previous state keys need a stateKey"),
+        };
+    };
+    if previous.len() > MAX_PREVIOUS_KEYS {
+        return refuse("at most 8 previous state keys");
+    }
+    let mut keys = Keys {
+        current: derive(key, "/stateKey")?,
+        previous: Vec::new(),
+    };
+    for (i, k) in previous.iter().enumerate() {
+        keys.previous
+            .push(derive(k, &format!("/previousStateKeys/{i}"))?);
+    }
+    Ok(Some(keys))
+}
+
+/// One state key of at least [`MIN_STATE_KEY`] bytes, derived, or `invalidOption` at `path`.
+fn derive(key: &str, path: &str) -> Result<StateKey, Vec<ErrorItem>> {
+    StateKey::new(key.as_bytes())
+        .filter(|_| key.len() >= MIN_STATE_KEY)
+        .ok_or_else(|| {
+            vec![ErrorItem::new(
+                ErrorCode::InvalidOption,
+                path,
+                "a state key must be at least 16 bytes",
+            )]
+        })
 }
 
 /// Decodes a request document within the size cap.

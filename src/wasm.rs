@@ -96,13 +96,6 @@ impl WasmEngine {
         }
     }
 
-    pub fn assess_action(&self, request_json: &str, now_ms: f64) -> String {
-        match &self.inner {
-            Ok(engine) => engine.assess_action_json(request_json, now_ms),
-            Err(errors) => errors.clone(),
-        }
-    }
-
     /// `grantApproval`: input `{ request, approver, now? }` as JSON text (a rare call, so plain
     /// string passing rather than the request buffer).
     pub fn grant_approval(&self, input_json: &str, now_ms: f64) -> String {
@@ -124,9 +117,13 @@ impl WasmEngine {
         })
     }
 
-    /// `assess_action` on the request in the request buffer (its first `len` bytes).
+    /// `assessAction` on the request in the request buffer (its first `len` bytes): the only
+    /// export for actions (the shim passes every decision through the buffer).
     pub fn assess_action_buffered(&self, len: usize, now_ms: f64) -> String {
-        with_request(len, |request_json| self.assess_action(request_json, now_ms))
+        with_request(len, |request_json| match &self.inner {
+            Ok(engine) => engine.assess_action_json(request_json, now_ms),
+            Err(errors) => errors.clone(),
+        })
     }
 
     /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"` | `"action"`), used by the

@@ -243,10 +243,42 @@ fn arb_change() -> impl Strategy<Value = Option<Value>> {
     )
 }
 
+fn arb_action() -> impl Strategy<Value = Option<Value>> {
+    prop::option::of(
+        (
+            pick([
+                "secretRead",
+                "secretCreate",
+                "credentialAdd",
+                "apiTokenCreate",
+                "roleGrant",
+                "roleActivate",
+                "oauthConsent",
+                "mfaPolicyChange",
+                "federationChange",
+            ]),
+            prop::option::of((arb_text(), arb_text(), any::<Option<bool>>())),
+            pick(["before", "after"]),
+        )
+            .prop_map(|(kind, target, phase)| {
+                let mut a = json!({"type": kind, "phase": phase});
+                if let Some((k, id, privileged)) = target {
+                    a["target"] = json!({"kind": k, "id": id, "privileged": privileged});
+                }
+                a
+            }),
+    )
+}
+
 /// A request from anywhere in the contract; `state` is none, another user's, or garbage.
 fn arb_request() -> impl Strategy<Value = Value> {
     (
-        arb_user(),
+        (
+            arb_user(),
+            arb_action(),
+            prop::option::of(arb_text()),
+            arb_time(),
+        ),
         arb_session(),
         prop::option::of((arb_text(), prop::option::of(pick(LEVELS)))),
         prop::option::of((
@@ -271,22 +303,30 @@ fn arb_request() -> impl Strategy<Value = Value> {
             "[A-Za-z0-9_-]{0,700}".prop_map(Some),
         ],
     )
-        .prop_map(|(user, session, app, requested, change, state)| {
-            let mut r = json!({"user": user, "session": session});
-            if let Some((id, sensitivity)) = app {
-                r["app"] = json!({"id": id, "sensitivity": sensitivity});
-            }
-            if let Some((acr, max_age)) = requested {
-                r["requested"] = json!({"acr": acr, "maxAgeS": max_age});
-            }
-            if let Some(c) = change {
-                r["change"] = c;
-            }
-            if let Some(s) = state {
-                r["state"] = json!(s);
-            }
-            r
-        })
+        .prop_map(
+            |((user, action, sponsor, ends), session, app, requested, change, state)| {
+                let mut user = user;
+                user["sponsor"] = json!(sponsor);
+                user["accessEndsAt"] = json!(ends);
+                let mut r = json!({"user": user, "session": session});
+                if let Some(a) = action {
+                    r["action"] = a;
+                }
+                if let Some((id, sensitivity)) = app {
+                    r["app"] = json!({"id": id, "sensitivity": sensitivity});
+                }
+                if let Some((acr, max_age)) = requested {
+                    r["requested"] = json!({"acr": acr, "maxAgeS": max_age});
+                }
+                if let Some(c) = change {
+                    r["change"] = c;
+                }
+                if let Some(s) = state {
+                    r["state"] = json!(s);
+                }
+                r
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,6 +353,9 @@ proptest! {
         let change = engine().assess_factor_change_json(&text, NOW_MS);
         prop_assert_eq!(&change, &engine().assess_factor_change_json(&text, NOW_MS));
         prop_assert_eq!(&change, &other.assess_factor_change_json(&text, NOW_MS));
+        let action = engine().assess_action_json(&text, NOW_MS);
+        prop_assert_eq!(&action, &engine().assess_action_json(&text, NOW_MS));
+        prop_assert_eq!(&action, &other.assess_action_json(&text, NOW_MS));
     }
 
     /// Whatever the request, up to every cap, the answer is tagged and bounded: reasons (each
@@ -330,8 +373,14 @@ proptest! {
                 prop_assert!(e["path"].as_str().unwrap().starts_with("/change"), "{}", change);
             }
         }
+        let action = bounded(Entry::Action, &engine().assess_action_json(&text, NOW_MS))?;
+        // An action errs only for want of one.
+        if action["type"] == "error" {
+            prop_assert!(req.get("action").is_none(), "{}", action);
+        }
         bounded(Entry::Login, &engine().fail_mode_json("login", &text, NOW_MS))?;
         bounded(Entry::FactorChange, &engine().fail_mode_json("factorChange", &text, NOW_MS))?;
+        bounded(Entry::Action, &engine().fail_mode_json("action", &text, NOW_MS))?;
     }
 }
 
@@ -390,13 +439,16 @@ fn the_largest_request_gives_a_bounded_answer() {
                  "capabilities": (0..64).map(|i| CAPS[i % 4]).collect::<Vec<_>>(),
                  "factors": (0..32).map(|i| json!({"id": "f".repeat(256), "type": FACTOR_TYPES[i % 12], "enrolledAt": t(60)})).collect::<Vec<_>>(),
                  "createdAt": t(3600), "lastLoginAt": t(400 * 86_400), "passwordChangedAt": t(60),
-                 "recoveredAt": t(60), "flags": {"simSwap": true, "reportedSuspicious": true}},
+                 "recoveredAt": t(60), "accessEndsAt": t(30), "sponsor": "s".repeat(256),
+                 "flags": {"simSwap": true, "reportedSuspicious": true}},
         "session": {"ip": "203.0.113.9", "geo": {"lat": -33.87, "lon": 151.21, "country": "AU", "asn": 64500},
                     "device": {"id": "d".repeat(256), "managed": false, "compliant": false, "shared": true},
                     "userAgent": "a".repeat(1024),
                     "methods": (0..32).map(|i| json!({"type": FACTOR_TYPES[i % 12], "at": t(60)})).collect::<Vec<_>>(),
                     "hostRisk": {"level": "critical", "confidence": "low", "signals": (0..64).map(|i| SIGNALS[i % 9]).collect::<Vec<_>>()},
-                    "pushes": {"denied": 40, "windowS": 60}},
+                    "pushes": {"denied": 40, "windowS": 60}, "id": "x".repeat(256)},
+        "action": {"type": "federationChange", "phase": "after", "approval": "g".repeat(1024),
+                   "target": {"kind": "k".repeat(256), "id": "i".repeat(256), "privileged": true}},
         "app": {"id": "a".repeat(256), "sensitivity": "critical"},
         "requested": {"acr": (0..64).map(|i| format!("{i}{}", "c".repeat(250))).collect::<Vec<_>>(), "maxAgeS": 0},
         "change": {"action": "replace", "phase": "after", "factor": {"id": "n".repeat(256), "type": "sms"},
@@ -412,7 +464,12 @@ fn the_largest_request_gives_a_bounded_answer() {
     );
     let login = engine().decide_login_json(&text, NOW_MS);
     let change = engine().assess_factor_change_json(&text, NOW_MS);
-    for (entry, answer) in [(Entry::Login, &login), (Entry::FactorChange, &change)] {
+    let action = engine().assess_action_json(&text, NOW_MS);
+    for (entry, answer) in [
+        (Entry::Login, &login),
+        (Entry::FactorChange, &change),
+        (Entry::Action, &action),
+    ] {
         let v = bounded(entry, answer).unwrap();
         assert_eq!(v["type"], "decision", "{v}");
         println!(
