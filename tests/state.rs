@@ -61,6 +61,10 @@ fn change(e: &Engine, req: &Value, t: i64) -> Value {
     serde_json::from_str(&e.assess_factor_change_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
 }
 
+fn action(e: &Engine, req: &Value, t: i64) -> Value {
+    serde_json::from_str(&e.assess_action_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
+}
+
 fn reasons(d: &Value) -> BTreeSet<String> {
     d["reasons"]
         .as_array()
@@ -743,6 +747,7 @@ enum Extra {
     SharedDevice,
     UnmanagedDevice,
     RiskyHistory,
+    DelegatedChangeHistory,
 }
 
 fn arb_extra() -> impl Strategy<Value = Extra> {
@@ -760,6 +765,7 @@ fn arb_extra() -> impl Strategy<Value = Extra> {
         Just(Extra::SharedDevice),
         Just(Extra::UnmanagedDevice),
         Just(Extra::RiskyHistory),
+        Just(Extra::DelegatedChangeHistory),
     ]
 }
 
@@ -774,6 +780,7 @@ struct Base {
     host: Vec<usize>,
     with_history: bool,
     change: Option<(&'static str, usize)>,
+    action: Option<(&'static str, bool, bool)>,
 }
 
 fn arb_base() -> impl Strategy<Value = Base> {
@@ -806,35 +813,68 @@ fn arb_base() -> impl Strategy<Value = Base> {
             )
                 .prop_map(Some),
         ],
+        prop::option::of((
+            prop_oneof![
+                Just("secretRead"),
+                Just("credentialAdd"),
+                Just("roleGrant"),
+                Just("oauthConsent")
+            ],
+            any::<bool>(),
+            any::<bool>(),
+        )),
     )
         .prop_map(
-            |(factors, methods, app, kind, admin, managed, host, with_history, change)| Base {
-                factors,
-                methods,
-                app,
-                kind,
-                admin,
-                managed,
-                host,
-                with_history,
-                change,
+            |(factors, methods, app, kind, admin, managed, host, with_history, change, action)| {
+                Base {
+                    factors,
+                    methods,
+                    app,
+                    kind,
+                    admin,
+                    managed,
+                    host,
+                    with_history,
+                    // A request is a factor change or an action, not both.
+                    action: action.filter(|_| change.is_none()),
+                    change,
+                }
             },
         )
 }
 
-/// States for the monotonicity property: a calm history, and the same history followed by a
-/// risky sign-in an hour before the decision (from the same place and device).
-fn histories(e: &Engine) -> (String, String, i64) {
+/// States for the monotonicity property: a calm history, the same history followed by a risky
+/// sign-in an hour before the decision (from the same place and device), and the calm history
+/// followed by a factor change the help desk made two hours before (a risky link of an action's
+/// chain).
+struct Histories {
+    calm: String,
+    risky: String,
+    delegated: String,
+    t: i64,
+}
+
+fn histories(e: &Engine) -> Histories {
     let (_, calm, t) = calm_days(e, 5);
     let t1 = t + 86_400;
     let mut risky = login(t1 - 3600, OSLO, "laptop");
     risky["session"]["hostRisk"] = json!({"level": "high"});
     let risky_state = state_of(&decide(e, &with_state(risky, &calm), t1 - 3600)).unwrap();
-    (calm.unwrap(), risky_state, t1)
+    let mut reset = with_state(login(t1 - 7200, OSLO, "laptop"), &calm);
+    reset["change"] = json!({"action": "enroll", "factor": {"type": "totp"},
+                             "actor": {"kind": "helpdesk", "id": "hd-1", "ticket": "INC-1"}});
+    let c = change(e, &reset, t1 - 7200);
+    assert_eq!(c["outcome"], "allow", "{c}");
+    Histories {
+        calm: calm.unwrap(),
+        risky: risky_state,
+        delegated: state_of(&c).unwrap(),
+        t: t1,
+    }
 }
 
-fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> Value {
-    let t = states.2;
+fn build(base: &Base, extra: Option<&Extra>, states: &Histories) -> Value {
+    let t = states.t;
     let mut req = login(t, OSLO, "laptop");
     let factors: Vec<Value> = base
         .factors
@@ -865,7 +905,12 @@ fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> 
     let host: Vec<&str> = base.host.iter().map(|i| HOST_SIGNALS[*i]).collect();
     req["session"]["hostRisk"] = json!({"signals": host});
     if base.with_history {
-        req["state"] = json!(states.0);
+        req["state"] = json!(states.calm);
+    }
+    if let Some((kind, privileged, after)) = base.action {
+        let phase = if after { "after" } else { "before" };
+        req["action"] = json!({"type": kind, "phase": phase,
+                               "target": {"kind": "servicePrincipal", "id": "sp-1", "privileged": privileged}});
     }
     if let Some((action, f)) = base.change {
         let factor = FACTORS[f];
@@ -896,8 +941,11 @@ fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> 
         Some(Extra::UnmanagedDevice) if base.managed == Some(true) => {
             req["session"]["device"]["managed"] = json!(false);
         }
-        Some(Extra::RiskyHistory) if base.with_history => req["state"] = json!(states.1),
-        Some(Extra::UnmanagedDevice | Extra::RiskyHistory) => {}
+        Some(Extra::RiskyHistory) if base.with_history => req["state"] = json!(states.risky),
+        Some(Extra::DelegatedChangeHistory) if base.with_history => {
+            req["state"] = json!(states.delegated);
+        }
+        Some(Extra::UnmanagedDevice | Extra::RiskyHistory | Extra::DelegatedChangeHistory) => {}
     }
     req
 }
@@ -906,15 +954,20 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Adding a risk signal never lowers the decision: not its score, not its outcome, and for
-    /// the same outcome not its requirement.
+    /// the same outcome not its requirement; for a login, a factor change and a privileged
+    /// action (whose chain is one more signal: a risky sign-in, a help-desk change before it).
     #[test]
     fn adding_a_risk_signal_never_lowers_the_outcome(base in arb_base(), extra in arb_extra()) {
         let e = engine();
         let states = histories(&e);
-        let t = states.2;
+        let t = states.t;
         let before = build(&base, None, &states);
         let after = build(&base, Some(&extra), &states);
-        let run = |req: &Value| if base.change.is_some() { change(&e, req, t) } else { decide(&e, req, t) };
+        let run = |req: &Value| match (base.change.is_some(), base.action.is_some()) {
+            (true, _) => change(&e, req, t),
+            (false, true) => action(&e, req, t),
+            _ => decide(&e, req, t),
+        };
         let (a, b) = (run(&before), run(&after));
         prop_assert_eq!(&a["type"], "decision", "{}", a);
         prop_assert_eq!(&b["type"], "decision", "{}", b);
