@@ -35,14 +35,14 @@ pub(crate) struct Link {
     pub risky: bool,
 }
 
-/// The links within their windows, oldest kind first: the last factor change (not a recovery),
-/// the last recovery, the last risky sign-in. Needs the action entry's policy windows only.
+/// The links within their windows (a window of 0: no such link): the last factor change (not a
+/// recovery), the last recovery, the last risky sign-in.
 pub(crate) fn links(ctx: &Context) -> Vec<Link> {
     let p = &ctx.policy.policy;
     let a = &p.actions;
     let within = |at: Timestamp, window: u64| {
         let age = ctx.age(at);
-        (age >= 0 && age.unsigned_abs() <= window).then_some(at)
+        (window > 0 && age >= 0 && age.unsigned_abs() <= window).then_some(at)
     };
     let h = &ctx.memory.history;
     let secs = |c: &ChangeRecord| Timestamp(i64::from(c.at));

@@ -175,11 +175,15 @@ fn recent_risky(ctx: &mut Context, h: &History) {
     }
     let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
     let p = &ctx.policy.policy;
-    let window = match ctx.entry {
-        Entry::Action => p.actions.recent_risky_signin_s,
-        _ => p.signals.recent_risky_signin_s,
+    // An action's window of 0 is no such link (`signals::chain`).
+    let (window, off) = match ctx.entry {
+        Entry::Action => (
+            p.actions.recent_risky_signin_s,
+            p.actions.recent_risky_signin_s == 0,
+        ),
+        _ => (p.signals.recent_risky_signin_s, false),
     };
-    if age >= 0 && age.unsigned_abs() <= window {
+    if !off && age >= 0 && age.unsigned_abs() <= window {
         ctx.add(
             ReasonCode::RecentRiskySignin,
             format!(
