@@ -48,9 +48,12 @@ pub(crate) fn assess(
         decision.memo.recovered_at = Some(now);
     }
     if happened {
-        let via_recovery =
-            recover || ctx.has(ReasonCode::RecentRecovery) || restriction(&ctx).is_some();
-        decision.memo.change = Some(via_recovery);
+        // (The reasons are the decision's now: `ctx` gave them up.)
+        let recent = decision
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::RecentRecovery);
+        decision.memo.change = Some(recover || recent || restriction(&ctx).is_some());
     }
     decision.notify = notify_for(change, decision.outcome);
     decision.alerts = alerts::for_change(&ctx, change, &decision);

@@ -174,10 +174,12 @@ fn campaign_grace(ctx: &mut Context, granted: &Granted) -> Option<Timestamp> {
     if !eligible {
         return None;
     }
-    let since = m
+    // By the minute, as the state keeps it: the same end of the grace on every login.
+    let minute = m
         .history
         .privileged_since
-        .map_or(ctx.now, |t| Timestamp(i64::from(t) * 60));
+        .map_or(ctx.now.0.div_euclid(60), i64::from);
+    let since = Timestamp(minute * 60);
     let by = since.plus(grace);
     if ctx.now >= by {
         return None;

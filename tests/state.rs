@@ -1259,3 +1259,42 @@ fn rotation_reads_a_state_under_a_key_at_every_position() {
         }
     }
 }
+
+/// A factor change made right after a recovery (the host's `recoveredAt` within
+/// `signals.recentRecoveryS`) is remembered as made through one: a risky link that holds a
+/// privileged action after it, even once the recovery itself is out of the action's window. The
+/// same change without the recovery is a calm link.
+#[test]
+fn a_change_made_through_a_recovery_is_a_risky_link() {
+    let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+    policy["actions"]["recentRecoveryS"] = json!(3_600);
+    policy["recovery"]["restrictionS"] = json!(0);
+    let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+    let t0 = T0 + 86_400;
+    for recovered in [true, false] {
+        let state = state_of(&decide(&e, &login(t0 - 600, OSLO, "laptop"), t0 - 600));
+        let mut enroll = with_state(login(t0, OSLO, "laptop"), &state);
+        enroll["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+        if recovered {
+            enroll["user"]["recoveredAt"] = json!(rfc3339(t0 - 3_600));
+        }
+        let c = change(&e, &enroll, t0);
+        assert_eq!(c["outcome"], "allow", "{c}");
+        let t = t0 + 2 * 3_600;
+        let d = action(&e, &credential_add(t, &state_of(&c)), t);
+        assert!(reasons(&d).contains("recentFactorChange"), "{d}");
+        assert!(!reasons(&d).contains("recentRecovery"), "{d}");
+        let want = if recovered { "approval" } else { "allow" };
+        assert_eq!(d["outcome"], want, "recovered: {recovered}: {d}");
+        let detail = d["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "recentFactorChange")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(detail.contains("through a recovery"), recovered, "{detail}");
+    }
+}
