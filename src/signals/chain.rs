@@ -63,7 +63,10 @@ pub(crate) fn links(ctx: &Context) -> Vec<Link> {
             });
         }
     }
-    let recovered = [
+    // The last recovery: remembered (its record, or the restriction window's start, by the
+    // minute) or the host's.
+    let mut recovered = None;
+    for t in [
         h.changes
             .iter()
             .rev()
@@ -71,11 +74,9 @@ pub(crate) fn links(ctx: &Context) -> Vec<Link> {
             .map(secs),
         ctx.memory.recovered_at(),
         ctx.req.user.recovered_at,
-    ]
-    .into_iter()
-    .flatten()
-    .filter_map(|t| within(t, a.recent_recovery_s))
-    .max();
+    ] {
+        recovered = recovered.max(t.and_then(|t| within(t, a.recent_recovery_s)));
+    }
     if let Some(at) = recovered {
         out.push(Link {
             kind: LinkKind::Recovery,

@@ -124,11 +124,8 @@ pub(crate) struct Memory {
 impl Current {
     /// Is a remembered device hash this device's, under the current or a previous key?
     pub(crate) fn is_device(&self, tag: &[u8]) -> bool {
-        let n = tag.len();
-        self.device
-            .iter()
-            .chain(self.device_before.iter())
-            .any(|d| d.get(..n) == Some(tag))
+        let is = |d: &[u8; 8]| d.get(..tag.len()) == Some(tag);
+        self.device.as_ref().is_some_and(is) || self.device_before.iter().any(is)
     }
 }
 
