@@ -36,6 +36,8 @@ const ENTRIES = {
     handle.decide_login_buffered(writeRequest(glue, memory, requestJson), nowMs),
   factorChange: (handle, requestJson, nowMs, glue, memory) =>
     handle.assess_factor_change_buffered(writeRequest(glue, memory, requestJson), nowMs),
+  action: (handle, requestJson, nowMs, glue, memory) =>
+    handle.assess_action_buffered(writeRequest(glue, memory, requestJson), nowMs),
 };
 
 const encoder = new TextEncoder();
@@ -242,9 +244,14 @@ export function createFactorgate(source) {
       return this.#call('factorChange', ENTRIES.factorChange, request, options);
     }
 
+    /** A privileged action (docs/contract.md#actions). */
+    assessAction(request, options) {
+      return this.#call('action', ENTRIES.action, request, options);
+    }
+
     /**
      * The policy's fail-mode decision for a request (docs/contract.md#failure), for a host that could not use a
-     * decision, e.g. when a call returned a tagged error. `entry` is 'login' or 'factorChange'.
+     * decision, e.g. when a call returned a tagged error. `entry` is 'login', 'factorChange' or 'action'.
      */
     failMode(entry, request, options) {
       if (!Object.hasOwn(ENTRIES, entry)) return errorResult('invalidValue', `unknown entry ${String(entry)}`);
@@ -329,7 +336,7 @@ export function createFactorgate(source) {
         engine.#call(entry, (handle, requestJson, nowMs) => handle.fail_mode(entry, requestJson, nowMs), request, options);
     }
   }
-  for (const name of ['decideLogin', 'assessFactorChange', 'grantApproval', 'failMode', 'free']) {
+  for (const name of ['decideLogin', 'assessFactorChange', 'assessAction', 'grantApproval', 'failMode', 'free']) {
     Engine.prototype[name] = safely(Engine.prototype[name]);
   }
   if (typeof Symbol.dispose === 'symbol') {

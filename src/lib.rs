@@ -13,6 +13,7 @@
 #![cfg_attr(factorgate_nightly, feature(optimize_attribute))]
 #![deny(unreachable_pub)]
 
+mod actions;
 mod alerts;
 mod api;
 mod approvals;
@@ -52,8 +53,8 @@ pub use api::{
     Approver, Engine, EngineOptions, GrantRequest,
 };
 pub use decision::{
-    Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
-    RecoveryOutcome, Requirement, Risk,
+    ActionExposure, Approval, Assurance, Campaign, Decision, Entry, Exposure, Notify, Outcome,
+    PolicyRef, Reason, ReasonCode, RecoveryOutcome, Requirement, Risk,
 };
 pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldChange};
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
@@ -62,9 +63,9 @@ pub use factors::{FactorType, Profile};
 pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
-    Actor, App, Change, ChangeAction, CodeChannel, Confidence, Device, Factor, FactorRef, Flags,
-    Geo, HostRisk, Ip, Issuer, Method, Phase, Pushes, Recovery, RecoveryMethod, RecoveryMethodType,
-    Request, Requested, Session, User,
+    Action, ActionTarget, ActionType, Actor, App, Change, ChangeAction, CodeChannel, Confidence,
+    Device, Factor, FactorRef, Flags, Geo, HostRisk, Ip, Issuer, Method, Phase, Pushes, Recovery,
+    RecoveryMethod, RecoveryMethodType, Request, Requested, Session, User,
 };
 pub use time::Timestamp;
 
@@ -82,7 +83,7 @@ pub mod internals {
         parse as parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
     };
     pub use crate::state::{
-        MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
+        MAX_CHANGES, MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
     };
 
     /// Every enumeration of the contract with its wire names, in declaration order: what
@@ -102,6 +103,7 @@ pub mod internals {
             ("Entry", names::<crate::Entry>()),
             ("ReasonCode", names::<crate::ReasonCode>()),
             ("ChangeAction", names::<crate::ChangeAction>()),
+            ("ActionType", names::<crate::ActionType>()),
             ("RecoveryMethodType", names::<crate::RecoveryMethodType>()),
             ("CodeChannel", names::<crate::CodeChannel>()),
             ("Phase", names::<crate::Phase>()),

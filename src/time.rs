@@ -18,6 +18,14 @@ impl Timestamp {
         later.0.saturating_sub(self.0)
     }
 
+    /// `self` plus `seconds`, saturating.
+    pub(crate) fn plus(self, seconds: u64) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// Formats as RFC 3339 in UTC, whole seconds.
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(86_400);

@@ -122,7 +122,16 @@ impl WasmEngine {
         })
     }
 
-    /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"`), used by the
+    /// `assessAction` on the request in the request buffer (its first `len` bytes): the only
+    /// export for actions (the shim passes every decision through the buffer).
+    pub fn assess_action_buffered(&self, len: usize, now_ms: f64) -> String {
+        with_request(len, |request_json| match &self.inner {
+            Ok(engine) => engine.assess_action_json(request_json, now_ms),
+            Err(errors) => errors.clone(),
+        })
+    }
+
+    /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"` | `"action"`), used by the
     /// shim to answer a call whose instance trapped.
     pub fn fail_mode(&self, entry: &str, request_json: &str, now_ms: f64) -> String {
         match &self.inner {
