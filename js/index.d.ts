@@ -35,7 +35,7 @@ export type ErrorCode =
   'invalidJson' | 'invalidShape' | 'unknownField' | 'duplicateKey' | 'invalidValue'
   | 'invalidTimestamp' | 'tooLarge' | 'limitExceeded' | 'exceptionExpiry' | 'invalidOption'
   | 'engineFailure' | 'engineFreed' | 'notPendingApproval' | 'approverNotAllowed' | 'selfApproval'
-  | 'noStateKey';
+  | 'noStateKey' | 'invalidCompiledPolicy';
 
 export interface Factor { id?: string; type: FactorType | string; enrolledAt?: Timestamp; lastUsedAt?: Timestamp; [extra: string]: unknown }
 

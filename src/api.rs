@@ -8,7 +8,7 @@ use crate::error::{ErrorCode, ErrorItem};
 use crate::json::error_json;
 use crate::json::Writer;
 use crate::json::{decode_struct, from_str as decode};
-use crate::json::{encode_struct, to_json, Encode, Text};
+use crate::json::{encode_struct, to_json, Text};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
@@ -92,6 +92,7 @@ pub struct Engine {
 
 impl Engine {
     /// Compiles a policy document with options.
+    #[cfg(feature = "policy-json")]
     pub fn compile(policy_json: &str, options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
         let state_keys = state_keys(&options)?;
         Ok(Engine {
@@ -110,9 +111,33 @@ impl Engine {
         })
     }
 
+    /// An engine on a compiled policy's bytes ([`Engine::compiled_policy`]) with options: the
+    /// same decisions as the engine that wrote them, without reading or validating the policy's
+    /// JSON again (what the decision module, built without the `policy-json` feature, does).
+    /// Bytes that are not a compiled policy are `invalidCompiledPolicy`; a bad option is
+    /// `invalidOption`. The options are not in the bytes: state keys are never part of a policy.
+    pub fn from_compiled_policy(
+        bytes: &[u8],
+        options: EngineOptions,
+    ) -> Result<Engine, Vec<ErrorItem>> {
+        let state_keys = state_keys(&options)?;
+        Ok(Engine {
+            policy: CompiledPolicy::from_bytes(bytes).map_err(|e| vec![e])?,
+            state_keys,
+        })
+    }
+
     /// The compiled policy.
     pub fn policy(&self) -> &CompiledPolicy {
         &self.policy
+    }
+
+    /// This engine's policy in its compact binary form (`CompiledPolicy::to_bytes`: a header,
+    /// the policy's digest, every field of the decoded policy), for
+    /// [`Engine::from_compiled_policy`] and [`from_compiled_policy_json`]. The same policy always
+    /// gives the same bytes; the options (state keys) are not in them.
+    pub fn compiled_policy(&self) -> Vec<u8> {
+        self.policy.to_bytes()
     }
 
     /// Decides a login: reads the request's state, decides, and writes the next state. The
@@ -504,6 +529,7 @@ fn clock(now_ms: f64) -> Option<Timestamp> {
 }
 
 /// `compilePolicy` on JSON: an engine, or the tagged error document.
+#[cfg(feature = "policy-json")]
 pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engine, String> {
     Engine::compile(policy_json, options_of(options_json)?).map_err(|e| error_json(&e))
 }
@@ -515,6 +541,23 @@ pub fn compile_default_policy_json(options_json: &str) -> Result<Engine, String>
     Engine::with_default_policy(options_of(options_json)?).map_err(|e| error_json(&e))
 }
 
+/// An engine on a compiled policy's bytes ([`Engine::compiled_policy`],
+/// [`compile_policy_to_bytes_json`]) with options as JSON (empty for none): the engine, or the
+/// tagged error document (`invalidCompiledPolicy` for bytes that are not a compiled policy).
+pub fn from_compiled_policy_json(bytes: &[u8], options_json: &str) -> Result<Engine, String> {
+    Engine::from_compiled_policy(bytes, options_of(options_json)?).map_err(|e| error_json(&e))
+}
+
+/// A policy document compiled ahead of time: decoded over the default, validated, and written
+/// in its compact binary form for [`from_compiled_policy_json`]; or the tagged error document
+/// `compilePolicy` would give.
+#[cfg(feature = "policy-json")]
+pub fn compile_policy_to_bytes_json(policy_json: &str) -> Result<Vec<u8>, String> {
+    CompiledPolicy::compile(policy_json)
+        .map(|p| p.to_bytes())
+        .map_err(|e| error_json(&e))
+}
+
 fn options_of(options_json: &str) -> Result<EngineOptions, String> {
     if options_json.trim_ascii().is_empty() {
         return Ok(EngineOptions::default());
@@ -524,17 +567,18 @@ fn options_of(options_json: &str) -> Result<EngineOptions, String> {
 
 /// `validatePolicy` on JSON: `{"type":"validation","valid":..,"errors":[..]}`, with the policy's
 /// id, version and digest when it is valid.
+#[cfg(feature = "policy-json")]
 pub fn validate_policy_json(policy_json: &str) -> String {
     match CompiledPolicy::compile(policy_json) {
         Ok(p) => tagged("validation", |w| {
             w.key("valid").boolean(true);
             w.key("errors").begin_array();
             w.end_array();
-            p.reference.encode_field(w, "policy");
+            crate::json::Encode::encode_field(&p.reference, w, "policy");
         }),
         Err(errors) => tagged("validation", |w| {
             w.key("valid").boolean(false);
-            errors.encode_field(w, "errors");
+            crate::json::Encode::encode_field(&errors, w, "errors");
         }),
     }
 }
@@ -546,11 +590,12 @@ pub fn default_policy_json() -> String {
 }
 
 /// `reviewExceptions` on JSON.
+#[cfg(feature = "policy-json")]
 pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
     match crate::exceptions::review(policy_json, now) {
         Ok(items) => tagged("exceptionReview", |w| {
             w.key("now").string(now);
-            items.encode_field(w, "items");
+            crate::json::Encode::encode_field(&items, w, "items");
         }),
         Err(errors) => error_json(&errors),
     }

@@ -48,9 +48,12 @@ mod time;
 pub mod wasm;
 
 pub use api::{
-    compile_default_policy_json, compile_policy_json, decode_request, default_policy_json,
-    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, ApprovalGrant,
-    Approver, Engine, EngineOptions, GrantRequest,
+    compile_default_policy_json, decode_request, default_policy_json, from_compiled_policy_json,
+    not_utf8_json, version_json, ApprovalGrant, Approver, Engine, EngineOptions, GrantRequest,
+};
+#[cfg(feature = "policy-json")]
+pub use api::{
+    compile_policy_json, compile_policy_to_bytes_json, review_exceptions_json, validate_policy_json,
 };
 pub use decision::{
     ActionExposure, Approval, Assurance, Campaign, Decision, Entry, Exposure, Notify, Outcome,
@@ -60,7 +63,7 @@ pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldC
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};
-pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
+pub use json::{Bin, BinReader, BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
     Action, ActionTarget, ActionType, Actor, App, Change, ChangeAction, CodeChannel, Confidence,
@@ -79,9 +82,15 @@ pub mod internals {
     pub use crate::json::{format_number, from_str, parse_number, to_json, Decode, Encode};
     pub use crate::json::{Reader, Res, Writer};
     pub use crate::limits::*;
-    pub use crate::policy::{
-        parse as parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
-    };
+    #[cfg(feature = "policy-json")]
+    pub use crate::policy::parse as parse_policy;
+    pub use crate::policy::{DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse};
+
+    /// Appends the compiled policy's check to `bytes` (a compiled policy without its last 8
+    /// bytes): for tests that alter a compiled policy's fields and still reach its reader.
+    pub fn seal_compiled_policy(bytes: &mut Vec<u8>) {
+        crate::policy::seal(bytes);
+    }
     pub use crate::state::{
         MAX_CHANGES, MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
     };

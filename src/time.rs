@@ -64,6 +64,15 @@ impl crate::json::Encode for Timestamp {
     }
 }
 
+impl crate::json::Bin for Timestamp {
+    fn put(&self, out: &mut Vec<u8>) {
+        crate::json::Bin::put(&self.0, out);
+    }
+    fn take(r: &mut crate::json::BinReader<'_>) -> Option<Self> {
+        <i64 as crate::json::Bin>::take(r).map(Timestamp)
+    }
+}
+
 fn digits(bytes: &[u8], start: usize, len: usize) -> Option<i64> {
     let slice = bytes.get(start..start + len)?;
     let mut n: i64 = 0;

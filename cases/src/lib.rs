@@ -204,13 +204,20 @@ fn parse(text: &str) -> Value {
     })
 }
 
-/// The case's engine, or the error document `compilePolicy` gave.
-fn engine(case: &Value, base: Option<&Value>) -> Result<factorgate::Engine, Value> {
+/// How a runner gets an engine from a policy's text and the options' JSON (`compilePolicy`).
+pub type Compile<'a> = &'a dyn Fn(&str, &str) -> Result<factorgate::Engine, String>;
+
+/// The case's engine, or the error document `compile` gave.
+fn engine(
+    case: &Value,
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<factorgate::Engine, Value> {
     let options = case
         .get("options")
         .map(Value::to_string)
         .unwrap_or_default();
-    factorgate::compile_policy_json(&policy_json(case, base), &options).map_err(|err| parse(&err))
+    compile(&policy_json(case, base), &options).map_err(|err| parse(&err))
 }
 
 fn call(
@@ -247,17 +254,27 @@ fn entry_of(v: Option<&Value>) -> Result<&str, String> {
 /// against its `expect`. `Err` only for a malformed case (no `entry`, an unknown one, a `state`
 /// that is neither a string nor null): what a case says is wrong, not what the engine did.
 pub fn run(case: &Value, base: Option<&Value>) -> Result<Vec<StepRun>, String> {
+    run_with(case, base, &factorgate::compile_policy_json)
+}
+
+/// [`run`] with engines from `compile` instead of `compilePolicy` (e.g. through a compiled
+/// policy's bytes); `validatePolicy` cases still validate the text.
+pub fn run_with(
+    case: &Value,
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<Vec<StepRun>, String> {
     if let Some(steps) = case.get("steps") {
         let steps = steps
             .as_array()
             .ok_or_else(|| "`steps` must be a list".to_string())?;
-        return run_steps(case, steps, base);
+        return run_steps(case, steps, base, compile);
     }
     let entry = entry_of(case.get("entry"))?;
     let result = if entry == "validatePolicy" {
         parse(&factorgate::validate_policy_json(&policy_json(case, base)))
     } else {
-        match engine(case, base) {
+        match engine(case, base, compile) {
             Ok(engine) => {
                 let request = match case.get("request") {
                     Some(Value::String(raw)) => raw.clone(),
@@ -278,8 +295,13 @@ pub fn run(case: &Value, base: Option<&Value>) -> Result<Vec<StepRun>, String> {
     }])
 }
 
-fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<StepRun>, String> {
-    let engine = match engine(case, base) {
+fn run_steps(
+    case: &Value,
+    steps: &[Value],
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<Vec<StepRun>, String> {
+    let engine = match engine(case, base, compile) {
         Ok(engine) => engine,
         Err(err) => {
             return Ok(vec![StepRun {

@@ -60,7 +60,7 @@ pub struct Policy {
     pub actions: ActionsPolicy,
 }
 
-decode_struct!(Policy, strict {
+decode_struct!(Policy, policy {
     schema: "$schema" => default,
     id: "id" => required,
     version: "version" => required,
@@ -185,7 +185,7 @@ pub struct RequirementRule {
     pub max_age_s: u64,
 }
 
-decode_struct!(RequirementRule, strict {
+decode_struct!(RequirementRule, policy {
     min_aal: "minAal" => required,
     phishing_resistant: "phishingResistant" => default,
     hardware_bound: "hardwareBound" => default,
@@ -933,7 +933,7 @@ pub struct Network {
     pub asns: Vec<u32>,
 }
 
-decode_struct!(Network, strict {
+decode_struct!(Network, policy {
     name: "name" => required,
     kind: "kind" => default,
     cidrs: "cidrs" => default,
@@ -965,7 +965,7 @@ pub struct Subject {
     pub user_kind: Option<UserKind>,
 }
 
-decode_struct!(Subject, strict {
+decode_struct!(Subject, policy {
     user_id: "userId" => default,
     role: "role" => default,
     user_kind: "userKind" => default,
@@ -980,7 +980,7 @@ pub struct Scope {
     pub entries: Vec<crate::decision::Entry>,
 }
 
-decode_struct!(Scope, strict {
+decode_struct!(Scope, policy {
     apps: "apps" => default,
     entries: "entries" => default,
 });
@@ -994,7 +994,7 @@ pub struct Grant {
     pub waive_phishing_resistant: bool,
 }
 
-decode_struct!(Grant, strict {
+decode_struct!(Grant, policy {
     allow_factors: "allowFactors" => default,
     waive_phishing_resistant: "waivePhishingResistant" => default,
 });
@@ -1020,7 +1020,7 @@ pub struct Exception {
     pub expires_at: Option<String>,
 }
 
-decode_struct!(Exception, strict {
+decode_struct!(Exception, policy {
     id: "id" => required,
     subject: "subject" => required,
     scope: "scope" => default,
