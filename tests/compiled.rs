@@ -210,3 +210,21 @@ fn other_headers_are_refused() {
     let err = from_compiled_policy_json(&vec![0; 300 * 1024], "").unwrap_err();
     assert!(is_invalid_compiled(&err), "{err}");
 }
+
+#[test]
+fn the_layout_is_pinned() {
+    use sha2::{Digest, Sha256};
+    let bytes = default_bytes();
+    let sum: String = Sha256::digest(&bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        (bytes.len(), sum.as_str()),
+        (664, "e47d63ec36dedd42"),
+        "the default policy's compiled bytes changed. A field added, removed, moved or retyped \
+         changes the layout: bump FORMAT_VERSION (src/policy/compile.rs) so older bytes are \
+         refused, then pin the new value here. A default value changed: pin the new value."
+    );
+}
