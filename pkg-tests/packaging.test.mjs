@@ -103,6 +103,60 @@ test('factorgate/init: init(bytes | Module | Response | promise) and initSync, f
   assert.deepEqual(JSON.parse(out), [Array(6).fill('stepUp'), Array(4).fill('TypeError'), true]);
 });
 
+test('two modules: init without the policy module compiles the default only; with it, any policy, as the Node entry', () => {
+  const out = runNode(
+    'consumer-split.mjs',
+    `import { readFileSync } from 'node:fs';
+     import { createRequire } from 'node:module';
+     import { init, initSync } from 'factorgate/init';
+     const require = createRequire(import.meta.url);
+     const bytes = readFileSync(require.resolve('factorgate/factorgate_bg.wasm'));
+     const policyBytes = readFileSync(require.resolve('factorgate/factorgate_policy_bg.wasm'));
+     const fg = require('factorgate');
+     const custom = { ...fg.defaultPolicy(), id: 'custom', failMode: { default: 'open', byUserKind: {} } };
+     const req = { user: { id: 'u', factors: [{ type: 'totp' }] } };
+     const decide = (api, policy) => {
+       const engine = api.compilePolicy(policy);
+       return engine.type === 'engine' ? engine.decideLogin(req, { now: 1.8e12 }) : engine;
+     };
+     const alone = await init(bytes);
+     const both = await init(bytes, Promise.resolve(new Response(policyBytes)));
+     const both2 = initSync(bytes, new WebAssembly.Module(policyBytes));
+     console.log(JSON.stringify([
+       decide(alone, alone.defaultPolicy()).outcome,
+       decide(alone, custom).errors.map((e) => e.code),
+       alone.validatePolicy(custom).type,
+       JSON.stringify(decide(both, custom)) === JSON.stringify(decide(fg, custom)),
+       JSON.stringify(decide(both2, custom)) === JSON.stringify(decide(fg, custom)),
+       both.validatePolicy(custom).valid,
+       decide(fg, { ...custom, failMode: 'sideways' }).errors.map((e) => e.code),
+     ]));`,
+  );
+  assert.deepEqual(JSON.parse(out), ['stepUp', ['engineFailure'], 'error', true, true, true, ['invalidShape']]);
+});
+
+test('the Node entry reads the policy module only when a call needs it', () => {
+  writeFileSync(
+    join(project, 'reads.cjs'),
+    `const fs = require('node:fs');
+     const read = fs.readFileSync;
+     globalThis.reads = [];
+     fs.readFileSync = function (file, ...rest) { globalThis.reads.push(String(file).split('/').pop()); return read.call(this, file, ...rest); };\n`,
+  );
+  writeFileSync(
+    join(project, 'consumer-reads.cjs'),
+    `const fg = require('factorgate');
+     const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: 'k'.repeat(32) });
+     engine.decideLogin({ user: { id: 'u' } }, { now: 1.8e12 });
+     const before = reads.filter((f) => f.endsWith('.wasm'));
+     fg.compilePolicy({ ...fg.defaultPolicy(), id: 'custom' });
+     fg.validatePolicy(fg.defaultPolicy());
+     console.log(JSON.stringify([before, reads.filter((f) => f.endsWith('.wasm'))]));`,
+  );
+  const out = execFileSync(process.execPath, ['-r', './reads.cjs', 'consumer-reads.cjs'], { cwd: project, encoding: 'utf8' }).trim();
+  assert.deepEqual(JSON.parse(out), [['factorgate_bg.wasm'], ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']]);
+});
+
 test('require("factorgate") in a fresh CommonJS process without globalThis.crypto', () => {
   const out = runNode(
     'consumer.cjs',
