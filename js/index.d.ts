@@ -15,7 +15,7 @@ export type Sensitivity = 'low' | 'medium' | 'high' | 'critical';
 /** Auth0 Adaptive MFA confidence that the login matches the user's history (`low`: it does not). */
 export type Confidence = 'low' | 'medium' | 'high' | 'neutral';
 export type Phase = 'before' | 'after';
-export type Entry = 'login' | 'factorChange';
+export type Entry = 'login' | 'factorChange' | 'action';
 /** Every reason code a decision can carry (docs/contract.md#reason-codes). */
 export type ReasonCode =
   'impossibleTravel' | 'newCountry' | 'newAsn' | 'untrustedIp' | 'trustedNetwork' | 'newDevice'
@@ -28,13 +28,14 @@ export type ReasonCode =
   | 'kindRestricted' | 'appSensitivity' | 'insufficientAal' | 'staleAuthentication' | 'requestedAcr'
   | 'noFactors' | 'exceptionApplied' | 'exceptionExpired' | 'stateTampered' | 'stateMissing' | 'engineFailure'
   | 'approvalGranted' | 'approvalInvalid' | 'approvalReused' | 'accountRecovery' | 'recoveryEvidence'
-  | 'recoveryInsufficient' | 'recoveryMethodRejected' | 'recoveryRestricted';
+  | 'recoveryInsufficient' | 'recoveryMethodRejected' | 'recoveryRestricted' | 'recentFactorChange'
+  | 'privilegedAction' | 'accessExpired' | 'enrollmentCampaign';
 /** Every error code (docs/contract.md#entry-points). */
 export type ErrorCode =
   'invalidJson' | 'invalidShape' | 'unknownField' | 'duplicateKey' | 'invalidValue'
   | 'invalidTimestamp' | 'tooLarge' | 'limitExceeded' | 'exceptionExpiry' | 'invalidOption'
   | 'engineFailure' | 'engineFreed' | 'notPendingApproval' | 'approverNotAllowed' | 'selfApproval'
-  | 'noStateKey';
+  | 'noStateKey' | 'invalidCompiledPolicy';
 
 export interface Factor { id?: string; type: FactorType | string; enrolledAt?: Timestamp; lastUsedAt?: Timestamp; [extra: string]: unknown }
 
@@ -47,6 +48,10 @@ export interface User {
   lastLoginAt?: Timestamp;
   passwordChangedAt?: Timestamp;
   recoveredAt?: Timestamp;
+  /** When the account's access ends: from then on logins, changes and actions are denied (`accessExpired`). */
+  accessEndsAt?: Timestamp;
+  /** A contractor's or partner's sponsor (a person's id): named in its approvals, and one of its approvers. */
+  sponsor?: string;
   /** Identity assurance level the account was proofed at (1..3): an AAL3 account at IAL3 recovers only on site. */
   ial?: number;
   factors?: Factor[];
@@ -55,6 +60,8 @@ export interface User {
 }
 
 export interface Session {
+  /** The host's session or transaction id: two logins decided in one session are one sign-in in the state. */
+  id?: string;
   ip?: string;
   geo?: { lat?: number; lon?: number; country?: string; asn?: number; [extra: string]: unknown };
   device?: { id?: string; managed?: boolean; compliant?: boolean; shared?: boolean; [extra: string]: unknown };
@@ -116,9 +123,28 @@ export interface FactorChangeRequest extends RequestBase {
   };
 }
 
-/** `engine.grantApproval` input: the change pending approval and who approves it. */
+/** Privileged action types (docs/contract.md#actions). */
+export type ActionType =
+  'secretRead' | 'secretCreate' | 'credentialAdd' | 'apiTokenCreate' | 'roleGrant' | 'roleActivate'
+  | 'oauthConsent' | 'mfaPolicyChange' | 'federationChange';
+
+/** docs/contract.md#actions, a privileged action by the user. */
+export interface ActionRequest extends RequestBase {
+  app?: { id?: string; sensitivity?: Sensitivity; [extra: string]: unknown };
+  action: {
+    type: ActionType;
+    target?: { kind?: string; id?: string; privileged?: boolean; [extra: string]: unknown };
+    /** before: an inline gate; after: reported after the fact (`deny` = revert it). */
+    phase?: Phase;
+    /** A grant from `engine.grantApproval` for this very action. */
+    approval?: string;
+    [extra: string]: unknown;
+  };
+}
+
+/** `engine.grantApproval` input: the change or action pending approval and who approves it. */
 export interface GrantApprovalInput {
-  request: FactorChangeRequest;
+  request: FactorChangeRequest | ActionRequest;
   approver: { kind: string; id: string; [extra: string]: unknown };
   /** Decision time: RFC 3339, epoch ms or a Date; over `options.now` and the request's `now`. */
   now?: Timestamp | number | Date;
@@ -149,8 +175,13 @@ export interface Decision {
   outcome: Outcome;
   /** What happened, scored: never who the user is. */
   risk: { score: number; level: RiskLevel };
-  /** Who the user is: what a compromise reaches (privileged roles, sensitive capabilities), never summed into `risk`. */
-  exposure: { privileged: boolean; roles: string[]; capabilities: string[] };
+  /** Who the user is: what a compromise reaches (privileged roles, sensitive capabilities), never summed into `risk`; for an action, what it reaches. */
+  exposure: {
+    privileged: boolean;
+    roles: string[];
+    capabilities: string[];
+    action?: { type: ActionType; targetKind?: string; targetId?: string; privileged: boolean; reaches: string };
+  };
   reasons: Reason[];
   requirement?: {
     minAal?: number;
@@ -161,7 +192,7 @@ export interface Decision {
     [extra: string]: unknown;
   };
   /** On `approval`: the approval id (the same change under the same policy has the same id), who approves, until when. */
-  approval?: { id: string; by: string[]; expiresInS?: number; expiresAt?: Timestamp; [extra: string]: unknown };
+  approval?: { id: string; by: string[]; expiresInS?: number; expiresAt?: Timestamp; sponsor?: string; [extra: string]: unknown };
   /** On `recover`: what the recovered session proves and may bind, the lost factors to suspend, the restriction window, and on `stepUp` the evidence that would suffice. */
   recovery?: {
     aal: number;
@@ -172,7 +203,9 @@ export interface Decision {
     [extra: string]: unknown;
   };
   enrollmentAllowed?: boolean;
-  /** Login: what the session proved, for the host's `acr`/`amr` claims (`acr`: the requested value it satisfies). */
+  /** Login, a mover's enrollment campaign: the types to enroll that meet the privileged requirement, by when. */
+  campaign?: { enroll: Array<FactorType | string>; by: Timestamp; [extra: string]: unknown };
+  /** Login and action: what the session proved, for the host's `acr`/`amr` claims (`acr`: the requested value it satisfies). */
   assurance?: { aal: number; phishingResistant: boolean; hardwareBound: boolean; amr: string[]; acr?: string; [extra: string]: unknown };
   notify?: Array<{ channel: string; template: string; [extra: string]: unknown }>;
   /** OCSF 1.8 events (docs/contract.md#alerts). */
@@ -212,6 +245,8 @@ export type PolicyInput = PolicyDocument | string;
 export interface CompileOptions {
   /** Key for signing the `state` memory (HMAC-SHA256, docs/contract.md#memory). */
   stateKey?: string;
+  /** Keys states and grants were signed under before `stateKey` (rotation): still read, never signed with. At most 8. */
+  previousStateKeys?: string[];
   [extra: string]: unknown;
 }
 
@@ -225,6 +260,8 @@ export interface Engine {
   readonly type: 'engine';
   decideLogin(request: LoginRequest | string, options?: CallOptions): Decision | ErrorResult;
   assessFactorChange(request: FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  /** A privileged action (docs/contract.md#actions): login-like scoring, a fresh phishing-resistant proof, the chain before it. */
+  assessAction(request: ActionRequest | string, options?: CallOptions): Decision | ErrorResult;
   /**
    * Decides the change again and, where it needs approval by the approver's kind and the approver is
    * neither the user nor the change's actor, signs a one-time grant for it (docs/contract.md#approvals).
@@ -236,7 +273,7 @@ export interface Engine {
    * a decision (e.g. the call returned an error). Closed: step up with the user's strongest factors
    * (deny without any) and deny factor changes; open: allow and alert. Reason `engineFailure`.
    */
-  failMode(entry: Entry, request: LoginRequest | FactorChangeRequest | string, options?: CallOptions): Decision | ErrorResult;
+  failMode(entry: Entry, request: LoginRequest | FactorChangeRequest | ActionRequest | string, options?: CallOptions): Decision | ErrorResult;
   free(): void;
   [Symbol.dispose](): void;
 }

@@ -19,11 +19,16 @@ export interface WasmResponse {
 export type WasmSource = WasmBytes | WasmModule | WasmResponse | { readonly href: string } | string;
 
 /**
- * Compiles factorgate_bg.wasm from `source` and resolves to the API. Each call gives an
- * independent runtime. Rejects (once, at start-up) when the source cannot be loaded or compiled;
- * the API's calls themselves never throw.
+ * Compiles the decision module (factorgate_bg.wasm) from `source` and the policy module
+ * (factorgate_policy_bg.wasm) from `policySource`, and resolves to the API. Without `policySource`
+ * only the default policy compiles: any other policy, validatePolicy and reviewExceptions answer an
+ * `engineFailure` error. Each call gives an independent runtime. Rejects (once, at start-up) when a
+ * source cannot be loaded or compiled; the API's calls themselves never throw.
  */
-export function init(source: WasmSource | PromiseLike<WasmSource>): Promise<Factorgate>;
+export function init(
+  source: WasmSource | PromiseLike<WasmSource>,
+  policySource?: WasmSource | PromiseLike<WasmSource>,
+): Promise<Factorgate>;
 
 /** Synchronous variant for bytes or a WebAssembly.Module (browsers: bytes only off the main thread). */
-export function initSync(source: WasmBytes | WasmModule): Factorgate;
+export function initSync(source: WasmBytes | WasmModule, policySource?: WasmBytes | WasmModule): Factorgate;

@@ -1,12 +1,17 @@
 'use strict';
-// Node entry (require and import): reads the .wasm next to this file once, compiles it
-// synchronously, and exposes one shared runtime for the process. node.mjs re-exports this file, so
+// Node entry (require and import): reads the decision module (factorgate_bg.wasm) next to this file
+// once, compiles it synchronously, and exposes one shared runtime for the process. The policy module
+// (factorgate_policy_bg.wasm, next to it) is read and compiled synchronously the first time a call
+// needs it (a custom policy, validatePolicy, reviewExceptions); the default policy never does. node.mjs re-exports this file, so
 // CommonJS and ES module users share the same instance (no dual-package hazard).
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { createFactorgate, TESTING } = require('./core.cjs');
 
-const api = createFactorgate(readFileSync(join(__dirname, 'factorgate_bg.wasm')));
+const api = createFactorgate(
+  readFileSync(join(__dirname, 'factorgate_bg.wasm')),
+  () => readFileSync(join(__dirname, 'factorgate_policy_bg.wasm')),
+);
 
 module.exports = {
   compilePolicy: api.compilePolicy,

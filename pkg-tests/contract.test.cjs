@@ -110,6 +110,35 @@ test('an invalid policy is a tagged error with JSON-pointer paths, at compile an
   assert.equal(validated.valid, false);
   assert.ok(validated.errors.some((e) => e.path === '/risk/wieghts'));
   assertTaggedError(compilePolicy(defaultPolicy(), { stateKey: 'short' }), 'invalidOption', 'short state key');
+  const rotated = compilePolicy(defaultPolicy(), { stateKey: 'a-state-key-0123456789', previousStateKeys: ['short'] });
+  assertTaggedError(rotated, 'invalidOption', 'short previous state key');
+  assert.equal(rotated.errors[0].path, '/previousStateKeys/0');
+});
+
+test('assessAction: a decision, a tagged error without an action; rotation reads a state under a previous key', () => {
+  const old = compilePolicy(defaultPolicy(), { stateKey: 'the-old-key-0123456789' });
+  const engine = compilePolicy(defaultPolicy(), { stateKey: 'the-new-key-0123456789', previousStateKeys: ['the-old-key-0123456789'] });
+  try {
+    const request = { ...LOGIN, action: { type: 'secretRead', target: { kind: 'vault', id: 'v1' } } };
+    const d = engine.assessAction(request, at);
+    assert.equal(d.type, 'decision', JSON.stringify(d));
+    assert.equal(d.entry, 'action');
+    assert.equal(d.exposure.action.reaches, 'manageSecrets');
+    const missing = engine.assessAction(LOGIN, at);
+    assertTaggedError(missing, 'invalidShape', 'no action');
+    assert.equal(missing.errors[0].path, '/action');
+    const state = old.decideLogin(LOGIN, at).state;
+    const read = engine.decideLogin({ ...LOGIN, state }, at);
+    assert.ok(!read.reasons.some((r) => r.code === 'stateTampered' || r.code === 'stateMissing'), JSON.stringify(read.reasons));
+    assert.notEqual(read.state, state);
+    const alone = compilePolicy(defaultPolicy(), { stateKey: 'the-new-key-0123456789' });
+    assert.ok(!alone.decideLogin({ ...LOGIN, state: read.state }, at).reasons.some((r) => r.code === 'stateTampered'));
+    assert.ok(alone.decideLogin({ ...LOGIN, state }, at).reasons.some((r) => r.code === 'stateTampered'));
+    alone.free();
+  } finally {
+    old.free();
+    engine.free();
+  }
 });
 
 test('a bad request is a tagged error with a path', () => {
@@ -173,6 +202,7 @@ test('free(): later calls are tagged errors; free twice is harmless; Symbol.disp
   engine.free();
   assertTaggedError(engine.decideLogin(LOGIN, at), 'engineFreed', 'after free');
   assertTaggedError(engine.assessFactorChange(CHANGE, at), 'engineFreed', 'after free');
+  assertTaggedError(engine.assessAction({ ...LOGIN, action: { type: 'roleGrant' } }, at), 'engineFreed', 'after free');
   if (typeof Symbol.dispose === 'symbol') {
     const disposable = engineOf();
     disposable[Symbol.dispose]();

@@ -104,11 +104,15 @@ test('default policy: every kind but break-glass fails closed; break-glass fails
     const req = login(kind, ['sms', 'push', 'totp', 'passkeySynced']);
     const answer = onTrap(() => engine.decideLogin(req, at));
     const factorChange = onTrap(() => engine.assessFactorChange(change(req), at));
+    const action = onTrap(() => engine.assessAction({ ...req, action: { type: 'credentialAdd' } }, at));
+    assert.equal(action.entry, 'action', kind);
     if (kind === 'breakGlass') {
       assert.equal(answer.outcome, 'allow', kind);
       assert.equal(answer.requirement, undefined);
       assert.equal(factorChange.outcome, 'allow', kind);
+      assert.equal(action.outcome, 'allow', kind);
     } else {
+      assert.equal(action.outcome, 'deny', kind);
       // Closed: step up with the strongest factor the user has, at its own assurance, fresh.
       assert.equal(answer.outcome, 'stepUp', kind);
       assert.deepEqual(answer.requirement.factors, ['passkeySynced'], kind);

@@ -35,7 +35,7 @@ if (process.env.NODE_TEST_CONTEXT !== undefined) {
   if (engine?.type !== 'engine') throw new Error(`ocsf-capture: the default policy does not compile: ${JSON.stringify(engine)}`);
   const proto = Object.getPrototypeOf(engine);
   engine.free();
-  for (const name of ['decideLogin', 'assessFactorChange', 'failMode']) {
+  for (const name of ['decideLogin', 'assessFactorChange', 'assessAction', 'failMode']) {
     const original = proto[name];
     Object.defineProperty(proto, name, {
       ...Object.getOwnPropertyDescriptor(proto, name),

@@ -50,7 +50,7 @@ function addVector(c, file, vector, policyPatch) {
   }
 }
 
-const decisionVectors = vectors.filter(([, v]) => v.entry === 'login' || v.entry === 'factorChange');
+const decisionVectors = vectors.filter(([, v]) => v.entry === 'login' || v.entry === 'factorChange' || v.entry === 'action');
 
 // The source of a session as hosts send it, from everything down to nothing.
 const SOURCES = {

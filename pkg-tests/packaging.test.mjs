@@ -46,7 +46,7 @@ function runNode(file, source) {
 test('the tarball holds exactly the package files', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'browser.mjs', 'core.cjs', 'core.mjs', 'factorgate_bg.wasm', 'index.d.mts', 'index.d.ts',
+    'browser.mjs', 'core.cjs', 'core.mjs', 'factorgate_bg.wasm', 'factorgate_policy_bg.wasm', 'index.d.mts', 'index.d.ts',
     'init.cjs', 'init.d.mts', 'init.d.ts', 'init.mjs', 'node.cjs', 'node.mjs', 'package.json',
     'testing.cjs', 'testing.d.mts', 'testing.d.ts', 'testing.mjs', 'workerd.mjs',
   ]);
@@ -101,6 +101,60 @@ test('factorgate/init: init(bytes | Module | Response | promise) and initSync, f
      console.log(JSON.stringify([outcomes, refusals, apis[0] !== apis[1]]));`,
   );
   assert.deepEqual(JSON.parse(out), [Array(6).fill('stepUp'), Array(4).fill('TypeError'), true]);
+});
+
+test('two modules: init without the policy module compiles the default only; with it, any policy, as the Node entry', () => {
+  const out = runNode(
+    'consumer-split.mjs',
+    `import { readFileSync } from 'node:fs';
+     import { createRequire } from 'node:module';
+     import { init, initSync } from 'factorgate/init';
+     const require = createRequire(import.meta.url);
+     const bytes = readFileSync(require.resolve('factorgate/factorgate_bg.wasm'));
+     const policyBytes = readFileSync(require.resolve('factorgate/factorgate_policy_bg.wasm'));
+     const fg = require('factorgate');
+     const custom = { ...fg.defaultPolicy(), id: 'custom', failMode: { default: 'open', byUserKind: {} } };
+     const req = { user: { id: 'u', factors: [{ type: 'totp' }] } };
+     const decide = (api, policy) => {
+       const engine = api.compilePolicy(policy);
+       return engine.type === 'engine' ? engine.decideLogin(req, { now: 1.8e12 }) : engine;
+     };
+     const alone = await init(bytes);
+     const both = await init(bytes, Promise.resolve(new Response(policyBytes)));
+     const both2 = initSync(bytes, new WebAssembly.Module(policyBytes));
+     console.log(JSON.stringify([
+       decide(alone, alone.defaultPolicy()).outcome,
+       decide(alone, custom).errors.map((e) => e.code),
+       alone.validatePolicy(custom).type,
+       JSON.stringify(decide(both, custom)) === JSON.stringify(decide(fg, custom)),
+       JSON.stringify(decide(both2, custom)) === JSON.stringify(decide(fg, custom)),
+       both.validatePolicy(custom).valid,
+       decide(fg, { ...custom, failMode: 'sideways' }).errors.map((e) => e.code),
+     ]));`,
+  );
+  assert.deepEqual(JSON.parse(out), ['stepUp', ['engineFailure'], 'error', true, true, true, ['invalidShape']]);
+});
+
+test('the Node entry reads the policy module only when a call needs it', () => {
+  writeFileSync(
+    join(project, 'reads.cjs'),
+    `const fs = require('node:fs');
+     const read = fs.readFileSync;
+     globalThis.reads = [];
+     fs.readFileSync = function (file, ...rest) { globalThis.reads.push(String(file).split('/').pop()); return read.call(this, file, ...rest); };\n`,
+  );
+  writeFileSync(
+    join(project, 'consumer-reads.cjs'),
+    `const fg = require('factorgate');
+     const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: 'k'.repeat(32) });
+     engine.decideLogin({ user: { id: 'u' } }, { now: 1.8e12 });
+     const before = reads.filter((f) => f.endsWith('.wasm'));
+     fg.compilePolicy({ ...fg.defaultPolicy(), id: 'custom' });
+     fg.validatePolicy(fg.defaultPolicy());
+     console.log(JSON.stringify([before, reads.filter((f) => f.endsWith('.wasm'))]));`,
+  );
+  const out = execFileSync(process.execPath, ['-r', './reads.cjs', 'consumer-reads.cjs'], { cwd: project, encoding: 'utf8' }).trim();
+  assert.deepEqual(JSON.parse(out), [['factorgate_bg.wasm'], ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']]);
 });
 
 test('require("factorgate") in a fresh CommonJS process without globalThis.crypto', () => {
@@ -244,10 +298,23 @@ test('the types check under TypeScript with bundler resolution (browser and bund
 
 // docs/contract.md#budgets: ≤ 250 KB raw, ≤ 100 KB gzip after wasm-opt. Sizes are deterministic for a given
 // toolchain, so this is a plain failing test: `make test` fails when the budget is broken.
+// The budget counts the decision module (factorgate_bg.wasm), which every host loads.
 const wasm = readFileSync(join(pkgDir, 'factorgate_bg.wasm'));
 const raw = wasm.length;
 const gzip = gzipSync(wasm, { level: 9 }).length;
 test(`factorgate_bg.wasm within the docs/contract.md#budgets size budget (${raw} B raw, ${gzip} B gzip)`, () => {
   assert.ok(raw <= 250_000, `${raw} B raw > 250 KB (docs/contract.md#budgets)`);
   assert.ok(gzip <= 100_000, `${gzip} B gzip > 100 KB (docs/contract.md#budgets)`);
+});
+
+// The policy module has no budget: it is loaded only to compile a custom policy (or validate or
+// review one). Its size is reported here; the package must ship it.
+const policyWasm = readFileSync(join(pkgDir, 'factorgate_policy_bg.wasm'));
+const policyRaw = policyWasm.length;
+const policyGzip = gzipSync(policyWasm, { level: 9 }).length;
+test(`factorgate_policy_bg.wasm ships in the package (${policyRaw} B raw, ${policyGzip} B gzip; no budget)`, () => {
+  assert.ok(packed.files.some((f) => f.path === 'factorgate_policy_bg.wasm'), 'the tarball lacks the policy module');
+  const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  assert.equal(manifest.exports['./factorgate_policy_bg.wasm'], './factorgate_policy_bg.wasm');
+  console.log(`factorgate_policy_bg.wasm: ${policyRaw} B raw, ${policyGzip} B gzip (level 9)`);
 });

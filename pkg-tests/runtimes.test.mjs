@@ -96,8 +96,10 @@ test('browser: an esbuild bundle of `import ... from "factorgate"` and of factor
     entryPoints: [join(project, 'app.mjs')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     outfile: join(site, 'app.js'), absWorkingDir: project, logLevel: 'warning',
   });
-  // esbuild leaves `new URL('./factorgate_bg.wasm', import.meta.url)` as it is: the .wasm goes next to the bundle.
-  copyFileSync(join(project, 'node_modules', 'factorgate', 'factorgate_bg.wasm'), join(site, 'factorgate_bg.wasm'));
+  // esbuild leaves `new URL('./factorgate_bg.wasm', import.meta.url)` as it is: the .wasm files go next to the bundle.
+  for (const f of ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']) {
+    copyFileSync(join(project, 'node_modules', 'factorgate', f), join(site, f));
+  }
   writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./app.js"></script>\n');
   const bundle = readFileSync(join(site, 'app.js'), 'utf8');
   assert.ok(!/readFileSync|node:fs/.test(bundle), 'the browser bundle must not contain the Node entry');
@@ -176,7 +178,8 @@ test('workerd: a worker bundled as wrangler does (workerd condition, .wasm as a 
       },
     }],
   });
-  assert.equal(wasmModules.size, 1, 'exactly the factorgate .wasm is imported');
+  assert.deepEqual([...wasmModules].map((f) => basename(f)).sort(), ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm'],
+    'exactly the factorgate .wasm files (the decision and the policy module) are imported');
   for (const file of wasmModules) copyFileSync(file, join(dir, basename(file)));
   const port = await freePort();
   writeFileSync(join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";

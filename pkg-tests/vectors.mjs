@@ -34,6 +34,8 @@ function decide(engine, entry, request, options) {
       return engine.decideLogin(request, options);
     case 'factorChange':
       return engine.assessFactorChange(request, options);
+    case 'action':
+      return engine.assessAction(request, options);
     case 'grantApproval':
       return engine.grantApproval(request, options);
     default:
@@ -88,7 +90,7 @@ export function runSteps(fg, vector) {
       // fails (vectors.test.mjs), as the Rust runner (cases/src/lib.rs) does.
       const noGrant = step.useGrant === true && grant === undefined;
       if (step.useGrant === true && grant !== undefined) {
-        request.change.approval = step.tamperGrant === true ? tamperState(grant) : grant;
+        (request.change ?? request.action).approval = step.tamperGrant === true ? tamperState(grant) : grant;
       }
       const entry = step.entry ?? vector.entry;
       const input = entry === 'grantApproval' ? { request, approver: step.approver } : request;
@@ -144,6 +146,12 @@ export function checkVector(expect, actual) {
   if ('approvalBy' in expect) same('approvalBy', expect.approvalBy, actual.approval?.by);
   if ('alertClasses' in expect) same('alertClasses', set(expect.alertClasses), set(field(actual.alerts, 'class_uid')));
   if ('hasState' in expect) same('hasState', expect.hasState, typeof actual.state === 'string');
+  if ('values' in expect) {
+    for (const [pointer, want] of Object.entries(expect.values)) {
+      const got = pointer.split('/').slice(1).reduce((v, k) => v?.[k.replaceAll('~1', '/').replaceAll('~0', '~')], actual);
+      same(`values ${pointer}`, want, got ?? null);
+    }
+  }
   if ('notifyTemplates' in expect) same('notifyTemplates', set(expect.notifyTemplates), set(field(actual.notify, 'template')));
   return bad;
 }

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // Builds the npm package into pkg/ (git-ignored). Run through `make pkg` (which runs setup first).
 //
-//   1. scripts/wasm-cargo build --release --lib -p factorgate      target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
-//   2. wasm-bindgen --target no-modules               glue + factorgate_bg.wasm in target/pkg-build/
-//   3. the glue, wrapped into a factory               target/pkg-build/bindings.js (see bindingsModule)
-//   4. esbuild js/core.js + bindings.js              pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
-//   5. wasm-opt -Os --low-memory-unused (npm binaryen) pkg/factorgate_bg.wasm
+// Two wasm modules (docs/architecture.md, "The decision module"): the decision module, built without
+// the `policy-json` feature (the one the size budget counts), and the policy module, with it (loaded
+// only to compile a custom policy, validate or review one).
+//
+//   1. scripts/wasm-cargo build --release --lib -p factorgate, twice:
+//        --no-default-features  target/wasm-decision/wasm32-unknown-unknown/release/factorgate.wasm
+//        default features       target/wasm/wasm32-unknown-unknown/release/factorgate.wasm
+//   2. wasm-bindgen --target no-modules, each      glue + .wasm in target/pkg-build/{decision,policy}/
+//   3. each glue, wrapped into a factory           target/pkg-build/{bindings,policy-bindings}.js (see bindingsModule)
+//   4. esbuild js/core.js + both bindings          pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
+//   5. wasm-opt -Os --low-memory-unused (npm binaryen), each
+//                                                  pkg/factorgate_bg.wasm, pkg/factorgate_policy_bg.wasm
 //   6. hand-written entries and types from js/        pkg/{node,init}.{cjs,mjs}, browser.mjs, workerd.mjs, testing.*, *.d.ts
 //   7. package.json (name factorgate, version from Cargo.toml, and "factorgateBuild": which wasm32
 //      route built the .wasm), then a smoke test of require()
@@ -13,7 +20,7 @@
 // Options: --skip-cargo (reuse the last cargo build), --no-opt (skip wasm-opt; faster, bigger).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -41,14 +48,25 @@ const cargoToml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const version = /^\[package\][^[]*?^version\s*=\s*"([^"]+)"/ms.exec(cargoToml)?.[1];
 const bindgenPin = /^wasm-bindgen\s*=\s*\{[^}]*version\s*=\s*"=([^"]+)"/m.exec(cargoToml)?.[1];
 if (!version || !bindgenPin) throw new Error('cannot read the package version or the wasm-bindgen pin from Cargo.toml');
-if (!args.has('--skip-cargo')) {
-  step('cargo build --release --lib (wasm32-unknown-unknown)');
-  run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib', '-p', 'factorgate']);
+// Which module is which: its name in pkg/, its cargo target directory, its feature flags.
+const modules = [
+  { name: 'decision', wasm: 'factorgate_bg.wasm', bindings: 'bindings.js',
+    targetDir: process.env.FG_WASM_DECISION_TARGET_DIR || join(root, 'target', 'wasm-decision'), features: ['--no-default-features'] },
+  { name: 'policy', wasm: 'factorgate_policy_bg.wasm', bindings: 'policy-bindings.js',
+    targetDir: process.env.FG_WASM_TARGET_DIR || join(root, 'target', 'wasm'), features: [] }, // as in scripts/wasm-cargo
+];
+for (const m of modules) {
+  m.rawWasm = join(m.targetDir, 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
+  if (!args.has('--skip-cargo')) {
+    step(`cargo build --release --lib ${m.features.join(' ')} (wasm32-unknown-unknown, the ${m.name} module)`);
+    run(join(root, 'scripts', 'wasm-cargo'), ['build', '--release', '--lib', '-p', 'factorgate', ...m.features], {
+      env: { ...process.env, FG_WASM_TARGET_DIR: m.targetDir },
+    });
+  }
 }
-const wasmTarget = process.env.FG_WASM_TARGET_DIR || join(root, 'target', 'wasm'); // as in scripts/wasm-cargo
-const rawWasm = join(wasmTarget, 'wasm32-unknown-unknown', 'release', 'factorgate.wasm');
-// Which toolchain route built it, as scripts/wasm-cargo recorded at that build (also with --skip-cargo).
-const routeFile = join(wasmTarget, 'release-route.json');
+// Which toolchain route built them, as scripts/wasm-cargo recorded at that build (also with
+// --skip-cargo): the decision module's (both builds take the same route).
+const routeFile = join(modules[0].targetDir, 'release-route.json');
 const route = existsSync(routeFile)
   ? JSON.parse(readFileSync(routeFile, 'utf8'))
   : { route: 'unknown', rustc: 'unknown', details: `no ${routeFile}` };
@@ -59,12 +77,16 @@ if (cliVersion !== `wasm-bindgen ${bindgenPin}`) {
   throw new Error(`${cliVersion} does not match the crate pin =${bindgenPin}; run scripts/setup.sh`);
 }
 rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
-step(`${cliVersion} --target no-modules`);
-run('wasm-bindgen', [
-  '--target', 'no-modules', '--omit-default-module-path', '--no-typescript',
-  '--out-dir', work, '--out-name', 'factorgate', rawWasm,
-]);
+for (const m of modules) {
+  m.work = join(work, m.name);
+  mkdirSync(m.work, { recursive: true });
+  step(`${cliVersion} --target no-modules (the ${m.name} module)`);
+  run('wasm-bindgen', [
+    '--target', 'no-modules', '--omit-default-module-path', '--no-typescript',
+    '--out-dir', m.work, '--out-name', 'factorgate', m.rawWasm,
+  ]);
+  m.bgWasm = join(m.work, 'factorgate_bg.wasm');
+}
 
 // --- 3. the glue as a factory ---------------------------------------------------------------------
 // Trap recovery (docs/contract.md#failure) needs a FRESH instance with its OWN glue state after a trap: the glue
@@ -89,7 +111,8 @@ run('wasm-bindgen', [
 //   the call that trapped must be answered synchronously with the fail mode.
 // - wasm-bindgen's `schedule_reinit()` needs code on the Rust side and reuses one glue state.
 // The glue uses no randomness and no globalThis.crypto (checked below), so Node 18 works as is.
-const glue = readFileSync(join(work, 'factorgate.js'), 'utf8');
+function bindingsOf(m) {
+const glue = readFileSync(join(m.work, 'factorgate.js'), 'utf8');
 const checks = [
   [/^let wasm_bindgen = \(function\(exports\) \{$/m.test(glue), 'the glue is no longer `let wasm_bindgen = (function(exports) {`'],
   [!/^\s*(import|export)\b/m.test(glue), 'the glue contains import/export statements'],
@@ -98,9 +121,9 @@ const checks = [
   [/new FinalizationRegistry\(/.test(glue), 'the glue no longer uses FinalizationRegistry (re-check retire())'],
 ];
 for (const [ok, why] of checks) {
-  if (!ok) throw new Error(`unexpected wasm-bindgen glue: ${why}; re-check the factory in scripts/build-pkg.mjs`);
+  if (!ok) throw new Error(`unexpected wasm-bindgen glue (the ${m.name} module): ${why}; re-check the factory in scripts/build-pkg.mjs`);
 }
-const bindingsModule = `// Generated by scripts/build-pkg.mjs from ${cliVersion} --target no-modules output. Do not edit.
+return `// Generated by scripts/build-pkg.mjs from ${cliVersion} --target no-modules output (the ${m.name} module). Do not edit.
 // createBindings(stats) evaluates the glue afresh: an independent glue state for one wasm
 // instance. \`stats.suppressedFinalizers\` counts finalizers that ran after retire() and did nothing.
 export function createBindings(stats = { suppressedFinalizers: 0 }) {
@@ -124,16 +147,22 @@ ${glue}
   return { glue: wasm_bindgen, retire() { retired = true; } };
 }
 `;
-writeFileSync(join(work, 'bindings.js'), bindingsModule);
+}
+for (const m of modules) {
+  m.bindingsModule = bindingsOf(m);
+  writeFileSync(join(work, m.bindings), m.bindingsModule);
+}
 
 // The default policy's text, embedded in the shim (js/core.js DEFAULT_POLICY_JSON): asked of the
 // module just built, so it is the engine's own canonical text. It must survive the host's round
 // trip (JSON.stringify(JSON.parse(text)) === text) to be recognised by compilePolicy.
-writeFileSync(join(work, 'bindings.mjs'), bindingsModule);
+// Asked of the policy module: the decision module has no default_policy().
+const policyModule = modules.find((m) => m.name === 'policy');
+writeFileSync(join(work, 'policy-bindings.mjs'), policyModule.bindingsModule);
 const defaultPolicyJson = (() => {
-  return import(pathToFileURL(join(work, 'bindings.mjs')).href).then(({ createBindings }) => {
+  return import(pathToFileURL(join(work, 'policy-bindings.mjs')).href).then(({ createBindings }) => {
     const { glue } = createBindings();
-    glue.initSync({ module: new WebAssembly.Module(readFileSync(join(work, 'factorgate_bg.wasm'))) });
+    glue.initSync({ module: new WebAssembly.Module(readFileSync(policyModule.bgWasm)) });
     return glue.default_policy();
   });
 })();
@@ -162,14 +191,13 @@ for (const format of ['cjs', 'esm']) await esbuild.build({
   plugins: [{
     name: 'generated-bindings',
     setup(build) {
-      build.onResolve({ filter: /^\.\/bindings\.js$/ }, () => ({ path: join(work, 'bindings.js') }));
+      build.onResolve({ filter: /^\.\/(policy-)?bindings\.js$/ }, (a) => ({ path: join(work, a.path.slice(2)) }));
     },
   }],
 });
 
 // --- 5. wasm-opt ----------------------------------------------------------------------------------
-const bgWasm = join(work, 'factorgate_bg.wasm');
-const outWasm = join(pkg, 'factorgate_bg.wasm');
+for (const m of modules) m.outWasm = join(pkg, m.wasm);
 // Features: what rustc's wasm32-unknown-unknown target emits by default (Rust >= 1.82), all
 // supported by Node 18. Named explicitly because the target_features section may be stripped.
 // -O3 --low-memory-unused, chosen by measurement (README.md#where-the-budgets-stand): on the same
@@ -189,24 +217,29 @@ const wasmOptArgs = [
 ];
 let wasmOpt = 'skipped (--no-opt)';
 if (args.has('--no-opt')) {
-  cpSync(bgWasm, outWasm);
+  for (const m of modules) cpSync(m.bgWasm, m.outWasm);
 } else {
-  // wasm-opt under Node takes ~15 s; its output is cached by the hash of its input and arguments.
+  // wasm-opt under Node takes ~15 s a module; its output is cached by the hash of its input and
+  // arguments. The cache keeps the outputs of this build's inputs, and nothing else.
   const binaryen = JSON.parse(readFileSync(join(root, 'node_modules', 'binaryen', 'package.json'), 'utf8')).version;
   wasmOpt = `${wasmOptArgs.slice(0, 3).join(' ')} (binaryen ${binaryen})`;
-  const key = createHash('sha256').update(readFileSync(bgWasm)).update(`${binaryen} ${wasmOptArgs.join(' ')}`).digest('hex');
   const cacheDir = join(root, 'target', 'wasm-opt-cache');
-  const cached = join(cacheDir, `${key}.wasm`);
-  if (existsSync(cached)) {
-    step(`${wasmOpt}: unchanged input, cached output`);
-  } else {
-    step(`wasm-opt ${wasmOpt} from npm`);
-    rmSync(cacheDir, { recursive: true, force: true });
-    mkdirSync(cacheDir, { recursive: true });
-    run(process.execPath, [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), ...wasmOptArgs, bgWasm, '-o', `${cached}.tmp`]);
-    renameSync(`${cached}.tmp`, cached);
+  mkdirSync(cacheDir, { recursive: true });
+  const keep = new Set();
+  for (const m of modules) {
+    const key = createHash('sha256').update(readFileSync(m.bgWasm)).update(`${binaryen} ${wasmOptArgs.join(' ')}`).digest('hex');
+    const cached = join(cacheDir, `${key}.wasm`);
+    keep.add(`${key}.wasm`);
+    if (existsSync(cached)) {
+      step(`${wasmOpt} (the ${m.name} module): unchanged input, cached output`);
+    } else {
+      step(`wasm-opt ${wasmOpt} from npm (the ${m.name} module)`);
+      run(process.execPath, [join(root, 'node_modules', 'binaryen', 'bin', 'wasm-opt'), ...wasmOptArgs, m.bgWasm, '-o', `${cached}.tmp`]);
+      renameSync(`${cached}.tmp`, cached);
+    }
+    cpSync(cached, m.outWasm);
   }
-  cpSync(cached, outWasm);
+  for (const f of readdirSync(cacheDir)) if (!keep.has(f)) rmSync(join(cacheDir, f), { force: true });
 }
 
 // --- 6. entries and types -------------------------------------------------------------------------
@@ -254,9 +287,10 @@ const manifest = {
     './init': entry('./init.mjs', './init.cjs', './init.d.mts', './init.d.ts'),
     './testing': entry('./testing.mjs', './testing.cjs', './testing.d.mts', './testing.d.ts'),
     './factorgate_bg.wasm': './factorgate_bg.wasm',
+    './factorgate_policy_bg.wasm': './factorgate_policy_bg.wasm',
     './package.json': './package.json',
   },
-  files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm'],
+  files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm', 'factorgate_policy_bg.wasm'],
   // Importing an entry only compiles the .wasm; nothing else happens at import time.
   sideEffects: false,
   // How this build was made: the wasm32 route (scripts/wasm-cargo), rustc, wasm-opt.
@@ -268,11 +302,14 @@ writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n
 const built = createRequire(join(pkg, 'package.json'))('./node.cjs');
 const v = built.version();
 if (v.type !== 'version') throw new Error(`smoke test: version() returned ${JSON.stringify(v)}`);
-const wasmBytes = readFileSync(outWasm);
+const custom = built.compilePolicy({ ...built.defaultPolicy(), id: 'smoke' });
+if (custom.type !== 'engine') throw new Error(`smoke test: a custom policy gave ${JSON.stringify(custom)}`);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const sizes = modules.map((m) => {
+  const bytes = readFileSync(m.outWasm);
+  return `${m.wasm} ${kb(bytes.length)} raw / ${kb(gzipSync(bytes, { level: 9 }).length)} gzip (before wasm-opt ${kb(statSync(m.bgWasm).size)})`;
+});
 console.log(
   `[build-pkg] pkg/ ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: factorgate ${version}, ` +
-  `wasm32 via ${route.route} route (${route.details}), ` +
-  `factorgate_bg.wasm ${kb(wasmBytes.length)} raw / ${kb(gzipSync(wasmBytes, { level: 9 }).length)} gzip ` +
-  `(before wasm-opt ${kb(statSync(bgWasm).size)}), core.cjs ${kb(statSync(join(pkg, 'core.cjs')).size)}`,
+  `wasm32 via ${route.route} route (${route.details}), ${sizes.join(', ')}, core.cjs ${kb(statSync(join(pkg, 'core.cjs')).size)}`,
 );

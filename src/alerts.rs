@@ -1,6 +1,6 @@
 //! Alerts as OCSF 1.8 events a SIEM takes as they are: Account Change (3001) for factor changes,
-//! Detection Finding (2004) for risky decisions. Each carries the user, the actor, the source
-//! endpoint, the reason codes and the policy digest.
+//! Detection Finding (2004) for risky decisions and for a privileged action's chain. Each carries
+//! the user, the actor, the source endpoint, the reason codes and the policy digest.
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
@@ -8,8 +8,26 @@ use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
 use crate::json::{hex_digit, Encode, RawJson, Text};
-use crate::request::{Change, ChangeAction, Ip, Phase};
+use crate::request::{Action, Change, ChangeAction, Ip, Phase};
+use crate::signals::chain::{self, Link, LinkKind};
 use sha2::{Digest, Sha256};
+
+/// What a Detection Finding is about.
+#[derive(Clone, Copy)]
+enum What<'a> {
+    Login,
+    Change(&'a Change),
+    Action(&'a Action, &'a [Link]),
+}
+
+impl<'a> What<'a> {
+    fn change(self) -> Option<&'a Change> {
+        match self {
+            What::Change(c) => Some(c),
+            _ => None,
+        }
+    }
+}
 
 const OCSF_VERSION: &str = "1.8.0";
 
@@ -22,7 +40,32 @@ pub(crate) fn for_login(ctx: &Context, d: &Decision) -> Vec<RawJson> {
         || ctx.kind == UserKind::BreakGlass
         || has(d, ReasonCode::StateTampered);
     if raise {
-        vec![detection(ctx, d, None)]
+        vec![detection(ctx, d, What::Login)]
+    } else {
+        vec![]
+    }
+}
+
+/// Alerts for a privileged action: a Detection Finding naming every link of its chain and the
+/// action itself (`finding_info.related_events`, with their ATT&CK techniques) whenever there is
+/// a chain, and as for a login (risk from `alerts.detectionAt`, deny, break-glass, tampered
+/// state) or when held, approved or refused a grant.
+pub(crate) fn for_action(ctx: &Context, action: &Action, d: &Decision) -> Vec<RawJson> {
+    let links = chain::links(ctx);
+    let raise = !links.is_empty()
+        || d.risk.level >= ctx.policy.policy.alerts.detection_at
+        || matches!(d.outcome, Outcome::Approval | Outcome::Deny)
+        || ctx.kind == UserKind::BreakGlass
+        || d.memo.approver.is_some()
+        || [
+            ReasonCode::StateTampered,
+            ReasonCode::ApprovalInvalid,
+            ReasonCode::ApprovalReused,
+        ]
+        .into_iter()
+        .any(|c| has(d, c));
+    if raise {
+        vec![detection(ctx, d, What::Action(action, &links))]
     } else {
         vec![]
     }
@@ -51,7 +94,7 @@ pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Ra
         || has(d, ReasonCode::ApprovalInvalid)
         || has(d, ReasonCode::ApprovalReused)
     {
-        out.push(detection(ctx, d, Some(change)));
+        out.push(detection(ctx, d, What::Change(change)));
     }
     out
 }
@@ -156,7 +199,7 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
     RawJson(w.finish())
 }
 
-fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> RawJson {
+fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     let mut w = Writer::new();
     base(&mut w, ctx, d, &DETECTION_FINDING, 1, "Create");
     let level = capitalise(d.risk.level.as_str());
@@ -167,13 +210,13 @@ fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> RawJson {
     w.key("risk_level_id").uint(risk_level_id(d.risk.level));
     w.key("risk_level").string(&level);
     w.key("finding_info");
-    finding_info(&mut w, ctx, d, change, &level);
+    finding_info(&mut w, ctx, d, what, &level);
     w.key("evidences").begin_array();
     w.begin_object();
     w.key("user");
     user(&mut w, ctx);
     w.key("actor");
-    actor(&mut w, ctx, change);
+    actor(&mut w, ctx, what.change());
     src_endpoint(&mut w, &Source::of(ctx));
     w.end_object();
     w.end_array();
@@ -181,33 +224,107 @@ fn detection(ctx: &Context, d: &Decision, change: Option<&Change>) -> RawJson {
     RawJson(w.finish())
 }
 
-fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, change: Option<&Change>, level: &str) {
-    let what = match change {
-        Some(c) => format!("factor change ({})", c.action.as_str()),
-        None => "sign-in".to_string(),
+/// An ATT&CK technique and its tactic, each as (id, name).
+type Attack = ((&'static str, &'static str), (&'static str, &'static str));
+
+const MFA_MODIFICATION: Attack = (
+    ("T1556.006", "Multi-Factor Authentication"),
+    ("TA0003", "Persistence"),
+);
+const VALID_ACCOUNTS: Attack = (("T1078", "Valid Accounts"), ("TA0001", "Initial Access"));
+
+fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: &str) {
+    let subject = match what {
+        What::Login => "sign-in".to_string(),
+        What::Change(c) => format!("factor change ({})", c.action.as_str()),
+        What::Action(a, _) => format!("action ({})", a.kind.as_str()),
     };
     let desc: Vec<&str> = d.reasons.iter().map(|r| r.detail.as_str()).collect();
-    let ((technique_uid, technique), (tactic_uid, tactic)) = match change {
-        Some(_) => (
-            ("T1556.006", "Multi-Factor Authentication"),
-            ("TA0003", "Persistence"),
-        ),
-        None => (("T1078", "Valid Accounts"), ("TA0001", "Initial Access")),
+    let own = match what {
+        What::Login => VALID_ACCOUNTS,
+        What::Change(_) => MFA_MODIFICATION,
+        What::Action(a, _) => a.kind.attack(),
     };
+    let finding_uid = uid(ctx, d, 200_401);
     w.begin_object();
-    w.key("uid").string(&uid(ctx, d, 200_401));
+    w.key("uid").string(&finding_uid);
     w.key("title").string(&format!(
-        "{level} risk {what} for {}: {}",
+        "{level} risk {subject} for {}: {}",
         ctx.req.user.id.as_str(),
         d.outcome.as_str()
     ));
     w.key("desc").string(&crate::error::join(&desc, " "));
     finding_type(w, &format!("factorgate/{}", d.entry.as_str()), &d.policy);
+    let links = match what {
+        What::Action(_, links) => links,
+        _ => &[],
+    };
     w.key("attacks").begin_array();
+    for l in links {
+        attack(w, link_attack(l));
+    }
+    attack(w, own);
+    w.end_array();
+    if let What::Action(a, _) = what {
+        // Both links of the chain, each with its technique: what came before, and the action.
+        w.key("related_events").begin_array();
+        for l in links {
+            let (kind, title) = match l.kind {
+                LinkKind::Change(c) => (CHANGE_TYPE, c.action.as_str()),
+                LinkKind::Recovery => (CHANGE_TYPE, "recover"),
+                LinkKind::RiskySignin(_) => ("factorgate/login", "risky sign-in"),
+            };
+            let at = l.at.0.saturating_mul(1000);
+            related(
+                w,
+                &uid_of(ctx, l.at.0, title, d),
+                kind,
+                title,
+                at,
+                link_attack(l),
+            );
+        }
+        let at = ctx.now.0.saturating_mul(1000);
+        related(
+            w,
+            &finding_uid,
+            "factorgate/action",
+            a.kind.as_str(),
+            at,
+            own,
+        );
+        w.end_array();
+    }
+    w.end_object();
+}
+
+/// The technique a link of the chain stands for.
+fn link_attack(l: &Link) -> Attack {
+    match l.kind {
+        LinkKind::RiskySignin(_) => VALID_ACCOUNTS,
+        _ => MFA_MODIFICATION,
+    }
+}
+
+/// One `attacks` item.
+fn attack(w: &mut Writer, ((technique_uid, technique), (tactic_uid, tactic)): Attack) {
     w.begin_object();
     named_object(w, "technique", technique_uid, technique);
     named_object(w, "tactic", tactic_uid, tactic);
     w.end_object();
+}
+
+const CHANGE_TYPE: &str = "factorgate/factorChange";
+
+/// One `related_events` item: a link of the chain, as `factorgate/<entry>` with its time.
+fn related(w: &mut Writer, uid: &str, kind: &str, title: &str, at_ms: i64, a: Attack) {
+    w.begin_object();
+    w.key("uid").string(uid);
+    w.key("type").string(kind);
+    w.key("title").string(title);
+    w.key("first_seen_time").int(at_ms);
+    w.key("attacks").begin_array();
+    attack(w, a);
     w.end_array();
     w.end_object();
 }
@@ -517,12 +634,23 @@ fn capitalise(s: &str) -> String {
 /// Deterministic event id (no randomness in the decision path): the same decision gives the same
 /// id, so a SIEM can deduplicate a retried hook.
 fn uid(ctx: &Context, d: &Decision, type_uid: u32) -> String {
+    let type_uid = type_uid.to_be_bytes();
+    uid_over(ctx, ctx.now.0, &type_uid, d.outcome.as_str(), d)
+}
+
+/// A link's id: the same for the same link (user, time, what) under the same policy, in every
+/// finding that names it.
+fn uid_of(ctx: &Context, at: i64, what: &str, d: &Decision) -> String {
+    uid_over(ctx, at, b"link", what, d)
+}
+
+fn uid_over(ctx: &Context, at: i64, kind: &[u8], what: &str, d: &Decision) -> String {
     let mut h = Sha256::new();
     h.update(ctx.req.user.id.as_str().as_bytes());
-    h.update(ctx.now.0.to_be_bytes());
-    h.update(type_uid.to_be_bytes());
+    h.update(at.to_be_bytes());
+    h.update(kind);
     h.update(d.policy.digest.as_bytes());
-    h.update(d.outcome.as_str().as_bytes());
+    h.update(what.as_bytes());
     let mut out = String::with_capacity(32);
     for b in h.finalize().iter().take(16) {
         out.push(hex_digit(b >> 4));

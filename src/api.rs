@@ -2,16 +2,17 @@
 //! strings, so that `cargo test` covers the whole contract and the wasm layer only binds.
 //! Nothing here panics or fails outside the tagged result.
 
+use crate::approvals::Pending;
 use crate::decision::{Decision, Entry};
 use crate::error::{ErrorCode, ErrorItem};
 use crate::json::error_json;
 use crate::json::Writer;
 use crate::json::{decode_struct, from_str as decode};
-use crate::json::{encode_struct, to_json, Encode, Text};
+use crate::json::{encode_struct, to_json, Text};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
-use crate::state::{self, StateKey, MIN_STATE_KEY};
+use crate::state::{self, Keys, Memory, StateKey, MAX_PREVIOUS_KEYS, MIN_STATE_KEY};
 use crate::time::Timestamp;
 
 /// Options for `compilePolicy`.
@@ -19,10 +20,14 @@ use crate::time::Timestamp;
 pub struct EngineOptions {
     /// Key for signing per-user state (an Actions secret, an env var): at least 16 bytes.
     pub state_key: Option<String>,
+    /// Keys states and grants were signed under before `state_key` (key rotation): still read,
+    /// never used to sign. At most 8, each at least 16 bytes.
+    pub previous_state_keys: Vec<String>,
 }
 
 decode_struct!(EngineOptions, strict {
     state_key: "stateKey" => default,
+    previous_state_keys: "previousStateKeys" => default,
 });
 
 /// Who approves, in `grantApproval`'s input.
@@ -80,12 +85,14 @@ encode_struct!(ApprovalGrant {
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
-    /// Keys derived once from `options.state_key` (docs/contract.md#memory); `None` without a key.
-    state_keys: Option<StateKey>,
+    /// Keys derived once from `options.state_key` and `previous_state_keys`
+    /// (docs/contract.md#memory); `None` without a key.
+    state_keys: Option<Keys>,
 }
 
 impl Engine {
     /// Compiles a policy document with options.
+    #[cfg(feature = "policy-json")]
     pub fn compile(policy_json: &str, options: EngineOptions) -> Result<Engine, Vec<ErrorItem>> {
         let state_keys = state_keys(&options)?;
         Ok(Engine {
@@ -104,9 +111,33 @@ impl Engine {
         })
     }
 
+    /// An engine on a compiled policy's bytes ([`Engine::compiled_policy`]) with options: the
+    /// same decisions as the engine that wrote them, without reading or validating the policy's
+    /// JSON again (what the decision module, built without the `policy-json` feature, does).
+    /// Bytes that are not a compiled policy are `invalidCompiledPolicy`; a bad option is
+    /// `invalidOption`. The options are not in the bytes: state keys are never part of a policy.
+    pub fn from_compiled_policy(
+        bytes: &[u8],
+        options: EngineOptions,
+    ) -> Result<Engine, Vec<ErrorItem>> {
+        let state_keys = state_keys(&options)?;
+        Ok(Engine {
+            policy: CompiledPolicy::from_bytes(bytes).map_err(|e| vec![e])?,
+            state_keys,
+        })
+    }
+
     /// The compiled policy.
     pub fn policy(&self) -> &CompiledPolicy {
         &self.policy
+    }
+
+    /// This engine's policy in its compact binary form (`CompiledPolicy::to_bytes`: a header,
+    /// the policy's digest, every field of the decoded policy), for
+    /// [`Engine::from_compiled_policy`] and [`from_compiled_policy_json`]. The same policy always
+    /// gives the same bytes; the options (state keys) are not in them.
+    pub fn compiled_policy(&self) -> Vec<u8> {
+        self.policy.to_bytes()
     }
 
     /// Decides a login: reads the request's state, decides, and writes the next state. The
@@ -129,20 +160,41 @@ impl Engine {
         self.change_at(req, req.now.unwrap_or(host_now))
     }
 
+    /// Assesses a privileged action (docs/contract.md#actions) with the request's state; `Err` when
+    /// the request has no action (or another problem its types cannot rule out). The request's
+    /// `now` wins over `host_now`.
+    pub fn assess_action(
+        &self,
+        req: &Request,
+        host_now: Timestamp,
+    ) -> Result<Decision, Vec<ErrorItem>> {
+        let errors = req.check(Entry::Action);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.action_at(req, req.now.unwrap_or(host_now))
+    }
+
     /// `grantApproval` (docs/contract.md#approvals): decides `req` again (without any grant it
-    /// carries) at `now` (the request's `now` over `host_now`); where the answer is `approval`,
-    /// the approver's kind is one of its `by`, and the approver is neither the user nor the
-    /// change's actor, signs a grant for this very change (bound to the user, the approval id,
-    /// the policy digest and the reason codes present now) valid for `approvals.grantLifetimeS`.
-    /// Otherwise a tagged error: `noStateKey`, `notPendingApproval`, `approverNotAllowed`,
-    /// `selfApproval` (paths relative to the request, or `/approver`).
+    /// carries) at `now` (the request's `now` over `host_now`): a factor change, or a privileged
+    /// action when the request has an `action` and no `change`. Where the answer is `approval`,
+    /// the approver's kind is one of its `by` (a `sponsor` being `user.sponsor`), and the
+    /// approver is neither the user nor the change's actor, signs a grant for this very change
+    /// or action (bound to the user, the approval id, the policy digest and the reason codes
+    /// present now) valid for `approvals.grantLifetimeS`. Otherwise a tagged error: `noStateKey`,
+    /// `notPendingApproval`, `approverNotAllowed`, `selfApproval` (paths relative to the request,
+    /// or `/approver`).
     pub fn grant_approval(
         &self,
         req: &Request,
         approver: &Approver,
         host_now: Timestamp,
     ) -> Result<ApprovalGrant, Vec<ErrorItem>> {
-        let errors = req.check(Entry::FactorChange);
+        let entry = match (&req.change, &req.action) {
+            (None, Some(_)) => Entry::Action,
+            _ => Entry::FactorChange,
+        };
+        let errors = req.check(entry);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -162,11 +214,20 @@ impl Engine {
                 )]);
             }
         }
-        let Some(change) = req.change.as_ref() else {
-            return Err(req.check(Entry::FactorChange));
-        };
         let now = req.now.unwrap_or(host_now);
-        let decision = self.change_decided(req, change, now, false);
+        let (pending, decision, path) = match (&req.change, &req.action) {
+            (Some(change), _) => (
+                Pending::Change(change),
+                self.change_decided(req, change, now, false),
+                "/change",
+            ),
+            (None, Some(action)) => (
+                Pending::Action(action),
+                self.action_decided(req, action, now, false),
+                "/action",
+            ),
+            (None, None) => return Err(req.check(Entry::FactorChange)),
+        };
         let Some(approval) = decision
             .approval
             .as_ref()
@@ -174,9 +235,9 @@ impl Engine {
         else {
             return Err(vec![ErrorItem::new(
                 ErrorCode::NotPendingApproval,
-                "/change",
+                path,
                 format!(
-                    "decided again, the change is {}: there is nothing to approve",
+                    "decided again, it is {}: there is nothing to approve",
                     decision.outcome.as_str()
                 ),
             )]);
@@ -193,7 +254,14 @@ impl Engine {
                 ),
             )]);
         }
-        if crate::approvals::is_self_approval(req, change, approver.id.as_str()) {
+        if crate::approvals::not_the_sponsor(req, kind, approver.id.as_str()) {
+            return Err(vec![ErrorItem::new(
+                ErrorCode::ApproverNotAllowed,
+                "/approver/id",
+                "only the account's sponsor (user.sponsor) approves as sponsor",
+            )]);
+        }
+        if crate::approvals::is_self_approval(req, pending, approver.id.as_str()) {
             return Err(vec![ErrorItem::new(
                 ErrorCode::SelfApproval,
                 "/approver/id",
@@ -205,7 +273,7 @@ impl Engine {
         let claims = state::GrantClaims {
             approver_kind: kind.to_string(),
             approver_id: approver.id.as_str().to_string(),
-            approval_id: crate::approvals::approval_id(req, change, &self.policy.reference.digest),
+            approval_id: crate::approvals::approval_id(req, pending, &self.policy.reference.digest),
             policy: crate::approvals::digest_prefix(&self.policy.reference.digest),
             reasons: crate::approvals::reason_bits(&decision.reasons),
             issued_at: seconds(now.0),
@@ -267,12 +335,47 @@ impl Engine {
         }
     }
 
-    /// A login at the decision time `now`, already resolved.
-    fn login_at(&self, req: &Request, now: Timestamp) -> Decision {
+    /// Decides `req` at `now` with its verified state (`decide` gets the engine's keys for a
+    /// grant, and the memory), and writes the next state into the decision.
+    fn remembering(
+        &self,
+        req: &Request,
+        now: Timestamp,
+        decide: &dyn Fn(Option<&Keys>, &Memory) -> Decision,
+    ) -> Decision {
         let keys = self.state_keys.as_ref();
         let memory = state::load(keys, &self.policy, req);
-        let decision = crate::login::decide(&self.policy, req, now, &memory);
+        let decision = decide(keys, &memory);
         state::attach(keys, &self.policy, req, now, memory, decision)
+    }
+
+    /// A login at the decision time `now`, already resolved.
+    fn login_at(&self, req: &Request, now: Timestamp) -> Decision {
+        self.remembering(req, now, &|_, memory| {
+            crate::login::decide(&self.policy, req, now, memory)
+        })
+    }
+
+    /// A checked action at the decision time `now`, already resolved.
+    fn action_at(&self, req: &Request, now: Timestamp) -> Result<Decision, Vec<ErrorItem>> {
+        let Some(action) = &req.action else {
+            return Err(req.check(Entry::Action));
+        };
+        Ok(self.action_decided(req, action, now, true))
+    }
+
+    /// A privileged action decided with its state; its grant weighed only when `weigh_grant`.
+    fn action_decided(
+        &self,
+        req: &Request,
+        action: &crate::request::Action,
+        now: Timestamp,
+        weigh_grant: bool,
+    ) -> Decision {
+        self.remembering(req, now, &|keys, memory| {
+            let key = weigh_grant.then_some(keys);
+            crate::actions::decide(&self.policy, key, req, action, now, memory)
+        })
     }
 
     /// A checked factor change at the decision time `now`, already resolved.
@@ -292,12 +395,10 @@ impl Engine {
         now: Timestamp,
         weigh_grant: bool,
     ) -> Decision {
-        let keys = self.state_keys.as_ref();
-        let memory = state::load(keys, &self.policy, req);
-        let grant_key = weigh_grant.then_some(keys);
-        let decision =
-            crate::factor_change::assess(&self.policy, grant_key, req, change, now, &memory);
-        state::attach(keys, &self.policy, req, now, memory, decision)
+        self.remembering(req, now, &|keys, memory| {
+            let key = weigh_grant.then_some(keys);
+            crate::factor_change::assess(&self.policy, key, req, change, now, memory)
+        })
     }
 
     /// `decideLogin` on JSON: a decision document or a tagged error.
@@ -310,12 +411,18 @@ impl Engine {
         self.run(Entry::FactorChange, request_json, now_ms)
     }
 
-    /// The fail-mode decision for a request, as JSON (`entry` is `login` or `factorChange`).
+    /// `assessAction` on JSON.
+    pub fn assess_action_json(&self, request_json: &str, now_ms: f64) -> String {
+        self.run(Entry::Action, request_json, now_ms)
+    }
+
+    /// The fail-mode decision for a request, as JSON (`entry` is `login`, `factorChange` or
+    /// `action`).
     pub fn fail_mode_json(&self, entry: &str, request_json: &str, now_ms: f64) -> String {
-        let entry = if entry == "factorChange" {
-            Entry::FactorChange
-        } else {
-            Entry::Login
+        let entry = match entry {
+            "factorChange" => Entry::FactorChange,
+            "action" => Entry::Action,
+            _ => Entry::Login,
         };
         let now = clock(now_ms).unwrap_or(Timestamp(0));
         to_json(&crate::failmode::decide(
@@ -358,23 +465,52 @@ impl Engine {
         match entry {
             Entry::Login => Ok(self.login_at(&req, now)),
             Entry::FactorChange => self.change_at(&req, now),
+            Entry::Action => self.action_at(&req, now),
         }
     }
 }
 
 /// Checks the options and derives the state keys once.
-fn state_keys(options: &EngineOptions) -> Result<Option<StateKey>, Vec<ErrorItem>> {
-    let Some(key) = options.state_key.as_deref() else {
-        return Ok(None);
-    };
-    if key.len() < MIN_STATE_KEY {
-        return Err(vec![ErrorItem::new(
+fn state_keys(options: &EngineOptions) -> Result<Option<Keys>, Vec<ErrorItem>> {
+    let previous = &options.previous_state_keys;
+    let refuse = |message: &str| {
+        Err(vec![ErrorItem::new(
             ErrorCode::InvalidOption,
-            "/stateKey",
-            format!("the state key must be at least {MIN_STATE_KEY} bytes"),
-        )]);
+            "/previousStateKeys",
+            message,
+        )])
+    };
+    let Some(key) = options.state_key.as_deref() else {
+        return match previous.is_empty() {
+            true => Ok(None),
+            false => refuse("previous state keys need a stateKey"),
+        };
+    };
+    if previous.len() > MAX_PREVIOUS_KEYS {
+        return refuse("at most 8 previous state keys");
     }
-    Ok(StateKey::new(key.as_bytes()))
+    let mut keys = Keys {
+        current: derive(key, "/stateKey")?,
+        previous: Vec::new(),
+    };
+    for (i, k) in previous.iter().enumerate() {
+        keys.previous
+            .push(derive(k, &format!("/previousStateKeys/{i}"))?);
+    }
+    Ok(Some(keys))
+}
+
+/// One state key of at least [`MIN_STATE_KEY`] bytes, derived, or `invalidOption` at `path`.
+fn derive(key: &str, path: &str) -> Result<StateKey, Vec<ErrorItem>> {
+    StateKey::new(key.as_bytes())
+        .filter(|_| key.len() >= MIN_STATE_KEY)
+        .ok_or_else(|| {
+            vec![ErrorItem::new(
+                ErrorCode::InvalidOption,
+                path,
+                "a state key must be at least 16 bytes",
+            )]
+        })
 }
 
 /// Decodes a request document within the size cap.
@@ -393,6 +529,7 @@ fn clock(now_ms: f64) -> Option<Timestamp> {
 }
 
 /// `compilePolicy` on JSON: an engine, or the tagged error document.
+#[cfg(feature = "policy-json")]
 pub fn compile_policy_json(policy_json: &str, options_json: &str) -> Result<Engine, String> {
     Engine::compile(policy_json, options_of(options_json)?).map_err(|e| error_json(&e))
 }
@@ -404,6 +541,23 @@ pub fn compile_default_policy_json(options_json: &str) -> Result<Engine, String>
     Engine::with_default_policy(options_of(options_json)?).map_err(|e| error_json(&e))
 }
 
+/// An engine on a compiled policy's bytes ([`Engine::compiled_policy`],
+/// [`compile_policy_to_bytes_json`]) with options as JSON (empty for none): the engine, or the
+/// tagged error document (`invalidCompiledPolicy` for bytes that are not a compiled policy).
+pub fn from_compiled_policy_json(bytes: &[u8], options_json: &str) -> Result<Engine, String> {
+    Engine::from_compiled_policy(bytes, options_of(options_json)?).map_err(|e| error_json(&e))
+}
+
+/// A policy document compiled ahead of time: decoded over the default, validated, and written
+/// in its compact binary form for [`from_compiled_policy_json`]; or the tagged error document
+/// `compilePolicy` would give.
+#[cfg(feature = "policy-json")]
+pub fn compile_policy_to_bytes_json(policy_json: &str) -> Result<Vec<u8>, String> {
+    CompiledPolicy::compile(policy_json)
+        .map(|p| p.to_bytes())
+        .map_err(|e| error_json(&e))
+}
+
 fn options_of(options_json: &str) -> Result<EngineOptions, String> {
     if options_json.trim_ascii().is_empty() {
         return Ok(EngineOptions::default());
@@ -413,17 +567,18 @@ fn options_of(options_json: &str) -> Result<EngineOptions, String> {
 
 /// `validatePolicy` on JSON: `{"type":"validation","valid":..,"errors":[..]}`, with the policy's
 /// id, version and digest when it is valid.
+#[cfg(feature = "policy-json")]
 pub fn validate_policy_json(policy_json: &str) -> String {
     match CompiledPolicy::compile(policy_json) {
         Ok(p) => tagged("validation", |w| {
             w.key("valid").boolean(true);
             w.key("errors").begin_array();
             w.end_array();
-            p.reference.encode_field(w, "policy");
+            crate::json::Encode::encode_field(&p.reference, w, "policy");
         }),
         Err(errors) => tagged("validation", |w| {
             w.key("valid").boolean(false);
-            errors.encode_field(w, "errors");
+            crate::json::Encode::encode_field(&errors, w, "errors");
         }),
     }
 }
@@ -435,11 +590,12 @@ pub fn default_policy_json() -> String {
 }
 
 /// `reviewExceptions` on JSON.
+#[cfg(feature = "policy-json")]
 pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
     match crate::exceptions::review(policy_json, now) {
         Ok(items) => tagged("exceptionReview", |w| {
             w.key("now").string(now);
-            items.encode_field(w, "items");
+            crate::json::Encode::encode_field(&items, w, "items");
         }),
         Err(errors) => error_json(&errors),
     }

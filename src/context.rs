@@ -1,7 +1,7 @@
 //! What one call knows: the compiled policy, the request, the time, who the user is, and the
 //! reasons collected so far. Built once per call and read by every rule.
 
-use crate::decision::{Reason, ReasonCode};
+use crate::decision::{Entry, Reason, ReasonCode};
 use crate::enums::UserKind;
 use crate::policy::CompiledPolicy;
 use crate::request::Request;
@@ -26,6 +26,8 @@ pub(crate) struct Context<'a> {
     pub reasons: Vec<Reason>,
     /// The user's verified history (docs/contract.md#memory), read before any signal.
     pub memory: &'a Memory,
+    /// The entry point deciding.
+    pub entry: Entry,
 }
 
 impl<'a> Context<'a> {
@@ -35,6 +37,7 @@ impl<'a> Context<'a> {
         req: &'a Request,
         now: Timestamp,
         memory: &'a Memory,
+        entry: Entry,
     ) -> Self {
         let user = &req.user;
         let kind = if policy
@@ -69,6 +72,7 @@ impl<'a> Context<'a> {
             sensitive_capabilities,
             reasons: Vec::new(),
             memory,
+            entry,
         }
     }
 
@@ -103,6 +107,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|c| c.to_string())
                 .collect(),
+            action: None,
         }
     }
 

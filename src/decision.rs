@@ -13,6 +13,8 @@ contract_enum! {
         Login = "login",
         /// `assessFactorChange`.
         FactorChange = "factorChange",
+        /// `assessAction`.
+        Action = "action",
     }
 }
 
@@ -178,8 +180,26 @@ contract_enum! {
         /// undocumented help-desk or pass path, or issued by the user to themselves.
         RecoveryMethodRejected = "recoveryMethodRejected",
         /// A change the restriction window after a recovery holds for approval: removing
-        /// factors, changing recovery paths, recovering again (`recovery.restrictionS`).
+        /// factors, changing recovery paths, recovering again (`recovery.restrictionS`); and a
+        /// privileged action in that window (`actions::decide`).
         RecoveryRestricted = "recoveryRestricted",
+        // Following the change (docs/contract.md#actions).
+        /// A privileged action within `actions.recentFactorChangeS` of a factor change the state
+        /// remembers: the first link of the persistence chain (`actions::chain`, ATT&CK
+        /// T1556.006 → T1098.001). A risky link (a risky, delegated or recovery-made change) holds
+        /// the action (`actions.riskyChain`).
+        RecentFactorChange = "recentFactorChange",
+        /// The action is privileged (`actions.privilegedTypes`, or a target the host marks
+        /// privileged): it needs a fresh phishing-resistant proof (`actions.freshProofS`), and
+        /// names what it reaches (`actions::requirement`).
+        PrivilegedAction = "privilegedAction",
+        /// `user.accessEndsAt` has passed: logins, changes and actions are denied
+        /// (`signals::lifecycle`).
+        AccessExpired = "accessExpired",
+        /// A mover: privileged without a factor that meets `privileged.requirement`; within
+        /// `privileged.enrollmentGraceS` of when the state first saw them privileged, the login
+        /// waits for that requirement and an allowed one carries `campaign` (`login::campaign`).
+        EnrollmentCampaign = "enrollmentCampaign",
     }
 }
 
@@ -244,12 +264,54 @@ pub struct Exposure {
     pub roles: Vec<String>,
     /// The user's capabilities the policy calls sensitive.
     pub capabilities: Vec<String>,
+    /// `assessAction`: what the action reaches.
+    pub action: Option<ActionExposure>,
 }
 
 encode_struct!(Exposure {
     privileged: "privileged",
     roles: "roles",
     capabilities: "capabilities",
+    action: "action",
+});
+
+/// What a privileged action reaches (docs/contract.md#actions): its type and target, whether it is
+/// privileged, and the capability it exercises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionExposure {
+    /// The action type's name.
+    pub kind: &'static str,
+    /// The target's kind, as the host named it.
+    pub target_kind: Option<String>,
+    /// The target's id.
+    pub target_id: Option<String>,
+    /// A privileged action (`actions.privilegedTypes`, or the host's `target.privileged`).
+    pub privileged: bool,
+    /// The capability it exercises: `manageSecrets`, `manageWorkloadIdentities` or `manageIam`.
+    pub reaches: &'static str,
+}
+
+encode_struct!(ActionExposure {
+    kind: "type",
+    target_kind: "targetKind",
+    target_id: "targetId",
+    privileged: "privileged",
+    reaches: "reaches",
+});
+
+/// A mover's enrollment campaign (docs/contract.md#lifecycle): the factor types that meet the
+/// privileged requirement, and until when a login waits for one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Campaign {
+    /// Factor types to enroll, strongest first.
+    pub enroll: Vec<FactorType>,
+    /// The end of the grace, RFC 3339: from then on the login is `enroll`.
+    pub by: String,
+}
+
+encode_struct!(Campaign {
+    enroll: "enroll",
+    by: "by",
 });
 
 /// One reason: the explanation of a decision is the list of these.
@@ -304,6 +366,9 @@ pub struct Approval {
     pub expires_in_s: u64,
     /// When the approval request ends (decision time + `expires_in_s`), RFC 3339.
     pub expires_at: String,
+    /// A contractor's or partner's sponsor (`user.sponsor`): named, and among `by` (as
+    /// `sponsor`) unless the account is privileged.
+    pub sponsor: Option<String>,
 }
 
 encode_struct!(Approval {
@@ -311,6 +376,7 @@ encode_struct!(Approval {
     by: "by",
     expires_in_s: "expiresInS",
     expires_at: "expiresAt",
+    sponsor: "sponsor",
 });
 
 /// What a recovery proves and allows (docs/contract.md#recovery).
@@ -347,6 +413,8 @@ pub(crate) struct Memo {
     pub used_grant: Option<([u8; 8], u32)>,
     /// Who approved (kind, id), for the alerts.
     pub approver: Option<(String, String)>,
+    /// The factor change happened: remember it (`Some(true)`: made through a recovery).
+    pub change: Option<bool>,
 }
 
 /// A notification the host must send through a channel independent of the change.
@@ -441,8 +509,10 @@ pub struct Decision {
     pub recovery: Option<RecoveryOutcome>,
     /// Login: may this session add factors afterwards?
     pub enrollment_allowed: Option<bool>,
-    /// What the session proved (login).
+    /// What the session proved (login, action).
     pub assurance: Option<Assurance>,
+    /// A mover's enrollment campaign (login).
+    pub campaign: Option<Campaign>,
     /// Notifications to send.
     pub notify: Vec<Notify>,
     /// OCSF 1.8 events for the SIEM.
@@ -467,6 +537,7 @@ encode_struct!(Decision {
     recovery: "recovery",
     enrollment_allowed: "enrollmentAllowed",
     assurance: "assurance",
+    campaign: "campaign",
     notify: "notify",
     alerts: "alerts",
     state: "state",

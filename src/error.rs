@@ -80,6 +80,8 @@ error_codes! {
     SelfApproval = "selfApproval",
     /// `grantApproval`: the engine has no `stateKey`, so it cannot sign a grant.
     NoStateKey = "noStateKey",
+    /// A compiled policy's bytes that are not one (truncated, altered, another format version).
+    InvalidCompiledPolicy = "invalidCompiledPolicy",
 }
 
 /// Escapes one JSON-pointer reference token (RFC 6901 §4).

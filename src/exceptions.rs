@@ -4,11 +4,14 @@
 
 use crate::context::{human_duration, Context};
 use crate::decision::{Decision, Entry, Reason, ReasonCode, Requirement};
+#[cfg(feature = "policy-json")]
 use crate::error::{ErrorCode, ErrorItem};
 use crate::factors::FactorType;
 use crate::json::contract_enum;
+#[cfg(feature = "policy-json")]
 use crate::json::encode_struct;
 use crate::policy::Exception;
+#[cfg(feature = "policy-json")]
 use crate::time::Timestamp;
 
 /// What the active exceptions for one call grant together.
@@ -236,6 +239,7 @@ contract_enum! {
 }
 
 /// One exception in a review.
+#[cfg(feature = "policy-json")]
 #[derive(Debug, Clone)]
 pub(crate) struct ReviewItem {
     /// Exception id.
@@ -250,6 +254,7 @@ pub(crate) struct ReviewItem {
     pub reason: String,
 }
 
+#[cfg(feature = "policy-json")]
 encode_struct!(ReviewItem {
     id: "id",
     status: "status",
@@ -260,6 +265,7 @@ encode_struct!(ReviewItem {
 
 /// Reviews every exception of a policy document at `now`. The policy needs to decode, but not
 /// to pass validation: reporting too-long or expiry-less exceptions is the point of a review.
+#[cfg(feature = "policy-json")]
 pub(crate) fn review(policy_json: &str, now: &str) -> Result<Vec<ReviewItem>, Vec<ErrorItem>> {
     let policy = crate::policy::parse(policy_json)?;
     let Some(now) = Timestamp::parse(now) else {
@@ -276,6 +282,7 @@ pub(crate) fn review(policy_json: &str, now: &str) -> Result<Vec<ReviewItem>, Ve
         .collect())
 }
 
+#[cfg(feature = "policy-json")]
 fn review_one(item: &Exception, now: Timestamp, max_s: u64, soon_s: u64) -> ReviewItem {
     let created = Timestamp::parse(&item.created_at);
     let expires = item.expires_at.as_deref().and_then(Timestamp::parse);

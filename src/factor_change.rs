@@ -5,8 +5,7 @@ use crate::alerts;
 use crate::assurance;
 use crate::context::{short_list, Context};
 use crate::decision::{
-    Approval, Decision, Entry, Memo, Notify, Outcome, ReasonCode, RecoveryOutcome, Requirement,
-    Risk,
+    Decision, Entry, Memo, Notify, Outcome, ReasonCode, RecoveryOutcome, Requirement, Risk,
 };
 use crate::enums::{ActorKind, UserKind};
 use crate::exceptions::{self, Granted};
@@ -17,17 +16,19 @@ use crate::request::{Change, ChangeAction, Phase, Request};
 use crate::requirement::{describe, proof, user_factors};
 use crate::risk;
 use crate::signals;
-use crate::state::{Memory, StateKey};
+use crate::state::{Keys, Memory};
 use crate::time::Timestamp;
 
 /// Assesses a factor change, with the user's verified history. `req.change` must be present
 /// (checked by `Request::check`). An active exception is named (`exceptionApplied`) only where
 /// the change assessed without it differs ([`exceptions::explain_applied`]). A grant in
 /// `change.approval` is weighed last, on the decided change ([`crate::approvals::apply_grant`]),
-/// with the engine's state key (`key`: `Some(None)` without one; `None` not to weigh it).
+/// with the engine's state keys (`key`: `Some(None)` without one; `None` not to weigh it). A
+/// change that happens is remembered in the next state (`Memo::change`), with whether it came
+/// through a recovery.
 pub(crate) fn assess(
     policy: &CompiledPolicy,
-    key: Option<Option<&StateKey>>,
+    key: Option<Option<&Keys>>,
     req: &Request,
     change: &Change,
     now: Timestamp,
@@ -37,12 +38,22 @@ pub(crate) fn assess(
         assess_with(policy, req, change, now, memory, withhold)
     });
     if let Some(key) = key {
-        crate::approvals::apply_grant(policy, key, req, change, now, memory, &mut decision);
+        let pending = crate::approvals::Pending::Change(change);
+        crate::approvals::apply_grant(policy, key, req, pending, now, memory, &mut decision);
     }
     let happened = decision.outcome == Outcome::Allow
         || (change.phase == Phase::After && decision.outcome != Outcome::Deny);
-    if change.action == ChangeAction::Recover && happened {
+    let recover = change.action == ChangeAction::Recover;
+    if recover && happened {
         decision.memo.recovered_at = Some(now);
+    }
+    if happened {
+        // (The reasons are the decision's now: `ctx` gave them up.)
+        let recent = decision
+            .reasons
+            .iter()
+            .any(|r| r.code == ReasonCode::RecentRecovery);
+        decision.memo.change = Some(recover || recent || restriction(&ctx).is_some());
     }
     decision.notify = notify_for(change, decision.outcome);
     decision.alerts = alerts::for_change(&ctx, change, &decision);
@@ -59,7 +70,7 @@ fn assess_with<'a>(
     memory: &'a Memory,
     withhold: bool,
 ) -> (Context<'a>, Decision, Granted) {
-    let mut ctx = Context::new(policy, req, now, memory);
+    let mut ctx = Context::new(policy, req, now, memory, Entry::FactorChange);
     signals::collect(&mut ctx);
     let mut granted = exceptions::apply(&mut ctx, Entry::FactorChange);
     if withhold {
@@ -129,20 +140,19 @@ fn assess_with<'a>(
     } else {
         risk
     };
-    if deny_risk.level >= resp.deny_at || self_service_forbidden(&mut ctx, change) || refused {
+    if deny_risk.level >= resp.deny_at
+        || self_service_forbidden(&mut ctx, change)
+        || refused
+        || ctx.has(ReasonCode::AccessExpired)
+    {
         outcome = Outcome::Deny;
     }
     // Approvers per action and user kind (customers have no manager); privileged accounts: the
     // SOC. The id names this change under this policy (docs/contract.md#approvals).
-    let approval = (outcome == Outcome::Approval).then(|| Approval {
-        id: crate::approvals::hex(&crate::approvals::approval_id(
-            req,
-            change,
-            &policy.reference.digest,
-        )),
-        by: approvers,
-        expires_in_s: resp.approval_expires_in_s,
-        expires_at: later(now, resp.approval_expires_in_s).to_rfc3339(),
+    let approval = (outcome == Outcome::Approval).then(|| {
+        let pending = crate::approvals::Pending::Change(change);
+        let id = crate::approvals::approval_id(req, pending, &policy.reference.digest);
+        crate::approvals::request(&ctx, &id, approvers)
     });
     let requirement =
         (!bound && change.phase == Phase::Before && outcome != Outcome::Deny).then(|| {
@@ -156,7 +166,7 @@ fn assess_with<'a>(
         aal: r.aal,
         may_bind: r.may_bind,
         invalidate: r.invalidate,
-        restricted_until: later(now, policy.policy.recovery.restriction_s).to_rfc3339(),
+        restricted_until: now.plus(policy.policy.recovery.restriction_s).to_rfc3339(),
         needs: (!r.sufficient && outcome == Outcome::StepUp).then_some(r.needs),
     });
     let notify = notify_for(change, outcome);
@@ -172,6 +182,7 @@ fn assess_with<'a>(
         recovery,
         enrollment_allowed: None,
         assurance: None,
+        campaign: None,
         notify,
         alerts: vec![],
         state: None,
@@ -179,14 +190,6 @@ fn assess_with<'a>(
         memo: Memo::default(),
     };
     (ctx, decision, granted)
-}
-
-/// `now` plus `seconds`, saturating.
-fn later(now: Timestamp, seconds: u64) -> Timestamp {
-    Timestamp(
-        now.0
-            .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
-    )
 }
 
 /// The binding rule of a `recover` (NIST SP 800-63B rev 4 §4.2): the recovered session binds
@@ -242,18 +245,29 @@ fn recovery_restricted(ctx: &mut Context, change: &Change) -> bool {
             | ChangeAction::PhoneChange
             | ChangeAction::Recover
     );
+    restricted_action && restricted(ctx)
+}
+
+/// The restriction window after a recovery the state remembers, when the decision falls in it:
+/// its start and end.
+pub(crate) fn restriction(ctx: &Context) -> Option<(Timestamp, Timestamp)> {
     let window = ctx.policy.policy.recovery.restriction_s;
-    let Some(at) = ctx.memory.recovered_at() else {
+    let at = ctx.memory.recovered_at()?;
+    let until = at.plus(window);
+    (window > 0 && ctx.now < until && ctx.now >= at).then_some((at, until))
+}
+
+/// `recoveryRestricted` when the decision falls in the restriction window (see [`restriction`]):
+/// adds the reason and returns true. A factor change restricts only what
+/// [`recovery_restricted`] lists; a privileged action always (`actions::decide`).
+pub(crate) fn restricted(ctx: &mut Context) -> bool {
+    let Some((at, until)) = restriction(ctx) else {
         return false;
     };
-    let until = later(at, window);
-    if !restricted_action || window == 0 || ctx.now >= until || ctx.now < at {
-        return false;
-    }
     ctx.add(
         ReasonCode::RecoveryRestricted,
         format!(
-            "The account was recovered at {}; until {} (recovery.restrictionS) removing factors, changing recovery paths and recovering again need approval.",
+            "The account was recovered at {}; until {} (recovery.restrictionS) removing factors, changing recovery paths, recovering again and privileged actions need approval.",
             at.to_rfc3339(),
             until.to_rfc3339()
         ),

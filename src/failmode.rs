@@ -43,7 +43,7 @@ pub(crate) fn decide(
     let mode = policy.policy.fail_mode.for_kind(kind);
     let (outcome, requirement) = match (mode, entry) {
         (FailMode::Open, _) => (Outcome::Allow, None),
-        (FailMode::Closed, Entry::FactorChange) => (Outcome::Deny, None),
+        (FailMode::Closed, Entry::FactorChange | Entry::Action) => (Outcome::Deny, None),
         (FailMode::Closed, Entry::Login) => strongest_step_up(&factors),
     };
     let mode_name = mode.as_str();
@@ -69,6 +69,7 @@ pub(crate) fn decide(
         recovery: None,
         enrollment_allowed: (entry == Entry::Login).then_some(false),
         assurance: None,
+        campaign: None,
         notify: vec![],
         alerts: vec![alert],
         state: None,
@@ -152,6 +153,7 @@ fn exposure(policy: &CompiledPolicy, g: &Glimpse, kind: UserKind) -> crate::deci
         privileged: !roles.is_empty() || !capabilities.is_empty() || kind == UserKind::BreakGlass,
         roles,
         capabilities,
+        action: None,
     }
 }
 

@@ -13,6 +13,7 @@
 #![cfg_attr(factorgate_nightly, feature(optimize_attribute))]
 #![deny(unreachable_pub)]
 
+mod actions;
 mod alerts;
 mod api;
 mod approvals;
@@ -47,24 +48,27 @@ mod time;
 pub mod wasm;
 
 pub use api::{
-    compile_default_policy_json, compile_policy_json, decode_request, default_policy_json,
-    not_utf8_json, review_exceptions_json, validate_policy_json, version_json, ApprovalGrant,
-    Approver, Engine, EngineOptions, GrantRequest,
+    compile_default_policy_json, decode_request, default_policy_json, from_compiled_policy_json,
+    not_utf8_json, version_json, ApprovalGrant, Approver, Engine, EngineOptions, GrantRequest,
+};
+#[cfg(feature = "policy-json")]
+pub use api::{
+    compile_policy_json, compile_policy_to_bytes_json, review_exceptions_json, validate_policy_json,
 };
 pub use decision::{
-    Approval, Assurance, Decision, Entry, Notify, Outcome, PolicyRef, Reason, ReasonCode,
-    RecoveryOutcome, Requirement, Risk,
+    ActionExposure, Approval, Assurance, Campaign, Decision, Entry, Exposure, Notify, Outcome,
+    PolicyRef, Reason, ReasonCode, RecoveryOutcome, Requirement, Risk,
 };
 pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldChange};
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};
-pub use json::{BoundedString, BoundedVec, KeyMap, RawJson, Text};
+pub use json::{Bin, BinReader, BoundedString, BoundedVec, KeyMap, RawJson, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
-    Actor, App, Change, ChangeAction, CodeChannel, Confidence, Device, Factor, FactorRef, Flags,
-    Geo, HostRisk, Ip, Issuer, Method, Phase, Pushes, Recovery, RecoveryMethod, RecoveryMethodType,
-    Request, Requested, Session, User,
+    Action, ActionTarget, ActionType, Actor, App, Change, ChangeAction, CodeChannel, Confidence,
+    Device, Factor, FactorRef, Flags, Geo, HostRisk, Ip, Issuer, Method, Phase, Pushes, Recovery,
+    RecoveryMethod, RecoveryMethodType, Request, Requested, Session, User,
 };
 pub use time::Timestamp;
 
@@ -78,11 +82,17 @@ pub mod internals {
     pub use crate::json::{format_number, from_str, parse_number, to_json, Decode, Encode};
     pub use crate::json::{Reader, Res, Writer};
     pub use crate::limits::*;
-    pub use crate::policy::{
-        parse as parse_policy, DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse,
-    };
+    #[cfg(feature = "policy-json")]
+    pub use crate::policy::parse as parse_policy;
+    pub use crate::policy::{DelegatedPrivileged, FailMode, NetworkKind, RestrictedUse};
+
+    /// Appends the compiled policy's check to `bytes` (a compiled policy without its last 8
+    /// bytes): for tests that alter a compiled policy's fields and still reach its reader.
+    pub fn seal_compiled_policy(bytes: &mut Vec<u8>) {
+        crate::policy::seal(bytes);
+    }
     pub use crate::state::{
-        MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
+        MAX_CHANGES, MAX_DEVICES, MAX_ENCODED_LEN, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS,
     };
 
     /// Every enumeration of the contract with its wire names, in declaration order: what
@@ -102,6 +112,7 @@ pub mod internals {
             ("Entry", names::<crate::Entry>()),
             ("ReasonCode", names::<crate::ReasonCode>()),
             ("ChangeAction", names::<crate::ChangeAction>()),
+            ("ActionType", names::<crate::ActionType>()),
             ("RecoveryMethodType", names::<crate::RecoveryMethodType>()),
             ("CodeChannel", names::<crate::CodeChannel>()),
             ("Phase", names::<crate::Phase>()),

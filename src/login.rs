@@ -1,10 +1,10 @@
 //! Step-up at login (docs/contract.md#login): what the session must prove, whether it already does, and what
-//! to ask for when it does not.
+//! to ask for when it does not. A privileged action is scored the same way (`crate::actions`).
 
 use crate::alerts;
 use crate::assurance;
 use crate::context::{human_duration, Context};
-use crate::decision::{Decision, Entry, Outcome, ReasonCode, Requirement};
+use crate::decision::{Campaign, Decision, Entry, Outcome, ReasonCode, Requirement};
 use crate::enums::{Level, Sensitivity, UserKind};
 use crate::exceptions::{self, Granted};
 use crate::factors::FactorType;
@@ -28,32 +28,37 @@ pub(crate) fn decide(
     memory: &Memory,
 ) -> Decision {
     let (ctx, mut decision) = exceptions::decide_explained(policy, |withhold| {
-        decide_with(policy, req, now, memory, withhold)
+        decide_with(policy, req, now, memory, Entry::Login, withhold, &|_, _| {})
     });
     decision.alerts = alerts::for_login(&ctx, &decision);
     decision
 }
 
-/// The login decision without its alerts, with the active exceptions' grants or, when
-/// `withhold`, without them.
-fn decide_with<'a>(
+/// The login decision (or, for `Entry::Action`, the login-like part of an action's) without its
+/// alerts, with the active exceptions' grants or, when `withhold`, without them; `raise` raises
+/// the requirement once risk has (an action's own rule).
+pub(crate) fn decide_with<'a>(
     policy: &'a CompiledPolicy,
     req: &'a Request,
     now: Timestamp,
     memory: &'a Memory,
+    entry: Entry,
     withhold: bool,
+    raise: &dyn Fn(&mut Context, &mut Requirement),
 ) -> (Context<'a>, Decision, Granted) {
-    let mut ctx = Context::new(policy, req, now, memory);
+    let mut ctx = Context::new(policy, req, now, memory, entry);
     signals::collect(&mut ctx);
-    let mut granted = exceptions::apply(&mut ctx, Entry::Login);
+    let mut granted = exceptions::apply(&mut ctx, entry);
     if withhold {
         granted = granted.withheld();
     }
     let signal_risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let tier = app_tier(&mut ctx);
-    let mut need = base_requirement(&mut ctx, tier, &granted);
+    let grace = campaign_grace(&mut ctx, &granted);
+    let mut need = base_requirement(&mut ctx, tier, &granted, grace.is_none());
     raise_for_risk(&ctx, &mut need, signal_risk.level);
     raise_for_travel(&ctx, &mut need);
+    raise(&mut ctx, &mut need);
     let (outcome, factors) = outcome(&mut ctx, &mut need, signal_risk.level, &granted);
     let risk = risk::score(&ctx.reasons, &policy.policy.risk.levels);
     let rule = policy.policy.user_kinds.for_kind(ctx.kind);
@@ -69,18 +74,25 @@ fn decide_with<'a>(
     });
     let mut assurance = shown_assurance(&ctx, &need, &granted);
     assurance.acr = assurance::satisfied_acr(requested_acr(&ctx), &assurance);
+    let campaign = grace
+        .filter(|_| outcome == Outcome::Allow)
+        .map(|by| Campaign {
+            enroll: campaign_factors(&ctx, &granted),
+            by: by.to_rfc3339(),
+        });
     let decision = Decision {
         kind: "decision",
         exposure: ctx.exposure(),
-        entry: Entry::Login,
+        entry,
         outcome,
         risk,
         reasons: std::mem::take(&mut ctx.reasons),
         requirement,
         approval: None,
         recovery: None,
-        enrollment_allowed: Some(enrollment_allowed),
+        enrollment_allowed: (entry == Entry::Login).then_some(enrollment_allowed),
         assurance: Some(assurance),
+        campaign,
         notify: vec![],
         alerts: vec![],
         state: None,
@@ -120,15 +132,89 @@ fn clamp_i64(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
 }
 
+/// The privileged requirement, as a requirement to meet.
+fn privileged_need(ctx: &Context) -> Requirement {
+    let r = &ctx.policy.policy.privileged.requirement;
+    Requirement {
+        min_aal: r.min_aal,
+        phishing_resistant: r.phishing_resistant,
+        hardware_bound: r.hardware_bound,
+        factors: vec![],
+        max_age_s: r.max_age_s,
+    }
+}
+
+/// The factor types a mover may enroll that meet the privileged requirement, strongest first.
+fn campaign_factors(ctx: &Context, granted: &Granted) -> Vec<FactorType> {
+    let p = &ctx.policy.policy;
+    let mut allowed = p.user_kinds.for_kind(ctx.kind).allowed_factors.clone();
+    allowed.extend(granted.allow_factors.iter().copied());
+    pick(
+        allowed.into_iter(),
+        &privileged_need(ctx),
+        p.enrollment.restricted_factors,
+        granted,
+    )
+}
+
+/// `enrollmentCampaign` (docs/contract.md#lifecycle): a login by a mover, privileged (not
+/// break-glass) without a factor that meets `privileged.requirement`, within
+/// `privileged.enrollmentGraceS` of when the state first saw them privileged (a verified state
+/// that had not: now), waits for that requirement: returns the end of the grace. Without a
+/// verified state there is no grace (the login is `enroll` as for any privileged user).
+fn campaign_grace(ctx: &mut Context, granted: &Granted) -> Option<Timestamp> {
+    let grace = ctx.policy.policy.privileged.enrollment_grace_s;
+    let m = ctx.memory;
+    let eligible = ctx.entry == Entry::Login
+        && ctx.is_privileged()
+        && ctx.kind != UserKind::BreakGlass
+        && grace > 0
+        && m.status == crate::state::Status::Loaded
+        && user_factors(ctx, &privileged_need(ctx), granted).is_empty();
+    if !eligible {
+        return None;
+    }
+    // By the minute, as the state keeps it: the same end of the grace on every login.
+    let minute = m
+        .history
+        .privileged_since
+        .map_or(ctx.now.0.div_euclid(60), i64::from);
+    let since = Timestamp(minute * 60);
+    let by = since.plus(grace);
+    if ctx.now >= by {
+        return None;
+    }
+    let types: Vec<&str> = campaign_factors(ctx, granted)
+        .into_iter()
+        .map(FactorType::as_str)
+        .collect();
+    ctx.add(
+        ReasonCode::EnrollmentCampaign,
+        format!(
+            "Privileged since {} without a factor that meets the privileged requirement: until {} (privileged.enrollmentGraceS) the login waits for it; enroll {}.",
+            since.to_rfc3339(),
+            by.to_rfc3339(),
+            crate::error::join(&types, " or ")
+        ),
+    );
+    Some(by)
+}
+
 /// The policy's requirement for this user at this tier, with the requester's `acr` and
-/// `max_age`, and with active exceptions applied. `requestedAcr` explains a raise by the requester.
-fn base_requirement(ctx: &mut Context, tier: Sensitivity, granted: &Granted) -> Requirement {
+/// `max_age`, and with active exceptions applied (`privileged`: with the privileged floor, unless
+/// a mover's grace holds it back). `requestedAcr` explains a raise by the requester.
+fn base_requirement(
+    ctx: &mut Context,
+    tier: Sensitivity,
+    granted: &Granted,
+    privileged: bool,
+) -> Requirement {
     let p = &ctx.policy.policy;
     let mut rule = *p.requirements.for_tier(tier);
     if let Some(floor) = &p.user_kinds.for_kind(ctx.kind).requirement {
         rule = strictest(&rule, floor);
     }
-    if ctx.is_privileged() {
+    if privileged && ctx.is_privileged() {
         rule = strictest(&rule, &p.privileged.requirement);
     }
     if granted.waive_phishing_resistant && !rule.hardware_bound {
@@ -220,6 +306,9 @@ fn outcome(
 ) -> (Outcome, Vec<FactorType>) {
     let p = &ctx.policy.policy;
     let rule = p.user_kinds.for_kind(ctx.kind);
+    if ctx.has(ReasonCode::AccessExpired) {
+        return (Outcome::Deny, vec![]);
+    }
     if !rule.interactive_login {
         // `serviceAccount` by default; whatever the kind, under its own code.
         let kind = ctx.kind.as_str();

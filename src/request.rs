@@ -1,4 +1,5 @@
-//! The request contract (docs/contract.md#request): what a host tells the engine about a login or a factor change.
+//! The request contract (docs/contract.md#request): what a host tells the engine about a login, a
+//! factor change or a privileged action.
 //!
 //! Unknown fields are ignored (hosts add fields over time); unknown *values* of enumerations are
 //! errors, because silently ignoring a factor or user kind the engine does not understand would
@@ -29,6 +30,8 @@ pub struct Request {
     pub requested: Option<Requested>,
     /// The factor change being assessed (factor-change entry point only).
     pub change: Option<Change>,
+    /// The privileged action being assessed (`assessAction` only).
+    pub action: Option<Action>,
     /// Opaque memory returned by the previous decision for this user.
     pub state: Option<BoundedString<MAX_STATE>>,
 }
@@ -40,6 +43,7 @@ decode_struct!(Request, lenient {
     app: "app" => default,
     requested: "requested" => default,
     change: "change" => default,
+    action: "action" => default,
     state: "state" => default,
 });
 
@@ -62,6 +66,12 @@ pub struct User {
     pub password_changed_at: Option<Timestamp>,
     /// Last account recovery.
     pub recovered_at: Option<Timestamp>,
+    /// When the account's access ends (contractors, partners, anyone): from then on logins,
+    /// changes and actions are denied (`accessExpired`).
+    pub access_ends_at: Option<Timestamp>,
+    /// The id of the person who sponsors the account (a contractor's or partner's): named in its
+    /// approvals, and one of their approvers.
+    pub sponsor: Option<Text>,
     /// Identity assurance level the account was proofed at (1..=3), when the host knows it: an
     /// AAL3 account proofed at IAL3 recovers only by on-site re-proofing (NIST SP 800-63B rev 4
     /// §4.2).
@@ -81,6 +91,8 @@ decode_struct!(User, lenient {
     last_login_at: "lastLoginAt" => default,
     password_changed_at: "passwordChangedAt" => default,
     recovered_at: "recoveredAt" => default,
+    access_ends_at: "accessEndsAt" => default,
+    sponsor: "sponsor" => default,
     ial: "ial" => default,
     factors: "factors" => default,
     flags: "flags" => default,
@@ -123,6 +135,9 @@ decode_struct!(Flags, lenient {
 /// The session.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
+    /// The host's session or transaction id: two logins decided in the same session are one
+    /// sign-in in the state, updated (only ever stored as a keyed hash).
+    pub id: Option<Text>,
     /// Client IP address.
     pub ip: Option<Ip>,
     /// Coarse geolocation of the IP.
@@ -140,6 +155,7 @@ pub struct Session {
 }
 
 decode_struct!(Session, lenient {
+    id: "id" => default,
     ip: "ip" => default,
     geo: "geo" => default,
     device: "device" => default,
@@ -494,6 +510,110 @@ decode_struct!(Recovery, lenient {
     lost: "lost" => default,
 });
 
+contract_enum! {
+    /// Privileged actions (SPEC §16, docs/contract.md#actions).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum ActionType {
+        /// Read a secret from a vault or secret store.
+        SecretRead = "secretRead",
+        /// Create or rotate a secret.
+        SecretCreate = "secretCreate",
+        /// Add a key, certificate or secret to a service principal or workload identity.
+        CredentialAdd = "credentialAdd",
+        /// Create an API token.
+        ApiTokenCreate = "apiTokenCreate",
+        /// Grant a role or an admin privilege.
+        RoleGrant = "roleGrant",
+        /// Activate an eligible role (PIM).
+        RoleActivate = "roleActivate",
+        /// Consent to an application's access.
+        OauthConsent = "oauthConsent",
+        /// Change an MFA or conditional-access policy.
+        MfaPolicyChange = "mfaPolicyChange",
+        /// Change a federation or trust setting.
+        FederationChange = "federationChange",
+    }
+}
+
+impl ActionType {
+    /// The capability the action exercises (`exposure.action.reaches`, docs/contract.md#actions).
+    pub const fn reaches(self) -> &'static str {
+        match self {
+            ActionType::SecretRead | ActionType::SecretCreate => "manageSecrets",
+            ActionType::CredentialAdd | ActionType::OauthConsent => "manageWorkloadIdentities",
+            _ => "manageIam",
+        }
+    }
+
+    /// Its MITRE ATT&CK technique and tactic, each as (id, name), for the Detection Finding.
+    pub(crate) const fn attack(
+        self,
+    ) -> ((&'static str, &'static str), (&'static str, &'static str)) {
+        const PERSISTENCE: (&str, &str) = ("TA0003", "Persistence");
+        const CREDENTIAL_ACCESS: (&str, &str) = ("TA0006", "Credential Access");
+        match self {
+            ActionType::SecretRead => (
+                ("T1555.006", "Cloud Secrets Management Stores"),
+                CREDENTIAL_ACCESS,
+            ),
+            ActionType::SecretCreate | ActionType::CredentialAdd | ActionType::ApiTokenCreate => {
+                (("T1098.001", "Additional Cloud Credentials"), PERSISTENCE)
+            }
+            ActionType::RoleGrant | ActionType::RoleActivate => {
+                (("T1098.003", "Additional Cloud Roles"), PERSISTENCE)
+            }
+            ActionType::OauthConsent => (
+                ("T1528", "Steal Application Access Token"),
+                CREDENTIAL_ACCESS,
+            ),
+            ActionType::MfaPolicyChange => {
+                (("T1556.009", "Conditional Access Policies"), PERSISTENCE)
+            }
+            ActionType::FederationChange => (
+                ("T1484.002", "Trust Modification"),
+                ("TA0004", "Privilege Escalation"),
+            ),
+        }
+    }
+}
+
+/// What a privileged action acts on.
+#[derive(Debug, Clone, Default)]
+pub struct ActionTarget {
+    /// What it is (`servicePrincipal`, `application`, `role`, ...).
+    pub kind: Option<Text>,
+    /// Its id.
+    pub id: Option<Text>,
+    /// The host says the target is privileged (a privileged role, a production principal).
+    pub privileged: Option<bool>,
+}
+
+decode_struct!(ActionTarget, lenient {
+    kind: "kind" => default,
+    id: "id" => default,
+    privileged: "privileged" => default,
+});
+
+/// A privileged action by the user (`assessAction`).
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// What the user does.
+    pub kind: ActionType,
+    /// What it acts on.
+    pub target: ActionTarget,
+    /// Inline gate or after-the-fact report (`deny`: revert it).
+    pub phase: Phase,
+    /// A grant from `grantApproval` for this very action (docs/contract.md#approvals).
+    pub approval: Option<BoundedString<MAX_GRANT>>,
+}
+
+decode_struct!(Action, lenient {
+    kind: "type" => required,
+    target: "target" => default,
+    phase: "phase" => default,
+    approval: "approval" => default,
+});
+
 impl Request {
     /// Checks what types alone cannot: ranges, formats and fields an entry point needs.
     pub fn check(&self, entry: crate::decision::Entry) -> Vec<ErrorItem> {
@@ -517,6 +637,13 @@ impl Request {
         }
         if entry == crate::decision::Entry::FactorChange {
             check_change(self.change.as_ref(), &mut errors);
+        }
+        if entry == crate::decision::Entry::Action && self.action.is_none() {
+            errors.push(ErrorItem::new(
+                ErrorCode::InvalidShape,
+                "/action",
+                "an action request needs an action",
+            ));
         }
         errors
     }

@@ -18,6 +18,14 @@ impl Timestamp {
         later.0.saturating_sub(self.0)
     }
 
+    /// `self` plus `seconds`, saturating.
+    pub(crate) fn plus(self, seconds: u64) -> Timestamp {
+        Timestamp(
+            self.0
+                .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX)),
+        )
+    }
+
     /// Formats as RFC 3339 in UTC, whole seconds.
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(86_400);
@@ -53,6 +61,15 @@ impl crate::json::Decode for Timestamp {
 impl crate::json::Encode for Timestamp {
     fn encode(&self, w: &mut crate::json::Writer) {
         w.string(&self.to_rfc3339());
+    }
+}
+
+impl crate::json::Bin for Timestamp {
+    fn put(&self, out: &mut Vec<u8>) {
+        crate::json::Bin::put(&self.0, out);
+    }
+    fn take(r: &mut crate::json::BinReader<'_>) -> Option<Self> {
+        <i64 as crate::json::Bin>::take(r).map(Timestamp)
     }
 }
 

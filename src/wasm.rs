@@ -7,6 +7,11 @@
 //! cannot fail either (lone surrogates become U+FFFD on the way in).
 //!
 //! The JS shim (`js/`) is the only intended caller; it parses the returned JSON.
+//!
+//! Built with the `policy-json` feature (the default, today's package) the module reads policy
+//! text (`new`, `validate_policy`, `default_policy`, `review_exceptions`) and writes a compiled
+//! policy (`compiled_policy`); built without it, the decision module takes the embedded default
+//! (`with_default`) or a compiled policy's bytes (`from_compiled`) and only decides.
 
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -63,10 +68,33 @@ pub struct WasmEngine {
 
 #[wasm_bindgen]
 impl WasmEngine {
+    /// `compilePolicy(text, options)`: the policy module only (the `policy-json` feature).
+    #[cfg(feature = "policy-json")]
     #[wasm_bindgen(constructor)]
     pub fn new(policy_json: &str, options_json: &str) -> WasmEngine {
         WasmEngine {
             inner: crate::compile_policy_json(policy_json, options_json),
+        }
+    }
+
+    /// The engine's policy in its compiled binary form (`Engine::compiled_policy`), for the
+    /// decision module's `from_compiled`; empty when the policy did not compile (`errors()`
+    /// says why). The policy module only (the `policy-json` feature).
+    #[cfg(feature = "policy-json")]
+    pub fn compiled_policy(&self) -> Vec<u8> {
+        match &self.inner {
+            Ok(engine) => engine.compiled_policy(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The engine on a compiled policy's bytes (`from_compiled_policy_json`): the decision
+    /// module, built without the `policy-json` feature, takes this instead of `new`; a bad
+    /// compiled policy is an `invalidCompiledPolicy` error in `errors()`.
+    #[cfg(not(feature = "policy-json"))]
+    pub fn from_compiled(bytes: &[u8], options_json: &str) -> WasmEngine {
+        WasmEngine {
+            inner: crate::from_compiled_policy_json(bytes, options_json),
         }
     }
 
@@ -122,7 +150,16 @@ impl WasmEngine {
         })
     }
 
-    /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"`), used by the
+    /// `assessAction` on the request in the request buffer (its first `len` bytes): the only
+    /// export for actions (the shim passes every decision through the buffer).
+    pub fn assess_action_buffered(&self, len: usize, now_ms: f64) -> String {
+        with_request(len, |request_json| match &self.inner {
+            Ok(engine) => engine.assess_action_json(request_json, now_ms),
+            Err(errors) => errors.clone(),
+        })
+    }
+
+    /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"` | `"action"`), used by the
     /// shim to answer a call whose instance trapped.
     pub fn fail_mode(&self, entry: &str, request_json: &str, now_ms: f64) -> String {
         match &self.inner {
@@ -132,16 +169,19 @@ impl WasmEngine {
     }
 }
 
+#[cfg(feature = "policy-json")]
 #[wasm_bindgen]
 pub fn validate_policy(policy_json: &str) -> String {
     crate::validate_policy_json(policy_json)
 }
 
+#[cfg(feature = "policy-json")]
 #[wasm_bindgen]
 pub fn default_policy() -> String {
     crate::default_policy_json()
 }
 
+#[cfg(feature = "policy-json")]
 #[wasm_bindgen]
 pub fn review_exceptions(policy_json: &str, now: &str) -> String {
     crate::review_exceptions_json(policy_json, now)

@@ -219,3 +219,97 @@ fn a_recovery_is_counted_once_in_the_changes_after_it() {
         );
     }
 }
+
+/// Key rotation (docs/contract.md#memory): a grant signed before the rotation still approves on
+/// an engine that lists the old key in `previousStateKeys`, at any position; not on one that
+/// does not.
+#[test]
+fn a_grant_under_a_previous_key_still_approves() {
+    let req = pending(0, 0, "INC-1", "hd-1");
+    let g = grant(&req);
+    let old = "approvals-property-key-0123456789";
+    let with = |options: Value| {
+        let e = factorgate::compile_policy_json(
+            &factorgate::default_policy_json(),
+            &options.to_string(),
+        )
+        .unwrap();
+        let d: Value = serde_json::from_str(
+            &e.assess_factor_change_json(&with_grant(&req, &g).to_string(), NOW_MS),
+        )
+        .unwrap();
+        d
+    };
+    for previous in [json!([old]), json!(["another-old-key-0123456789", old])] {
+        let d = with(
+            json!({"stateKey": "approvals-rotated-key-0123456789", "previousStateKeys": previous}),
+        );
+        assert_eq!(d["outcome"], "allow", "{d}");
+        assert!(codes(&d).contains(&"approvalGranted".to_string()));
+    }
+    let d = with(json!({"stateKey": "approvals-rotated-key-0123456789"}));
+    assert_eq!(d["outcome"], "approval", "{d}");
+    assert!(codes(&d).contains(&"approvalInvalid".to_string()));
+}
+
+/// A privileged action pending approval (a help-desk factor change two hours before it): a grant
+/// for it approves it once; a grant for the change never approves the action, nor one for an
+/// action on another target.
+#[test]
+fn an_action_approval_works_like_a_change_approval() {
+    let t = 1_795_428_000i64;
+    let at = |s: i64| factorgate::Timestamp(t + s).to_rfc3339();
+    let user = json!({"id": "auth0|eve", "factors": [{"type": "passkeySynced"}, {"type": "totp"}]});
+    let session = |s: i64| {
+        json!({"device": {"id": "d1", "managed": true},
+        "methods": [{"type": "password", "at": at(s - 90)}, {"type": "passkeySynced", "at": at(s - 60)}]})
+    };
+    let change = json!({"user": user, "session": session(0),
+        "change": {"action": "enroll", "factor": {"type": "webauthnRoaming"},
+                   "actor": {"kind": "helpdesk", "id": "hd-2", "ticket": "INC-9"}}});
+    let d = assess(&change, t as f64 * 1000.0);
+    assert_eq!(d["outcome"], "allow", "{d}");
+    let action = |target: &str, s: i64, state: &Value| {
+        json!({"now": at(s), "user": user,
+        "session": session(s), "state": state,
+        "action": {"type": "roleGrant", "target": {"kind": "role", "id": target}}})
+    };
+    let req = action("billing-admin", 3_600, &d["state"]);
+    let decide = |r: &Value| -> Value {
+        serde_json::from_str(&engine().assess_action_json(&r.to_string(), NOW_MS)).unwrap()
+    };
+    let held = decide(&req);
+    assert_eq!(held["outcome"], "approval", "{held}");
+    assert_eq!(held["approval"]["by"], json!(["soc"]));
+    let grant: Value = serde_json::from_str(&engine().grant_approval_json(
+        &json!({"request": req, "approver": {"kind": "soc", "id": "soc-dan"}}).to_string(),
+        NOW_MS,
+    ))
+    .unwrap();
+    assert_eq!(grant["type"], "approvalGrant", "{grant}");
+    assert_eq!(grant["approvalId"], held["approval"]["id"]);
+    let mut with = req.clone();
+    with["action"]["approval"] = grant["grant"].clone();
+    let allowed = decide(&with);
+    assert_eq!(allowed["outcome"], "allow", "{allowed}");
+    // Used: with the state that came back, the same grant is reused.
+    let mut again = with.clone();
+    again["state"] = allowed["state"].clone();
+    assert!(codes(&decide(&again)).contains(&"approvalReused".to_string()));
+    // Another target: another approval id.
+    let mut other = action("owner", 3_600, &d["state"]);
+    other["action"]["approval"] = grant["grant"].clone();
+    let d = decide(&other);
+    assert_eq!(d["outcome"], "approval", "{d}");
+    assert!(codes(&d).contains(&"approvalInvalid".to_string()), "{d}");
+    // An action nobody holds: nothing to approve.
+    let calm = json!({"request": action("billing-admin", 3 * 86_400, &Value::Null),
+                      "approver": {"kind": "soc", "id": "soc-dan"}});
+    let refused: Value =
+        serde_json::from_str(&engine().grant_approval_json(&calm.to_string(), NOW_MS)).unwrap();
+    assert_eq!(
+        refused["errors"][0]["code"], "notPendingApproval",
+        "{refused}"
+    );
+    assert_eq!(refused["errors"][0]["path"], "/request/action");
+}

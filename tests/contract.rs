@@ -224,6 +224,68 @@ fn compile_reports_policy_and_option_errors() {
         "{\"stateKey\":\"0123456789abcdef0123\"}"
     )
     .is_ok());
+    // previousStateKeys: each a key, at most 8, and only with a stateKey to sign under.
+    let key = "0123456789abcdef0123";
+    let option_error = |options: Value| {
+        let err =
+            parse(&compile_policy_json(&default_policy_json(), &options.to_string()).unwrap_err());
+        assert_eq!(err["errors"][0]["code"], "invalidOption", "{err}");
+        err["errors"][0]["path"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        option_error(json!({"stateKey": key, "previousStateKeys": [key, "short"]})),
+        "/previousStateKeys/1"
+    );
+    assert_eq!(
+        option_error(json!({"stateKey": key, "previousStateKeys": vec![key; 9]})),
+        "/previousStateKeys"
+    );
+    assert_eq!(
+        option_error(json!({"previousStateKeys": [key]})),
+        "/previousStateKeys"
+    );
+    let err = parse(
+        &compile_policy_json(
+            &default_policy_json(),
+            r#"{"stateKey":"0123456789abcdef0123","previousStateKeys":"x"}"#,
+        )
+        .unwrap_err(),
+    );
+    assert_eq!(err["errors"][0]["code"], "invalidShape", "{err}");
+    assert!(compile_policy_json(
+        &default_policy_json(),
+        &json!({"stateKey": key, "previousStateKeys": vec![key; 8]}).to_string()
+    )
+    .is_ok());
+}
+
+/// `assessAction` refuses a request without an action, with the path; and a bad action type is
+/// a tagged error at its path, as any enumeration value.
+#[test]
+fn an_action_request_needs_its_action() {
+    let e = engine();
+    let err = parse(&e.assess_action_json(&calm_login().to_string(), NOW_MS));
+    assert_eq!(err["errors"][0]["code"], "invalidShape", "{err}");
+    assert_eq!(err["errors"][0]["path"], "/action");
+    let mut req = calm_login();
+    req["action"] = json!({"type": "sudo"});
+    let err = parse(&e.assess_action_json(&req.to_string(), NOW_MS));
+    assert_eq!(err["errors"][0]["code"], "invalidShape", "{err}");
+    assert_eq!(err["errors"][0]["path"], "/action/type");
+    req["action"] = json!({"type": "secretRead", "target": {"id": "x".repeat(300)}});
+    let err = parse(&e.assess_action_json(&req.to_string(), NOW_MS));
+    assert_eq!(err["errors"][0]["code"], "limitExceeded", "{err}");
+    assert_eq!(err["errors"][0]["path"], "/action/target/id");
+    req["action"] = json!({"type": "secretRead"});
+    assert_eq!(
+        parse(&e.assess_action_json(&req.to_string(), NOW_MS))["type"],
+        "decision"
+    );
+    // The fail mode of an action: closed denies, as for a change.
+    assert_eq!(
+        parse(&e.fail_mode_json("action", &req.to_string(), NOW_MS))["outcome"],
+        "deny"
+    );
 }
 
 #[test]
@@ -377,6 +439,7 @@ fn the_native_default_engine_is_the_one_the_default_document_compiles_to() {
     let key = "0123456789abcdef0123";
     let options = || factorgate::EngineOptions {
         state_key: Some(key.into()),
+        ..Default::default()
     };
     let direct = factorgate::Engine::with_default_policy(options()).unwrap();
     let read = compile_policy_json(
@@ -400,6 +463,7 @@ fn the_native_default_engine_is_the_one_the_default_document_compiles_to() {
     }
     let short = factorgate::EngineOptions {
         state_key: Some("short".into()),
+        ..Default::default()
     };
     assert!(factorgate::Engine::with_default_policy(short).is_err());
 }

@@ -72,6 +72,7 @@ fn index_d_ts_lists_what_rust_declares() {
         ("Entry", "Entry"),
         ("ReasonCode", "ReasonCode"),
         ("ChangeAction", "ChangeAction"),
+        ("ActionType", "ActionType"),
         ("RecoveryMethodType", "RecoveryMethodType"),
         ("CodeChannel", "CodeChannel"),
         ("Phase", "Phase"),
@@ -103,6 +104,7 @@ fn policy_schema_lists_what_rust_declares() {
         ("NetworkKind", "networkKind"),
         ("FailMode", "failModeValue"),
         ("ChangeAction", "changeAction"),
+        ("ActionType", "actionType"),
         ("RecoveryMethodType", "recoveryMethodType"),
     ];
     for (rust_name, def) in pairs {
@@ -127,6 +129,7 @@ fn every_rust_list_is_checked_somewhere() {
         "Entry",
         "ReasonCode",
         "ChangeAction",
+        "ActionType",
         "RecoveryMethodType",
         "CodeChannel",
         "Phase",

@@ -132,3 +132,56 @@ fn a_device_id_alone_is_an_endpoint_and_a_full_source_is_all_in_src_endpoint() {
     assert!(finding["evidences"][0].get("src_endpoint").is_none());
     assert!(change["unmapped"]["factorgate"].get("source").is_none());
 }
+
+/// A privileged action after a factor change: one Detection Finding naming both links of the
+/// chain in `finding_info.related_events` (the change, with T1556.006; the action, with its
+/// technique) and both techniques in `finding_info.attacks`, typed `factorgate/action`.
+#[test]
+fn an_actions_finding_names_both_links_of_the_chain() {
+    let e = compile_policy_json(
+        &default_policy_json(),
+        r#"{"stateKey":"ocsf-native-key-0123456789"}"#,
+    )
+    .unwrap();
+    let at = |s: i64| factorgate::Timestamp(1_795_428_000 + s).to_rfc3339();
+    let base = |s: i64| {
+        json!({
+            "user": {"id": "auth0|root", "roles": ["admin"], "factors": [{"type": "webauthnRoaming"}]},
+            "session": {"ip": "198.51.100.7", "methods": [{"type": "password", "at": at(s - 90)},
+                                                          {"type": "webauthnRoaming", "at": at(s - 60)}]}
+        })
+    };
+    let mut change = base(0);
+    change["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+    let c = parse(&e.assess_factor_change_json(&change.to_string(), NOW_MS));
+    assert_eq!(c["outcome"], "allow", "{c}");
+    let mut action = base(3600);
+    action["state"] = c["state"].clone();
+    action["action"] =
+        json!({"type": "roleGrant", "target": {"kind": "role", "id": "global-admin"}});
+    let d = parse(&e.assess_action_json(&action.to_string(), NOW_MS + 3_600_000.0));
+    let alerts = d["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "{d}");
+    let info = &alerts[0]["finding_info"];
+    assert_eq!(info["types"], json!(["factorgate/action"]));
+    let techniques: Vec<&str> = info["attacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["technique"]["uid"].as_str().unwrap())
+        .collect();
+    assert_eq!(techniques, ["T1556.006", "T1098.003"]);
+    let related = info["related_events"].as_array().unwrap();
+    assert_eq!(related.len(), 2, "{info}");
+    assert_eq!(related[0]["type"], "factorgate/factorChange");
+    assert_eq!(related[0]["title"], "enroll");
+    assert_eq!(related[0]["first_seen_time"], 1_795_428_000_000i64);
+    assert_eq!(related[1]["type"], "factorgate/action");
+    assert_eq!(related[1]["uid"], info["uid"]);
+    assert_eq!(
+        related[1]["attacks"][0]["technique"]["name"],
+        "Additional Cloud Roles"
+    );
+    assert_eq!(alerts[0]["unmapped"]["factorgate"]["entry"], "action");
+    assert_eq!(d["exposure"]["action"]["reaches"], "manageIam");
+}

@@ -243,10 +243,42 @@ fn arb_change() -> impl Strategy<Value = Option<Value>> {
     )
 }
 
+fn arb_action() -> impl Strategy<Value = Option<Value>> {
+    prop::option::of(
+        (
+            pick([
+                "secretRead",
+                "secretCreate",
+                "credentialAdd",
+                "apiTokenCreate",
+                "roleGrant",
+                "roleActivate",
+                "oauthConsent",
+                "mfaPolicyChange",
+                "federationChange",
+            ]),
+            prop::option::of((arb_text(), arb_text(), any::<Option<bool>>())),
+            pick(["before", "after"]),
+        )
+            .prop_map(|(kind, target, phase)| {
+                let mut a = json!({"type": kind, "phase": phase});
+                if let Some((k, id, privileged)) = target {
+                    a["target"] = json!({"kind": k, "id": id, "privileged": privileged});
+                }
+                a
+            }),
+    )
+}
+
 /// A request from anywhere in the contract; `state` is none, another user's, or garbage.
 fn arb_request() -> impl Strategy<Value = Value> {
     (
-        arb_user(),
+        (
+            arb_user(),
+            arb_action(),
+            prop::option::of(arb_text()),
+            arb_time(),
+        ),
         arb_session(),
         prop::option::of((arb_text(), prop::option::of(pick(LEVELS)))),
         prop::option::of((
@@ -271,22 +303,30 @@ fn arb_request() -> impl Strategy<Value = Value> {
             "[A-Za-z0-9_-]{0,700}".prop_map(Some),
         ],
     )
-        .prop_map(|(user, session, app, requested, change, state)| {
-            let mut r = json!({"user": user, "session": session});
-            if let Some((id, sensitivity)) = app {
-                r["app"] = json!({"id": id, "sensitivity": sensitivity});
-            }
-            if let Some((acr, max_age)) = requested {
-                r["requested"] = json!({"acr": acr, "maxAgeS": max_age});
-            }
-            if let Some(c) = change {
-                r["change"] = c;
-            }
-            if let Some(s) = state {
-                r["state"] = json!(s);
-            }
-            r
-        })
+        .prop_map(
+            |((user, action, sponsor, ends), session, app, requested, change, state)| {
+                let mut user = user;
+                user["sponsor"] = json!(sponsor);
+                user["accessEndsAt"] = json!(ends);
+                let mut r = json!({"user": user, "session": session});
+                if let Some(a) = action {
+                    r["action"] = a;
+                }
+                if let Some((id, sensitivity)) = app {
+                    r["app"] = json!({"id": id, "sensitivity": sensitivity});
+                }
+                if let Some((acr, max_age)) = requested {
+                    r["requested"] = json!({"acr": acr, "maxAgeS": max_age});
+                }
+                if let Some(c) = change {
+                    r["change"] = c;
+                }
+                if let Some(s) = state {
+                    r["state"] = json!(s);
+                }
+                r
+            },
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,6 +353,9 @@ proptest! {
         let change = engine().assess_factor_change_json(&text, NOW_MS);
         prop_assert_eq!(&change, &engine().assess_factor_change_json(&text, NOW_MS));
         prop_assert_eq!(&change, &other.assess_factor_change_json(&text, NOW_MS));
+        let action = engine().assess_action_json(&text, NOW_MS);
+        prop_assert_eq!(&action, &engine().assess_action_json(&text, NOW_MS));
+        prop_assert_eq!(&action, &other.assess_action_json(&text, NOW_MS));
     }
 
     /// Whatever the request, up to every cap, the answer is tagged and bounded: reasons (each
@@ -330,8 +373,14 @@ proptest! {
                 prop_assert!(e["path"].as_str().unwrap().starts_with("/change"), "{}", change);
             }
         }
+        let action = bounded(Entry::Action, &engine().assess_action_json(&text, NOW_MS))?;
+        // An action errs only for want of one.
+        if action["type"] == "error" {
+            prop_assert!(req.get("action").is_none(), "{}", action);
+        }
         bounded(Entry::Login, &engine().fail_mode_json("login", &text, NOW_MS))?;
         bounded(Entry::FactorChange, &engine().fail_mode_json("factorChange", &text, NOW_MS))?;
+        bounded(Entry::Action, &engine().fail_mode_json("action", &text, NOW_MS))?;
     }
 }
 
@@ -390,13 +439,16 @@ fn the_largest_request_gives_a_bounded_answer() {
                  "capabilities": (0..64).map(|i| CAPS[i % 4]).collect::<Vec<_>>(),
                  "factors": (0..32).map(|i| json!({"id": "f".repeat(256), "type": FACTOR_TYPES[i % 12], "enrolledAt": t(60)})).collect::<Vec<_>>(),
                  "createdAt": t(3600), "lastLoginAt": t(400 * 86_400), "passwordChangedAt": t(60),
-                 "recoveredAt": t(60), "flags": {"simSwap": true, "reportedSuspicious": true}},
+                 "recoveredAt": t(60), "accessEndsAt": t(30), "sponsor": "s".repeat(256),
+                 "flags": {"simSwap": true, "reportedSuspicious": true}},
         "session": {"ip": "203.0.113.9", "geo": {"lat": -33.87, "lon": 151.21, "country": "AU", "asn": 64500},
                     "device": {"id": "d".repeat(256), "managed": false, "compliant": false, "shared": true},
                     "userAgent": "a".repeat(1024),
                     "methods": (0..32).map(|i| json!({"type": FACTOR_TYPES[i % 12], "at": t(60)})).collect::<Vec<_>>(),
                     "hostRisk": {"level": "critical", "confidence": "low", "signals": (0..64).map(|i| SIGNALS[i % 9]).collect::<Vec<_>>()},
-                    "pushes": {"denied": 40, "windowS": 60}},
+                    "pushes": {"denied": 40, "windowS": 60}, "id": "x".repeat(256)},
+        "action": {"type": "federationChange", "phase": "after", "approval": "g".repeat(1024),
+                   "target": {"kind": "k".repeat(256), "id": "i".repeat(256), "privileged": true}},
         "app": {"id": "a".repeat(256), "sensitivity": "critical"},
         "requested": {"acr": (0..64).map(|i| format!("{i}{}", "c".repeat(250))).collect::<Vec<_>>(), "maxAgeS": 0},
         "change": {"action": "replace", "phase": "after", "factor": {"id": "n".repeat(256), "type": "sms"},
@@ -412,7 +464,12 @@ fn the_largest_request_gives_a_bounded_answer() {
     );
     let login = engine().decide_login_json(&text, NOW_MS);
     let change = engine().assess_factor_change_json(&text, NOW_MS);
-    for (entry, answer) in [(Entry::Login, &login), (Entry::FactorChange, &change)] {
+    let action = engine().assess_action_json(&text, NOW_MS);
+    for (entry, answer) in [
+        (Entry::Login, &login),
+        (Entry::FactorChange, &change),
+        (Entry::Action, &action),
+    ] {
         let v = bounded(entry, answer).unwrap();
         assert_eq!(v["type"], "decision", "{v}");
         println!(
@@ -531,19 +588,60 @@ fn has_reason(d: &Value, code: &str) -> bool {
         .any(|r| r["code"] == code)
 }
 
+/// Version 3's tail after version 2's (no recovery, no used grants: `[0; 5]`): the last
+/// session's hash, the first privileged minute, the factor changes (7 bytes each).
+fn v3_tail(session: [u8; 8], privileged: u32, changes: &[[u8; 7]]) -> Vec<u8> {
+    let mut out = vec![0u8; 5];
+    out.extend_from_slice(&session);
+    out.extend_from_slice(&privileged.to_be_bytes());
+    out.push(changes.len() as u8);
+    changes.iter().for_each(|c| out.extend_from_slice(c));
+    out
+}
+
+fn arb_change_record() -> impl Strategy<Value = [u8; 7]> {
+    (
+        any::<u32>(),
+        0u8..7,
+        0u8..=12,
+        0u8..4,
+        0u8..5,
+        any::<bool>(),
+    )
+        .prop_map(|(at, action, factor, risk, actor, via)| {
+            let [t0, t1, t2, t3] = at.to_be_bytes();
+            [
+                t0,
+                t1,
+                t2,
+                t3,
+                action,
+                factor,
+                risk | actor << 2 | u8::from(via) << 5,
+            ]
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
-    /// Any well-formed signed history is accepted (never `stateTampered`), handed back as it
-    /// came by a factor change (a version-1 one written again in version 2, records unchanged), and written back by a login record for record: the login adds
-    /// one sign-in (dropping the oldest beyond the cap) and, without a device or a place of its
-    /// own, leaves every device, network and counter but the login count as it read them.
+    /// Any well-formed signed history is accepted (never `stateTampered`), written back record
+    /// for record: a factor change that does not happen hands it back as it came (a version-1 or
+    /// version-2 one written again in version 3, records unchanged, a privileged time of long
+    /// ago); one that happens adds one change record (dropping the oldest beyond the cap) and
+    /// leaves everything else; a login adds one sign-in (dropping the oldest beyond the cap) and,
+    /// without a device, a place or a session of its own, leaves every device, network, change
+    /// and counter but the login count as it read them.
     #[test]
-    fn a_state_reads_and_writes_back_record_for_record(body in arb_body()) {
+    fn a_state_reads_and_writes_back_record_for_record(
+        body in arb_body(),
+        session in any::<[u8; 8]>(),
+        privileged in any::<u32>(),
+        changes in prop::collection::vec(arb_change_record(), 0..=factorgate::internals::MAX_CHANGES),
+    ) {
         let user = "auth0|round-trip";
-        // Version 2: the version-1 body, then no recovery and no used grants.
-        let tail = [0u8; 5];
-        let state = signer().state(2, user, &[body.bytes(), tail.to_vec()].concat());
+        let tail = v3_tail(session, privileged, &changes);
+        let state = signer().state(3, user, &[body.bytes(), tail.clone()].concat());
         let login = json!({
             "user": {"id": user, "factors": [{"type": "totp"}]},
             "session": {"methods": [{"type": "password", "at": rfc3339(T0 - 60)},
@@ -551,11 +649,28 @@ proptest! {
             "app": {"id": "wiki"},
             "state": state,
         });
-        let mut change = login.clone();
-        change["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
-        let c: Value = serde_json::from_str(&engine().assess_factor_change_json(&change.to_string(), NOW_MS)).unwrap();
-        prop_assert!(!has_reason(&c, "stateTampered"), "{}", c);
-        prop_assert_eq!(c["state"].as_str(), Some(state.as_str()));
+        let change_state = |c: &Value| -> Vec<u8> {
+            let d: Value = serde_json::from_str(&engine().assess_factor_change_json(&c.to_string(), NOW_MS)).unwrap();
+            assert!(!has_reason(&d, "stateTampered"), "{d}");
+            signer().open(user, d["state"].as_str().unwrap()).expect("the engine's state verifies")
+        };
+        // Email is never bound: denied, nothing happened, the state comes back as it was.
+        let mut refused = login.clone();
+        refused["change"] = json!({"action": "enroll", "factor": {"type": "email"}});
+        prop_assert_eq!(change_state(&refused), [body.bytes(), tail.clone()].concat());
+
+        // A security key bound: one change record more.
+        let mut bound = login.clone();
+        bound["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+        let out = change_state(&bound);
+        let mut more = changes.clone();
+        let [t0, t1, t2, t3] = u32::try_from(T0).unwrap().to_be_bytes();
+        // enroll (index 0), webauthnRoaming (index 0, so 1); the risk bits are the engine's to judge.
+        let flags = out[out.len() - 1];
+        prop_assert_eq!(flags & !0b11, 0, "by the user, not through a recovery");
+        more.push([t0, t1, t2, t3, 0, 1, flags]);
+        let keep = more.len().saturating_sub(factorgate::internals::MAX_CHANGES);
+        prop_assert_eq!(out, [body.bytes(), v3_tail(session, privileged, &more[keep..])].concat());
 
         let d: Value = serde_json::from_str(&engine().decide_login_json(&login.to_string(), NOW_MS)).unwrap();
         prop_assert!(!has_reason(&d, "stateTampered"), "{}", d);
@@ -580,16 +695,22 @@ proptest! {
                 expected.risky = Some((minute, risk));
             }
         }
-        prop_assert_eq!(out, [expected.bytes(), tail.to_vec()].concat(), "read back differently: {:?}", body);
+        // No session id: the last session is none; not privileged: no privileged time.
+        let after_login = v3_tail([0; 8], 0, &changes);
+        prop_assert_eq!(out, [expected.bytes(), after_login].concat(), "read back differently: {:?}", body);
 
-        // The same history in version 1 still loads, and a factor change writes it again in
-        // version 2 with the same records.
-        let v1 = signer().state(1, user, &body.bytes());
-        let mut change = change.clone();
-        change["state"] = json!(v1);
-        let c: Value = serde_json::from_str(&engine().assess_factor_change_json(&change.to_string(), NOW_MS)).unwrap();
-        prop_assert!(!has_reason(&c, "stateTampered"), "{}", c);
-        let out = signer().open(user, c["state"].as_str().unwrap()).expect("the engine's state verifies");
-        prop_assert_eq!(out, [body.bytes(), tail.to_vec()].concat());
+        // The same history in versions 1 and 2 still loads, and a factor change that does not
+        // happen writes it again in version 3 with the same records.
+        let v2_tail = [0u8; 5];
+        let earlier = |v: u8| {
+            let b = if v == 1 { body.bytes() } else { [body.bytes(), v2_tail.to_vec()].concat() };
+            signer().state(v, user, &b)
+        };
+        for v in [1, 2] {
+            let mut refused = refused.clone();
+            refused["state"] = json!(earlier(v));
+            let upgraded = v3_tail([0; 8], 1, &[]);
+            prop_assert_eq!(change_state(&refused), [body.bytes(), upgraded].concat(), "version {}", v);
+        }
     }
 }

@@ -21,7 +21,9 @@ use factorgate::internals::{to_json, Encode};
 use factorgate::Entry;
 use factorgate::FactorType;
 use factorgate::ReasonCode;
-use factorgate::{ActorKind, ChangeAction, Level, RecoveryMethodType, Sensitivity, UserKind};
+use factorgate::{
+    ActionType, ActorKind, ChangeAction, Level, RecoveryMethodType, Sensitivity, UserKind,
+};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1175,7 +1177,7 @@ fn enums_are_exactly_the_rust_types() {
     let kinds = variants!(UserKind: Employee, Contractor, Partner, Customer, Service, BreakGlass);
     assert_enum(&schema, "userKind", &kinds, &candidates);
     check("entry");
-    let all = variants!(Entry: Login, FactorChange);
+    let all = variants!(Entry: Login, FactorChange, Action);
     assert_enum(&schema, "entry", &all, &candidates);
     check("restrictedUse");
     let all = variants!(RestrictedUse: Allow, OnlyIfNothingBetter, Never);
@@ -1192,6 +1194,10 @@ fn enums_are_exactly_the_rust_types() {
     check("changeAction");
     let all = variants!(ChangeAction: Enroll, Replace, Remove, ResetAll, RecoveryChange, PhoneChange, Recover);
     assert_enum(&schema, "changeAction", &all, &candidates);
+    check("actionType");
+    let all = variants!(ActionType: SecretRead, SecretCreate, CredentialAdd, ApiTokenCreate,
+        RoleGrant, RoleActivate, OauthConsent, MfaPolicyChange, FederationChange);
+    assert_enum(&schema, "actionType", &all, &candidates);
     check("recoveryMethodType");
     let all = variants!(RecoveryMethodType: RecoveryCode, IssuedCode, RecoveryContact, Reproofing,
         TemporaryAccessPass, HelpdeskVerified);
@@ -1224,7 +1230,8 @@ fn enums_are_exactly_the_rust_types() {
         BreakGlass, ServiceAccount, KindRestricted, AppSensitivity, InsufficientAal, StaleAuthentication,
         RequestedAcr, NoFactors, ExceptionApplied, ExceptionExpired, StateTampered, StateMissing,
         EngineFailure, ApprovalGranted, ApprovalInvalid, ApprovalReused, AccountRecovery,
-        RecoveryEvidence, RecoveryInsufficient, RecoveryMethodRejected, RecoveryRestricted);
+        RecoveryEvidence, RecoveryInsufficient, RecoveryMethodRejected, RecoveryRestricted,
+        RecentFactorChange, PrivilegedAction, AccessExpired, EnrollmentCampaign);
     assert_enum(&schema, "reasonCode", &reasons, &candidates);
     for r in &reasons {
         assert_eq!(json!(r.as_str()).to_string(), to_json(r));

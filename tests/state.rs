@@ -61,6 +61,10 @@ fn change(e: &Engine, req: &Value, t: i64) -> Value {
     serde_json::from_str(&e.assess_factor_change_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
 }
 
+fn action(e: &Engine, req: &Value, t: i64) -> Value {
+    serde_json::from_str(&e.assess_action_json(&req.to_string(), t as f64 * 1000.0)).unwrap()
+}
+
 fn reasons(d: &Value) -> BTreeSet<String> {
     d["reasons"]
         .as_array()
@@ -743,6 +747,7 @@ enum Extra {
     SharedDevice,
     UnmanagedDevice,
     RiskyHistory,
+    DelegatedChangeHistory,
 }
 
 fn arb_extra() -> impl Strategy<Value = Extra> {
@@ -760,6 +765,7 @@ fn arb_extra() -> impl Strategy<Value = Extra> {
         Just(Extra::SharedDevice),
         Just(Extra::UnmanagedDevice),
         Just(Extra::RiskyHistory),
+        Just(Extra::DelegatedChangeHistory),
     ]
 }
 
@@ -774,6 +780,7 @@ struct Base {
     host: Vec<usize>,
     with_history: bool,
     change: Option<(&'static str, usize)>,
+    action: Option<(&'static str, bool, bool)>,
 }
 
 fn arb_base() -> impl Strategy<Value = Base> {
@@ -806,35 +813,68 @@ fn arb_base() -> impl Strategy<Value = Base> {
             )
                 .prop_map(Some),
         ],
+        prop::option::of((
+            prop_oneof![
+                Just("secretRead"),
+                Just("credentialAdd"),
+                Just("roleGrant"),
+                Just("oauthConsent")
+            ],
+            any::<bool>(),
+            any::<bool>(),
+        )),
     )
         .prop_map(
-            |(factors, methods, app, kind, admin, managed, host, with_history, change)| Base {
-                factors,
-                methods,
-                app,
-                kind,
-                admin,
-                managed,
-                host,
-                with_history,
-                change,
+            |(factors, methods, app, kind, admin, managed, host, with_history, change, action)| {
+                Base {
+                    factors,
+                    methods,
+                    app,
+                    kind,
+                    admin,
+                    managed,
+                    host,
+                    with_history,
+                    // A request is a factor change or an action, not both.
+                    action: action.filter(|_| change.is_none()),
+                    change,
+                }
             },
         )
 }
 
-/// States for the monotonicity property: a calm history, and the same history followed by a
-/// risky sign-in an hour before the decision (from the same place and device).
-fn histories(e: &Engine) -> (String, String, i64) {
+/// States for the monotonicity property: a calm history, the same history followed by a risky
+/// sign-in an hour before the decision (from the same place and device), and the calm history
+/// followed by a factor change the help desk made two hours before (a risky link of an action's
+/// chain).
+struct Histories {
+    calm: String,
+    risky: String,
+    delegated: String,
+    t: i64,
+}
+
+fn histories(e: &Engine) -> Histories {
     let (_, calm, t) = calm_days(e, 5);
     let t1 = t + 86_400;
     let mut risky = login(t1 - 3600, OSLO, "laptop");
     risky["session"]["hostRisk"] = json!({"level": "high"});
     let risky_state = state_of(&decide(e, &with_state(risky, &calm), t1 - 3600)).unwrap();
-    (calm.unwrap(), risky_state, t1)
+    let mut reset = with_state(login(t1 - 7200, OSLO, "laptop"), &calm);
+    reset["change"] = json!({"action": "enroll", "factor": {"type": "totp"},
+                             "actor": {"kind": "helpdesk", "id": "hd-1", "ticket": "INC-1"}});
+    let c = change(e, &reset, t1 - 7200);
+    assert_eq!(c["outcome"], "allow", "{c}");
+    Histories {
+        calm: calm.unwrap(),
+        risky: risky_state,
+        delegated: state_of(&c).unwrap(),
+        t: t1,
+    }
 }
 
-fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> Value {
-    let t = states.2;
+fn build(base: &Base, extra: Option<&Extra>, states: &Histories) -> Value {
+    let t = states.t;
     let mut req = login(t, OSLO, "laptop");
     let factors: Vec<Value> = base
         .factors
@@ -865,7 +905,12 @@ fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> 
     let host: Vec<&str> = base.host.iter().map(|i| HOST_SIGNALS[*i]).collect();
     req["session"]["hostRisk"] = json!({"signals": host});
     if base.with_history {
-        req["state"] = json!(states.0);
+        req["state"] = json!(states.calm);
+    }
+    if let Some((kind, privileged, after)) = base.action {
+        let phase = if after { "after" } else { "before" };
+        req["action"] = json!({"type": kind, "phase": phase,
+                               "target": {"kind": "servicePrincipal", "id": "sp-1", "privileged": privileged}});
     }
     if let Some((action, f)) = base.change {
         let factor = FACTORS[f];
@@ -896,8 +941,11 @@ fn build(base: &Base, extra: Option<&Extra>, states: &(String, String, i64)) -> 
         Some(Extra::UnmanagedDevice) if base.managed == Some(true) => {
             req["session"]["device"]["managed"] = json!(false);
         }
-        Some(Extra::RiskyHistory) if base.with_history => req["state"] = json!(states.1),
-        Some(Extra::UnmanagedDevice | Extra::RiskyHistory) => {}
+        Some(Extra::RiskyHistory) if base.with_history => req["state"] = json!(states.risky),
+        Some(Extra::DelegatedChangeHistory) if base.with_history => {
+            req["state"] = json!(states.delegated);
+        }
+        Some(Extra::UnmanagedDevice | Extra::RiskyHistory | Extra::DelegatedChangeHistory) => {}
     }
     req
 }
@@ -906,15 +954,20 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Adding a risk signal never lowers the decision: not its score, not its outcome, and for
-    /// the same outcome not its requirement.
+    /// the same outcome not its requirement; for a login, a factor change and a privileged
+    /// action (whose chain is one more signal: a risky sign-in, a help-desk change before it).
     #[test]
     fn adding_a_risk_signal_never_lowers_the_outcome(base in arb_base(), extra in arb_extra()) {
         let e = engine();
         let states = histories(&e);
-        let t = states.2;
+        let t = states.t;
         let before = build(&base, None, &states);
         let after = build(&base, Some(&extra), &states);
-        let run = |req: &Value| if base.change.is_some() { change(&e, req, t) } else { decide(&e, req, t) };
+        let run = |req: &Value| match (base.change.is_some(), base.action.is_some()) {
+            (true, _) => change(&e, req, t),
+            (false, true) => action(&e, req, t),
+            _ => decide(&e, req, t),
+        };
         let (a, b) = (run(&before), run(&after));
         prop_assert_eq!(&a["type"], "decision", "{}", a);
         prop_assert_eq!(&b["type"], "decision", "{}", b);
@@ -990,4 +1043,258 @@ fn timing_with_a_full_state() {
     println!("calm login, key but no state:    p50 {p50:.1} µs, p99 {p99:.1} µs");
     let (p50, p99) = time(&no_key, &without);
     println!("calm login, engine without key:  p50 {p50:.1} µs, p99 {p99:.1} µs");
+}
+
+/// An admin's credentialAdd at `t` with a fresh security key.
+fn credential_add(t: i64, state: &Option<String>) -> Value {
+    let mut req = with_state(login(t, OSLO, "laptop"), state);
+    req["user"]["roles"] = json!(["admin"]);
+    req["user"]["factors"] = json!([{"type": "webauthnRoaming"}, {"type": "totp"}]);
+    req["session"]["methods"] = json!([{"type": "password", "at": rfc3339(t - 90)},
+                                       {"type": "webauthnRoaming", "at": rfc3339(t - 60)}]);
+    req["action"] =
+        json!({"type": "credentialAdd", "target": {"kind": "servicePrincipal", "id": "sp-1"}});
+    req
+}
+
+/// The chain at, inside and beyond each of its windows, whatever the policy sets them to: a link
+/// a second before the end of its window and at its end is named, a second after it is not, and
+/// a window of 0 names none. Each link at each window: a factor change (`recentFactorChangeS`),
+/// a recovery the host reports (`recentRecoveryS`), a risky sign-in (`recentRiskySigninS`).
+#[test]
+fn the_chain_at_inside_and_beyond_each_window() {
+    let links: [(&str, &str); 3] = [
+        ("recentFactorChangeS", "recentFactorChange"),
+        ("recentRecoveryS", "recentRecovery"),
+        ("recentRiskySigninS", "recentRiskySignin"),
+    ];
+    for (window_field, code) in links {
+        for window in [0i64, 60, 3_600, 86_400, 30 * 86_400] {
+            let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+            policy["actions"][window_field] = json!(window);
+            let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+            // The link happens at t0 (a whole minute: sign-ins are remembered by the minute).
+            let t0 = T0 + 86_400;
+            let mut state = state_of(&decide(&e, &login(t0 - 600, OSLO, "laptop"), t0 - 600));
+            let mut recovered_at = None;
+            match code {
+                "recentFactorChange" => {
+                    let mut req = with_state(login(t0, OSLO, "laptop"), &state);
+                    req["change"] =
+                        json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+                    let c = change(&e, &req, t0);
+                    assert_eq!(c["outcome"], "allow", "{c}");
+                    state = state_of(&c);
+                }
+                "recentRecovery" => recovered_at = Some(rfc3339(t0)),
+                _ => {
+                    let mut risky = with_state(login(t0, OSLO, "laptop"), &state);
+                    risky["session"]["hostRisk"] = json!({"level": "high"});
+                    state = state_of(&decide(&e, &risky, t0));
+                }
+            }
+            let ages = [(window - 1).max(0), window, window + 1];
+            for (age, named) in ages.into_iter().zip([window > 0, window > 0, false]) {
+                let t = t0 + age;
+                let mut req = credential_add(t, &state);
+                if let Some(at) = &recovered_at {
+                    req["user"]["recoveredAt"] = json!(at);
+                }
+                let d = action(&e, &req, t);
+                assert_eq!(
+                    reasons(&d).contains(code),
+                    named,
+                    "{code} with a window of {window} s, {age} s after: {d}"
+                );
+            }
+        }
+    }
+}
+
+/// A version-2 state written by the previous engine through its JSON API (key
+/// `0123456789abcdef-test-key`, user `auth0|alice`): four daily sign-ins from Oslo on the
+/// laptop, then an allowed recovery at [`GOLDEN_V2_RECOVERED`]. This engine reads its history,
+/// keeps the recovery's restriction window, and names the recovery in an action's chain.
+const GOLDEN_V2: &str = "Ak_6zvSpl5INAAQABAAEAAQAAAAAAAQBAQHIn3hOTwAACEcCVwO8d0l6TjAByKUYTk8AAAhHAlcDvHdJek4wAciquE5PAAAIRwJXA7x3SXpOMAHIsFhOTwAACEcCVwO8d0l6TjB3SXpOz9Z7X1EwTk8AAAhHUTAByLCUAIkoDihGjHGgh9X15kYfes5gw0z1a8EAxn2-SXAoQX5u";
+const GOLDEN_V2_RECOVERED: i64 = 1_795_777_200;
+
+#[test]
+fn a_version_2_state_of_the_previous_engine_still_loads() {
+    let e = engine();
+    let t = GOLDEN_V2_RECOVERED + 3_600;
+    let golden = Some(GOLDEN_V2.to_string());
+    let user = |mut req: Value| {
+        req["user"]["factors"] =
+            json!([{"id": "totp-1", "type": "totp"}, {"id": "push-1", "type": "push"}]);
+        req
+    };
+    // The laptop and Oslo are known; nothing is tampered or missing.
+    let d = decide(&e, &user(with_state(login(t, OSLO, "laptop"), &golden)), t);
+    assert_eq!(reasons(&d), set(&["appSensitivity"]), "{d}");
+    let next = state_of(&d).unwrap();
+    assert!(next.starts_with('A') && next != GOLDEN_V2);
+    // Four sign-ins learned: a new device is new.
+    let d = decide(&e, &user(with_state(login(t, OSLO, "phone"), &golden)), t);
+    assert!(reasons(&d).contains("newDevice"), "{d}");
+    // The recovery's restriction window holds a removal.
+    let mut remove = user(with_state(login(t, OSLO, "laptop"), &golden));
+    remove["change"] = json!({"action": "remove", "factor": {"id": "push-1", "type": "push"}});
+    let c = change(&e, &remove, t);
+    assert!(reasons(&c).contains("recoveryRestricted"), "{c}");
+    assert_eq!(c["outcome"], "approval", "{c}");
+    // And a privileged action, proved with the platform authenticator bound at the recovery,
+    // names it in its chain.
+    let mut token = user(with_state(login(t, OSLO, "laptop"), &golden));
+    token["user"]["factors"] =
+        json!([{"id": "push-1", "type": "push"}, {"id": "plat-1", "type": "webauthnPlatform"}]);
+    token["session"]["methods"] = json!([{"type": "password", "at": rfc3339(t - 90)},
+                                         {"type": "webauthnPlatform", "at": rfc3339(t - 60)}]);
+    token["action"] = json!({"type": "apiTokenCreate", "target": {"kind": "apiToken", "id": "ci"}});
+    let a = action(&e, &token, t);
+    assert!(reasons(&a).contains("recentRecovery"), "{a}");
+    assert_eq!(a["outcome"], "approval", "{a}");
+}
+
+/// docs/contract.md#budgets: a full history of sign-ins and changes through the engine: 40
+/// sign-ins from 20 devices and 20 networks in sessions of their own, a privileged user, 12
+/// factor changes. Every list at its cap; the state within its bound and 2 KB.
+#[test]
+fn a_full_history_of_sign_ins_and_changes_stays_within_2_kb() {
+    let e = engine();
+    let mut state = None;
+    let mut t = T0;
+    for i in 0..40u32 {
+        t += 86_400;
+        let place = (
+            59.0 + f64::from(i % 20) * 0.5,
+            10.0 + f64::from(i % 20),
+            "NO",
+            2_000 + i % 20,
+        );
+        let mut req = with_state(login(t, place, &format!("device-{}", i % 20)), &state);
+        req["user"]["roles"] = json!(["admin"]);
+        req["user"]["factors"] = json!([{"type": "webauthnRoaming"}, {"type": "totp"}]);
+        req["session"]["id"] = json!(format!("session-{i}"));
+        req["session"]["country"] = json!(["NO", "SE", "DK", "FI"][i as usize % 4]);
+        req["session"]["methods"] = json!([{"type": "password", "at": rfc3339(t - 90)},
+                                           {"type": "webauthnRoaming", "at": rfc3339(t - 60)}]);
+        state = state_of(&decide(&e, &req, t));
+        if i % 3 == 0 {
+            let mut c = req.clone();
+            c["state"] = json!(state);
+            c["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming", "id": format!("k{i}")}});
+            let d = change(&e, &c, t + 60);
+            assert_eq!(d["outcome"], "allow", "{d}");
+            state = state_of(&d);
+        }
+    }
+    let n = state.unwrap().len();
+    println!(
+        "state with a full history of sign-ins and changes: {n} characters (largest possible: {})",
+        factorgate::internals::MAX_ENCODED_LEN
+    );
+    assert!(n <= factorgate::internals::MAX_ENCODED_LEN);
+    // Only the used grants (none here) are short of the largest state: 619 bytes less 4 × 12 is
+    // 571 bytes, 762 characters of base64url.
+    assert_eq!(factorgate::internals::MAX_ENCODED_LEN, 826);
+    assert_eq!(n, 762);
+}
+
+/// Key rotation through the JSON API, every key position: a state signed by an engine on key
+/// *k* is read by one compiled with a new `stateKey` and *k* anywhere in `previousStateKeys`
+/// (its history kept), and the state that comes back is signed under the new key (an engine
+/// with the new key alone reads it); without *k* listed it is `stateTampered`.
+#[test]
+fn rotation_reads_a_state_under_a_key_at_every_position() {
+    let secret = |i: usize| format!("rotation-key-{i:02}-0123456789");
+    let current = "rotation-key-current-0123456789";
+    for n in 1..=8 {
+        let previous: Vec<String> = (0..n).map(secret).collect();
+        let rotated = compile_policy_json(
+            &default_policy_json(),
+            &json!({"stateKey": current, "previousStateKeys": previous}).to_string(),
+        )
+        .unwrap();
+        let alone = compile_policy_json(
+            &default_policy_json(),
+            &json!({"stateKey": current}).to_string(),
+        )
+        .unwrap();
+        for (position, old) in previous.iter().enumerate() {
+            let before = compile_policy_json(
+                &default_policy_json(),
+                &json!({"stateKey": old}).to_string(),
+            )
+            .unwrap();
+            let mut state = None;
+            let mut t = T0;
+            for _ in 0..4 {
+                t += 86_400;
+                state = state_of(&decide(
+                    &before,
+                    &with_state(login(t, OSLO, "laptop"), &state),
+                    t,
+                ));
+            }
+            t += 3_600;
+            let d = decide(&rotated, &with_state(login(t, OSLO, "laptop"), &state), t);
+            assert_eq!(
+                reasons(&d),
+                set(&["appSensitivity"]),
+                "{n} keys, position {position}: {d}"
+            );
+            let d = decide(
+                &alone,
+                &with_state(login(t + 60, OSLO, "phone"), &state_of(&d)),
+                t + 60,
+            );
+            assert_eq!(
+                reasons(&d),
+                set(&["appSensitivity", "newDevice"]),
+                "{n} keys, position {position}: {d}"
+            );
+            // Not listed: tampered, as any other key's.
+            let d = decide(&alone, &with_state(login(t, OSLO, "laptop"), &state), t);
+            assert!(reasons(&d).contains("stateTampered"), "{d}");
+        }
+    }
+}
+
+/// A factor change made right after a recovery (the host's `recoveredAt` within
+/// `signals.recentRecoveryS`) is remembered as made through one: a risky link that holds a
+/// privileged action after it, even once the recovery itself is out of the action's window. The
+/// same change without the recovery is a calm link.
+#[test]
+fn a_change_made_through_a_recovery_is_a_risky_link() {
+    let mut policy: Value = serde_json::from_str(&default_policy_json()).unwrap();
+    policy["actions"]["recentRecoveryS"] = json!(3_600);
+    policy["recovery"]["restrictionS"] = json!(0);
+    let e = compile_policy_json(&policy.to_string(), OPTIONS).unwrap();
+    let t0 = T0 + 86_400;
+    for recovered in [true, false] {
+        let state = state_of(&decide(&e, &login(t0 - 600, OSLO, "laptop"), t0 - 600));
+        let mut enroll = with_state(login(t0, OSLO, "laptop"), &state);
+        enroll["change"] = json!({"action": "enroll", "factor": {"type": "webauthnRoaming"}});
+        if recovered {
+            enroll["user"]["recoveredAt"] = json!(rfc3339(t0 - 3_600));
+        }
+        let c = change(&e, &enroll, t0);
+        assert_eq!(c["outcome"], "allow", "{c}");
+        let t = t0 + 2 * 3_600;
+        let d = action(&e, &credential_add(t, &state_of(&c)), t);
+        assert!(reasons(&d).contains("recentFactorChange"), "{d}");
+        assert!(!reasons(&d).contains("recentRecovery"), "{d}");
+        let want = if recovered { "approval" } else { "allow" };
+        assert_eq!(d["outcome"], want, "recovered: {recovered}: {d}");
+        let detail = d["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == "recentFactorChange")
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(detail.contains("through a recovery"), recovered, "{detail}");
+    }
 }

@@ -8,7 +8,7 @@
 //! | field | meaning |
 //! |---|---|
 //! | `name` | the file name without `.json` |
-//! | `entry` | `login`, `factorChange`, `grantApproval` (steps only) or `validatePolicy` |
+//! | `entry` | `login`, `factorChange`, `action`, `grantApproval` (steps only) or `validatePolicy` |
 //! | `policy` | a policy document, or `"default"` / absent for the embedded default |
 //! | `policyPatch` | RFC 7386 merge patch applied to the policy |
 //! | `options` | `compilePolicy` options (e.g. `{"stateKey": "…"}`), absent for none |
@@ -22,7 +22,9 @@
 //! (each key given must match); `recovery` (each key of `decision.recovery` given must match);
 //! `enrollmentAllowed`; `approvalBy`; `alertClasses` (exact set of OCSF `class_uid`s);
 //! `alertsMention` (each string appears in the alerts' JSON text); `notifyTemplates` (exact
-//! set); `hasState` (whether the result carries a `state` string). Whatever `expect` says, a decision without reasons fails (a bug by
+//! set); `hasState` (whether the result carries a `state` string); `values` (an object from JSON
+//! pointers into the answer to the value each must have, e.g. `{"/campaign/by": "…"}`; `null`
+//! for absent). Whatever `expect` says, a decision without reasons fails (a bug by
 //! docs/contract.md#decision).
 //!
 //! **Multi-step cases** (memory between calls, docs/contract.md#memory): `steps` is a list run in
@@ -37,7 +39,7 @@
 //! | `state` | optional: a string sent as the request's `state` instead of the threaded one, or `null` to send none |
 //! | `tamperState` | optional `true`: before sending, the character at index ⌊len/2⌋ of the state is replaced by `A`, or by `B` if it is `A` |
 //! | `approver` | with `entry: "grantApproval"`: the approver; the step calls `grantApproval` with `{ request, approver }` (the request built as for any step) |
-//! | `useGrant` | optional `true`: the request's `change.approval` is the last grant a `grantApproval` step returned |
+//! | `useGrant` | optional `true`: the request's `change.approval` (without a `change`, `action.approval`) is the last grant a `grantApproval` step returned |
 //! | `tamperGrant` | optional `true`: that grant altered first, as `tamperState` alters a state |
 //! | `expect` | as above; a `grantApproval` step may also say `sameApprovalId: true` (its `approvalId` is the `approval.id` of the last decision that had one) |
 //!
@@ -202,13 +204,20 @@ fn parse(text: &str) -> Value {
     })
 }
 
-/// The case's engine, or the error document `compilePolicy` gave.
-fn engine(case: &Value, base: Option<&Value>) -> Result<factorgate::Engine, Value> {
+/// How a runner gets an engine from a policy's text and the options' JSON (`compilePolicy`).
+pub type Compile<'a> = &'a dyn Fn(&str, &str) -> Result<factorgate::Engine, String>;
+
+/// The case's engine, or the error document `compile` gave.
+fn engine(
+    case: &Value,
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<factorgate::Engine, Value> {
     let options = case
         .get("options")
         .map(Value::to_string)
         .unwrap_or_default();
-    factorgate::compile_policy_json(&policy_json(case, base), &options).map_err(|err| parse(&err))
+    compile(&policy_json(case, base), &options).map_err(|err| parse(&err))
 }
 
 fn call(
@@ -220,10 +229,11 @@ fn call(
     let out = match entry {
         "login" => engine.decide_login_json(request, now_ms),
         "factorChange" => engine.assess_factor_change_json(request, now_ms),
+        "action" => engine.assess_action_json(request, now_ms),
         "grantApproval" => engine.grant_approval_json(request, now_ms),
         other => {
             return Err(format!(
-                "unknown entry {other:?} (login, factorChange, grantApproval or validatePolicy)"
+                "unknown entry {other:?} (login, factorChange, action, grantApproval or validatePolicy)"
             ))
         }
     };
@@ -234,9 +244,9 @@ fn entry_of(v: Option<&Value>) -> Result<&str, String> {
     match v {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(format!("`entry` must be a string, not {other}")),
-        None => {
-            Err("no `entry` (login, factorChange, grantApproval or validatePolicy)".to_string())
-        }
+        None => Err(
+            "no `entry` (login, factorChange, action, grantApproval or validatePolicy)".to_string(),
+        ),
     }
 }
 
@@ -244,17 +254,27 @@ fn entry_of(v: Option<&Value>) -> Result<&str, String> {
 /// against its `expect`. `Err` only for a malformed case (no `entry`, an unknown one, a `state`
 /// that is neither a string nor null): what a case says is wrong, not what the engine did.
 pub fn run(case: &Value, base: Option<&Value>) -> Result<Vec<StepRun>, String> {
+    run_with(case, base, &factorgate::compile_policy_json)
+}
+
+/// [`run`] with engines from `compile` instead of `compilePolicy` (e.g. through a compiled
+/// policy's bytes); `validatePolicy` cases still validate the text.
+pub fn run_with(
+    case: &Value,
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<Vec<StepRun>, String> {
     if let Some(steps) = case.get("steps") {
         let steps = steps
             .as_array()
             .ok_or_else(|| "`steps` must be a list".to_string())?;
-        return run_steps(case, steps, base);
+        return run_steps(case, steps, base, compile);
     }
     let entry = entry_of(case.get("entry"))?;
     let result = if entry == "validatePolicy" {
         parse(&factorgate::validate_policy_json(&policy_json(case, base)))
     } else {
-        match engine(case, base) {
+        match engine(case, base, compile) {
             Ok(engine) => {
                 let request = match case.get("request") {
                     Some(Value::String(raw)) => raw.clone(),
@@ -275,8 +295,13 @@ pub fn run(case: &Value, base: Option<&Value>) -> Result<Vec<StepRun>, String> {
     }])
 }
 
-fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<StepRun>, String> {
-    let engine = match engine(case, base) {
+fn run_steps(
+    case: &Value,
+    steps: &[Value],
+    base: Option<&Value>,
+    compile: Compile<'_>,
+) -> Result<Vec<StepRun>, String> {
+    let engine = match engine(case, base, compile) {
         Ok(engine) => engine,
         Err(err) => {
             return Ok(vec![StepRun {
@@ -319,9 +344,13 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
         // holding no grant does, and the step fails.
         let mut no_grant = false;
         if step.get("useGrant") == Some(&Value::Bool(true)) {
+            let pending = match request.get("change") {
+                Some(_) => "change",
+                None => "action",
+            };
             match (
                 grant.as_deref(),
-                request.get_mut("change").and_then(Value::as_object_mut),
+                request.get_mut(pending).and_then(Value::as_object_mut),
             ) {
                 (Some(g), Some(change)) => {
                     let g = match step.get("tamperGrant") {
@@ -333,7 +362,7 @@ fn run_steps(case: &Value, steps: &[Value], base: Option<&Value>) -> Result<Vec<
                 (None, _) => no_grant = true,
                 (Some(_), None) => {
                     return Err(format!(
-                        "step {}: `useGrant` but the request has no `change` object",
+                        "step {}: `useGrant` but the request has no `change` or `action` object",
                         i + 1
                     ))
                 }
@@ -546,6 +575,19 @@ pub fn check(expect: &Value, out: &Value) -> Vec<String> {
             None => bad.push(format!(
                 "expect.alertClasses: must be a list of numbers, not {v}"
             )),
+        }
+    }
+    if let Some(v) = expect.get("values") {
+        match v.as_object() {
+            Some(values) => {
+                for (pointer, want) in values {
+                    let got = out.pointer(pointer).unwrap_or(&Value::Null);
+                    if want != got {
+                        bad.push(format!("values {pointer}: want {want}, got {got}"));
+                    }
+                }
+            }
+            None => bad.push(format!("expect.values: must be an object, not {v}")),
         }
     }
     if let Some(v) = expect.get("hasState") {

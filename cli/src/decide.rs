@@ -1,4 +1,5 @@
-//! `factorgate decide POLICY REQUEST`: one decision; a request with `change` is a factor change.
+//! `factorgate decide POLICY REQUEST`: one decision; a request with `change` is a factor change,
+//! one with `action` (and no `change`) a privileged action.
 
 use crate::common::{error_lines, now_ms, read_policy, read_text, Format, Run, Status, Trouble};
 use clap::ValueEnum;
@@ -11,6 +12,8 @@ pub enum EntryArg {
     Login,
     /// `assessFactorChange`.
     FactorChange,
+    /// `assessAction`.
+    Action,
 }
 
 pub struct Args<'a> {
@@ -41,15 +44,18 @@ pub fn run(args: Args) -> Run {
     let request = read_text(args.request)?;
     let entry = args.entry.unwrap_or_else(|| {
         let shape: Option<Value> = serde_json::from_str(&request).ok();
-        match shape.as_ref().and_then(|r| r.get("change")) {
-            Some(_) => EntryArg::FactorChange,
-            None => EntryArg::Login,
+        let has = |k: &str| shape.as_ref().and_then(|r| r.get(k)).is_some();
+        match (has("change"), has("action")) {
+            (true, _) => EntryArg::FactorChange,
+            (false, true) => EntryArg::Action,
+            _ => EntryArg::Login,
         }
     });
     let now = now_ms(args.now)?;
     let answer = match entry {
         EntryArg::Login => engine.decide_login_json(&request, now),
         EntryArg::FactorChange => engine.assess_factor_change_json(&request, now),
+        EntryArg::Action => engine.assess_action_json(&request, now),
     };
     let doc: Value = serde_json::from_str(&answer).map_err(|e| format!("engine answer: {e}"))?;
     let is_decision = doc.get("type").and_then(Value::as_str) == Some("decision");

@@ -51,7 +51,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = test::TestFormat::Text)]
         format: test::TestFormat,
     },
-    /// One decision: a login, or a factor change when the request has `change`.
+    /// One decision: a login, a factor change when the request has `change`, or a privileged
+    /// action when it has `action`.
     ///
     /// `--format json` prints the engine's answer as it is. Exit 0 a decision, 2 a refused
     /// request or an unusable policy.

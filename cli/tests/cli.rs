@@ -306,6 +306,22 @@ fn decide_picks_the_entry_by_shape() {
     );
     assert!(stdout(&out).contains("bindingAuthenticated"));
 
+    let action =
+        case("action-02-privileged-action-proved-with-totp-steps-up-to-the-security-key.json");
+    let action_file = write(&dir, "action.json", &action["request"].to_string());
+    let now = action["now"].as_str().unwrap();
+    let d = json(&factorgate(&[
+        "decide",
+        "default",
+        &action_file,
+        "--now",
+        now,
+        "--format",
+        "json",
+    ]));
+    assert_eq!(d["entry"], "action");
+    assert_eq!(d["outcome"], action["expect"]["outcome"]);
+
     // A refused request: the engine's error document on stdout (json), exit 2.
     let bad = write(&dir, "bad.json", "{\"user\": {}}");
     let out = factorgate(&["decide", "default", &bad, "--format", "json"]);

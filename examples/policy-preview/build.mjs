@@ -2,8 +2,8 @@
 //
 //   dist/app.js              src/app.js bundled by esbuild with the package's browser entry
 //                            (`import ... from 'factorgate'`, as a user of the package writes it)
-//   dist/factorgate_bg.wasm  the package's .wasm, next to the bundle: the browser entry fetches
-//                            new URL('./factorgate_bg.wasm', import.meta.url)
+//   dist/factorgate_bg.wasm  the package's decision module and policy module, next to the bundle:
+//   dist/factorgate_policy_bg.wasm  the browser entry fetches both from new URL(..., import.meta.url)
 //   dist/gallery.json        the login and factor-change cases of tests/vectors/, as data (the
 //                            vectors' expectations stripped; no test code is bundled)
 //   dist/index.html, style.css
@@ -72,7 +72,7 @@ export async function buildPreview({ outdir = join(here, 'dist') } = {}) {
   });
   const inputs = checkInputs(result.metafile, absWorkingDir);
   const require = createRequire(import.meta.url);
-  copyFileSync(require.resolve('factorgate/factorgate_bg.wasm'), join(outdir, 'factorgate_bg.wasm'));
+  for (const f of ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']) copyFileSync(require.resolve(`factorgate/${f}`), join(outdir, f));
   for (const f of ['index.html', 'style.css']) copyFileSync(join(here, 'src', f), join(outdir, f));
   const cases = galleryCases();
   writeFileSync(join(outdir, 'gallery.json'), JSON.stringify({ from: 'tests/vectors', cases }));

@@ -34,6 +34,11 @@ const WEAKER = [
   ['fail open', (p) => { p.failMode.default = 'open'; }, '/failMode/default'],
   ['alerts later', (p) => { p.alerts.accountChangeAt = 'high'; }, '/alerts/accountChangeAt'],
   ['dormant later', (p) => { p.signals.dormantS = 31536000; }, '/signals/dormantS'],
+  ['a privileged action type dropped', (p) => { p.actions.privilegedTypes = ['credentialAdd']; }, '/actions/privilegedTypes'],
+  ['an older proof for privileged actions', (p) => { p.actions.freshProofS = 3600; }, '/actions/freshProofS'],
+  ['the chain after a factor change shorter', (p) => { p.actions.recentFactorChangeS = 3600; }, '/actions/recentFactorChangeS'],
+  ['a risky chain only scored', (p) => { p.actions.riskyChain = 'allow'; }, '/actions/riskyChain'],
+  ["a mover's grace longer", (p) => { p.privileged.enrollmentGraceS = 2592000; }, '/privileged/enrollmentGraceS'],
   ['an exception', (p) => {
     p.exceptions.items = [{ id: 'ex1', subject: { userId: 'u1' }, grant: { allowFactors: ['sms'] }, reason: 'r', approver: 'a', createdAt: '2026-11-01T00:00:00Z', expiresAt: '2026-11-20T00:00:00Z' }];
   }, '/exceptions/items/ex1'],

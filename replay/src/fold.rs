@@ -483,6 +483,7 @@ impl<'a> UserFold<'a> {
                 let answer = match entry {
                     Entry::Login => engine.decide_login_json(&text, now as f64),
                     Entry::FactorChange => engine.assess_factor_change_json(&text, now as f64),
+                    Entry::Action => engine.assess_action_json(&text, now as f64),
                 };
                 eprintln!("{{\"policy\":{slot},\"request\":{text},\"decision\":{answer}}}");
             }

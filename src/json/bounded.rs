@@ -1,6 +1,7 @@
 //! Strings and lists with a cap in their type, so that an input over a cap fails decoding at its
 //! own path (`docs/contract.md#caps`).
 
+use super::binary::{put_count, Bin, BinReader};
 use super::decode::{bounded_text, Decode, Res};
 use super::encode::Encode;
 use super::reader::Reader;
@@ -77,5 +78,26 @@ impl<T: Decode, const N: usize> Decode for BoundedVec<T, N> {
 impl<T: Encode, const N: usize> Encode for BoundedVec<T, N> {
     fn encode(&self, w: &mut Writer) {
         self.0.encode(w);
+    }
+}
+
+impl<const N: usize> Bin for BoundedString<N> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+    }
+    fn take(r: &mut BinReader<'_>) -> Option<Self> {
+        String::take(r).filter(|s| s.len() <= N).map(BoundedString)
+    }
+}
+
+impl<T: Bin, const N: usize> Bin for BoundedVec<T, N> {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_count(out, self.0.len());
+        for item in &self.0 {
+            item.put(out);
+        }
+    }
+    fn take(r: &mut BinReader<'_>) -> Option<Self> {
+        Vec::take(r).filter(|v| v.len() <= N).map(BoundedVec)
     }
 }

@@ -152,6 +152,7 @@ macro_rules! contract_enum {
             }
         }
         $crate::json::decode::named_enums!($ty);
+        $crate::json::binary::bin_enum!($ty);
     };
 }
 pub(crate) use contract_enum;
@@ -164,10 +165,22 @@ impl<T: Named + Ord> Key for T {
 
 /// Fresh decoding (and encoding, with the same names) of a struct:
 /// `field: "jsonName" => required | default | or(expr)`, after
-/// `strict` (unknown fields are errors: policies) or `lenient` (ignored: requests, which hosts
-/// extend). A key given twice is an error either way, for the fields the engine reads.
+/// `strict` (unknown fields are errors: options), `lenient` (ignored: requests, which hosts
+/// extend) or `policy` (strict, a policy section: the decoder only with the `policy-json`
+/// feature, and the compact binary form, [`crate::json::binary::Bin`], from the same list). A
+/// key given twice is an error either way, for the fields the engine reads.
 macro_rules! decode_struct {
+    ($ty:ident, policy { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* $(,)? }) => {
+        #[cfg(feature = "policy-json")]
+        $crate::json::decode::decode_struct!(@decode $ty, true, { $($field: $name => $how $(($default))?),* });
+        $crate::json::encode::encode_struct!($ty { $($field: $name),* });
+        $crate::json::binary::bin_struct!($ty { $($field),* });
+    };
     ($ty:ident, $mode:ident { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* $(,)? }) => {
+        $crate::json::decode::decode_struct!(@decode $ty, $crate::json::decode::decode_struct!(@strict $mode), { $($field: $name => $how $(($default))?),* });
+        $crate::json::encode::encode_struct!($ty { $($field: $name),* });
+    };
+    (@decode $ty:ident, $strict:expr, { $($field:ident : $name:literal => $how:ident $(($default:expr))?),* }) => {
         impl $crate::json::decode::Decode for $ty {
             fn decode(r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<Self> {
                 $(let mut $field = $crate::json::decode::slot(|s: &$ty| &s.$field);)*
@@ -175,14 +188,13 @@ macro_rules! decode_struct {
                     r,
                     &[$($name),*],
                     &mut [$(&mut $field as &mut dyn $crate::json::decode::Slot),*],
-                    $crate::json::decode::decode_struct!(@strict $mode),
+                    $strict,
                 )?;
                 Ok($ty {
                     $($field: $crate::json::decode::decode_struct!(@finish r, $field, $name, $how $(($default))?),)*
                 })
             }
         }
-        $crate::json::encode::encode_struct!($ty { $($field: $name),* });
     };
     (@strict strict) => { true };
     (@strict lenient) => { false };
@@ -196,15 +208,18 @@ macro_rules! decode_struct {
 }
 pub(crate) use decode_struct;
 
-/// Merging decoding (and encoding, with the same names) of a policy section: each field given is
-/// laid over the existing one; every field is optional and unknown fields are errors.
+/// Merging decoding (and encoding and the compact binary form, with the same list) of a policy
+/// section: each field given is laid over the existing one; every field is optional and unknown
+/// fields are errors. The merge only with the `policy-json` feature.
 macro_rules! merge_struct {
     ($ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
         $crate::json::decode::merge_struct!(merge_only $ty { $($field: $name),* });
         $crate::json::encode::encode_struct!($ty { $($field: $name),* });
+        $crate::json::binary::bin_struct!($ty { $($field),* });
     };
-    // For a type that `decode_struct!` also reads (and so already encodes).
+    // For a type that `decode_struct!` also reads (and so already encodes and writes as bytes).
     (merge_only $ty:ident { $($field:ident : $name:literal),* $(,)? }) => {
+        #[cfg(feature = "policy-json")]
         impl $crate::json::decode::Merge for $ty {
             fn merge(&mut self, r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<()> {
                 $crate::json::decode::merge_fields(
@@ -218,9 +233,11 @@ macro_rules! merge_struct {
 }
 pub(crate) use merge_struct;
 
-/// `Decode` for merged sections that have a `Default`: the default with the JSON laid over it.
+/// `Decode` for merged sections that have a `Default`: the default with the JSON laid over it
+/// (with the `policy-json` feature).
 macro_rules! decode_by_merge {
     ($($ty:ty),* $(,)?) => {$(
+        #[cfg(feature = "policy-json")]
         impl $crate::json::decode::Decode for $ty {
             fn decode(r: &mut $crate::json::reader::Reader<'_>) -> $crate::json::decode::Res<Self> {
                 let mut value = <$ty>::default();
@@ -267,6 +284,7 @@ pub(crate) fn read_fields(
 
 /// Lays an object's members over `fields` by name (`names[i]` merges into `fields[i]`); unknown
 /// fields are errors.
+#[cfg(feature = "policy-json")]
 pub(crate) fn merge_fields(
     r: &mut Reader<'_>,
     names: &[&str],

@@ -78,6 +78,11 @@ impl<K: Ord, V> KeyMap<K, V> {
         self.0.iter().map(|(_, v)| v)
     }
 
+    /// The greatest key.
+    pub fn last_key(&self) -> Option<&K> {
+        self.0.last().map(|(k, _)| k)
+    }
+
     /// How many entries.
     pub fn len(&self) -> usize {
         self.0.len()

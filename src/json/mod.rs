@@ -26,6 +26,7 @@
 //! Layers, each importing only those before it: [`number`], [`reader`] and [`writer`] (text),
 //! [`decode`] and [`encode`] (typed values), [`bounded`] (capped types).
 
+pub(crate) mod binary;
 pub(crate) mod bounded;
 pub(crate) mod decode;
 pub(crate) mod encode;
@@ -37,6 +38,7 @@ pub(crate) mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use binary::{Bin, BinReader};
 pub use bounded::{BoundedString, BoundedVec, Text};
 pub(crate) use decode::Named;
 pub(crate) use decode::{

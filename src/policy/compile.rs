@@ -1,12 +1,29 @@
-//! A policy compiled once into the form decisions read: parsed networks and exceptions, its digest.
+//! A policy compiled once into the form decisions read: parsed networks and exceptions, its
+//! digest; and the compiled policy's compact binary form ([`CompiledPolicy::to_bytes`],
+//! [`CompiledPolicy::from_bytes`]), which carries the digest so that reading it needs no JSON.
 
 use super::document::{Exception, Network, NetworkKind, Policy};
 use crate::decision::{PolicyRef, ReasonCode};
-use crate::error::ErrorItem;
+use crate::error::{ErrorCode, ErrorItem};
+use crate::json::{Bin, BinReader};
+use crate::limits::MAX_POLICY_BYTES;
 use crate::networks::Cidr;
 use crate::time::Timestamp;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+
+/// The first bytes of a compiled policy.
+const MAGIC: &[u8; 4] = b"FGCP";
+/// The layout version after the magic; a reader refuses any other.
+const FORMAT_VERSION: u8 = 1;
+/// Bytes of the trailing check: the first bytes of the SHA-256 of everything before it.
+const CHECK_LEN: usize = 8;
+
+/// The embedded default policy's digest (`digest(&Policy::default())`), so that the default
+/// engine needs no JSON writer; `the_embedded_default_is_valid` holds it to the computed one
+/// (and prints the new value when the default changes).
+pub(crate) const DEFAULT_DIGEST: &str =
+    "sha256:6bca2b4147272239ba853e4bb3f3ce430df8414abeffb448cd3d6c5cc135f565";
 
 /// A validated policy with everything decisions need precomputed.
 #[derive(Debug, Clone)]
@@ -51,31 +68,86 @@ pub struct CompiledException {
 
 impl CompiledPolicy {
     /// Decodes, validates and compiles a policy document (validated once, in `from_policy`).
+    #[cfg(feature = "policy-json")]
     pub fn compile(json: &str) -> Result<Self, Vec<ErrorItem>> {
         Self::from_policy(super::validate::parse(json)?)
     }
 
     /// Compiles an already decoded policy, validating it first.
+    #[cfg(feature = "policy-json")]
     pub fn from_policy(policy: Policy) -> Result<Self, Vec<ErrorItem>> {
         let errors = super::validate::check(&policy);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(Self::build(policy))
+        let digest = digest(&policy);
+        Ok(Self::build(policy, digest))
     }
 
     /// The embedded default policy, compiled without reading any text and without validating
     /// it at run time: the tests validate it (`the_embedded_default_is_valid`), so the start-up
     /// path (`compilePolicy(defaultPolicy())`) neither runs nor compiles `validate::check`.
     pub fn embedded_default() -> Self {
-        Self::build(Policy::default())
+        Self::build(Policy::default(), DEFAULT_DIGEST.to_string())
     }
 
-    fn build(policy: Policy) -> Self {
+    /// The compact binary form (docs/contract.md#compiled-policies): the magic `FGCP`, the format
+    /// version, the digest (as in [`PolicyRef`]), every field of the policy in declaration order
+    /// (`crate::json::binary`), and a check of 8 bytes (the start of the SHA-256 of all before
+    /// it). The same policy always gives the same bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2048);
+        out.extend_from_slice(MAGIC);
+        out.push(FORMAT_VERSION);
+        self.reference.digest.put(&mut out);
+        self.policy.put(&mut out);
+        seal(&mut out);
+        out
+    }
+
+    /// Reads the form [`Self::to_bytes`] writes, without reading JSON or validating again (the
+    /// bytes come from a compiled, so validated, policy; the check refuses altered or truncated
+    /// bytes). Bounded, never panics: bytes that are not a compiled policy are one
+    /// `invalidCompiledPolicy` error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ErrorItem> {
+        let bad = |message: &str| ErrorItem::new(ErrorCode::InvalidCompiledPolicy, "", message);
+        if bytes.len() > MAX_POLICY_BYTES {
+            return Err(bad("larger than any compiled policy (256 KiB)"));
+        }
+        if bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
+            return Err(bad("not a compiled factorgate policy (no FGCP header)"));
+        }
+        let body_len = bytes.len().saturating_sub(CHECK_LEN);
+        let (body, check) = (bytes.get(..body_len), bytes.get(body_len..));
+        let (Some(body), Some(check)) = (body, check) else {
+            return Err(bad("truncated"));
+        };
+        if body_len < MAGIC.len() + 1 || Sha256::digest(body).get(..CHECK_LEN) != Some(check) {
+            return Err(bad(
+                "the check does not match: the bytes are truncated or altered",
+            ));
+        }
+        let mut r = BinReader::new(body.get(MAGIC.len()..).unwrap_or_default());
+        if r.byte() != Some(FORMAT_VERSION) {
+            return Err(bad(
+                "another format version: compile the policy with this engine",
+            ));
+        }
+        let digest = String::take(&mut r)
+            .filter(|d| is_digest(d))
+            .ok_or_else(|| bad("malformed digest"))?;
+        let policy = Policy::take(&mut r).ok_or_else(|| bad("malformed policy"))?;
+        if r.remaining() != 0 {
+            return Err(bad("bytes after the policy"));
+        }
+        Ok(Self::build(policy, digest))
+    }
+
+    fn build(policy: Policy, digest: String) -> Self {
         let reference = PolicyRef {
             id: policy.id.clone(),
             version: policy.version,
-            digest: digest(&policy),
+            digest,
         };
         let compile_nets = |nets: &[Network]| -> Vec<CompiledNetwork> {
             nets.iter()
@@ -156,9 +228,25 @@ fn role_matches(pattern: &str, role: &str) -> bool {
     }
 }
 
+/// Appends the check of [`CompiledPolicy::to_bytes`] to `out`.
+pub(crate) fn seal(out: &mut Vec<u8>) {
+    let sum = Sha256::digest(out.as_slice());
+    out.extend_from_slice(sum.get(..CHECK_LEN).unwrap_or_default());
+}
+
+/// `sha256:` and 64 lowercase hex digits.
+fn is_digest(d: &str) -> bool {
+    d.len() == 71
+        && d.starts_with("sha256:")
+        && d.bytes()
+            .skip(7)
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// SHA-256 of the canonical form: the decoded policy (defaults filled) written as compact JSON
 /// in its fields' order, maps in key order. Two documents that mean the same policy decode to the
 /// same `Policy` and so have the same digest.
+#[cfg(feature = "policy-json")]
 pub(super) fn digest(policy: &Policy) -> String {
     let canonical = crate::json::to_json(policy);
     let hash = Sha256::digest(canonical.as_bytes());
@@ -170,12 +258,18 @@ pub(super) fn digest(policy: &Policy) -> String {
     out
 }
 
+#[cfg(feature = "policy-json")]
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_embedded_default_is_valid() {
+        assert_eq!(
+            DEFAULT_DIGEST,
+            digest(&Policy::default()),
+            "the default policy changed: set DEFAULT_DIGEST to its new digest"
+        );
         // `embedded_default` skips the run-time check on the strength of this test.
         assert!(super::super::validate::check(&Policy::default()).is_empty());
         let checked = CompiledPolicy::from_policy(Policy::default()).unwrap();

@@ -8,7 +8,7 @@ use crate::factors::FactorType;
 use crate::json::{contract_enum, decode_by_merge, decode_struct, merge_struct};
 // The policy's maps are sorted vectors with BTreeMap's methods (src/json/map.rs: wasm size).
 use crate::json::KeyMap as BTreeMap;
-use crate::request::{ChangeAction, CodeChannel, RecoveryMethodType};
+use crate::request::{ActionType, ChangeAction, CodeChannel, RecoveryMethodType};
 
 /// Version of the policy schema this engine reads.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -56,9 +56,11 @@ pub struct Policy {
     pub approvals: Approvals,
     /// Account recovery (NIST SP 800-63B rev 4 §4.2).
     pub recovery: RecoveryPolicy,
+    /// Privileged actions and the chain that leads to them (SPEC §16).
+    pub actions: ActionsPolicy,
 }
 
-decode_struct!(Policy, strict {
+decode_struct!(Policy, policy {
     schema: "$schema" => default,
     id: "id" => required,
     version: "version" => required,
@@ -79,6 +81,7 @@ decode_struct!(Policy, strict {
     alerts: "alerts" => default,
     approvals: "approvals" => default,
     recovery: "recovery" => default,
+    actions: "actions" => default,
 });
 
 decode_by_merge!(
@@ -98,6 +101,7 @@ decode_by_merge!(
     Alerts,
     Approvals,
     RecoveryPolicy,
+    ActionsPolicy,
 );
 
 impl Policy {
@@ -140,6 +144,7 @@ impl Default for Policy {
             alerts: Alerts::default(),
             approvals: Approvals::default(),
             recovery: RecoveryPolicy::default(),
+            actions: ActionsPolicy::default(),
         }
     }
 }
@@ -180,7 +185,7 @@ pub struct RequirementRule {
     pub max_age_s: u64,
 }
 
-decode_struct!(RequirementRule, strict {
+decode_struct!(RequirementRule, policy {
     min_aal: "minAal" => required,
     phishing_resistant: "phishingResistant" => default,
     hardware_bound: "hardwareBound" => default,
@@ -297,12 +302,17 @@ pub struct Privileged {
     pub capabilities: Vec<String>,
     /// Requirement for privileged users at any application.
     pub requirement: RequirementRule,
+    /// A mover's grace, seconds: from when the state first sees the user privileged without a
+    /// factor that meets `requirement`, how long a login waits for it (an enrollment campaign);
+    /// then `enroll`. 0: no grace.
+    pub enrollment_grace_s: u64,
 }
 
 merge_struct!(Privileged {
     roles: "roles",
     capabilities: "capabilities",
     requirement: "requirement",
+    enrollment_grace_s: "enrollmentGraceS",
 });
 
 impl Default for Privileged {
@@ -315,6 +325,7 @@ impl Default for Privileged {
                 .map(String::from)
                 .to_vec(),
             requirement: RequirementRule::new(3, true, true, 12 * HOUR),
+            enrollment_grace_s: 7 * DAY,
         }
     }
 }
@@ -581,7 +592,7 @@ fn one_entry<K: Ord, V>(key: K, value: V) -> BTreeMap<K, V> {
     map
 }
 
-const DEFAULT_WEIGHTS: [(ReasonCode, i32); 55] = {
+const DEFAULT_WEIGHTS: [(ReasonCode, i32); 59] = {
     use ReasonCode::*;
     [
         (ImpossibleTravel, 40),
@@ -639,6 +650,10 @@ const DEFAULT_WEIGHTS: [(ReasonCode, i32); 55] = {
         (RecoveryInsufficient, 0),
         (RecoveryMethodRejected, 5),
         (RecoveryRestricted, 0),
+        (RecentFactorChange, 15),
+        (PrivilegedAction, 0),
+        (AccessExpired, 0),
+        (EnrollmentCampaign, 0),
     ]
 };
 
@@ -918,7 +933,7 @@ pub struct Network {
     pub asns: Vec<u32>,
 }
 
-decode_struct!(Network, strict {
+decode_struct!(Network, policy {
     name: "name" => required,
     kind: "kind" => default,
     cidrs: "cidrs" => default,
@@ -950,7 +965,7 @@ pub struct Subject {
     pub user_kind: Option<UserKind>,
 }
 
-decode_struct!(Subject, strict {
+decode_struct!(Subject, policy {
     user_id: "userId" => default,
     role: "role" => default,
     user_kind: "userKind" => default,
@@ -965,7 +980,7 @@ pub struct Scope {
     pub entries: Vec<crate::decision::Entry>,
 }
 
-decode_struct!(Scope, strict {
+decode_struct!(Scope, policy {
     apps: "apps" => default,
     entries: "entries" => default,
 });
@@ -979,7 +994,7 @@ pub struct Grant {
     pub waive_phishing_resistant: bool,
 }
 
-decode_struct!(Grant, strict {
+decode_struct!(Grant, policy {
     allow_factors: "allowFactors" => default,
     waive_phishing_resistant: "waivePhishingResistant" => default,
 });
@@ -1005,7 +1020,7 @@ pub struct Exception {
     pub expires_at: Option<String>,
 }
 
-decode_struct!(Exception, strict {
+decode_struct!(Exception, policy {
     id: "id" => required,
     subject: "subject" => required,
     scope: "scope" => default,
@@ -1239,6 +1254,57 @@ impl Default for RecoveryPolicy {
                 user_kinds: vec![UserKind::Employee, UserKind::Contractor, UserKind::Partner],
             },
             restriction_s: 3 * DAY,
+        }
+    }
+}
+
+/// Privileged actions (docs/contract.md#actions, SPEC §16): which are privileged, how fresh their
+/// proof must be, and the windows of the chain that leads to them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionsPolicy {
+    /// Action types that need a fresh phishing-resistant proof (a target the host marks
+    /// privileged does too).
+    pub privileged_types: Vec<ActionType>,
+    /// How recent that proof must be, seconds.
+    pub fresh_proof_s: u64,
+    /// Window after a factor change the state remembers (`recentFactorChange`), seconds.
+    pub recent_factor_change_s: u64,
+    /// Window after a recovery (`recentRecovery`), seconds.
+    pub recent_recovery_s: u64,
+    /// Window after a risky sign-in (`recentRiskySignin`), seconds.
+    pub recent_risky_signin_s: u64,
+    /// What a risky chain leads to: `approval` (by the SOC for a privileged action or account),
+    /// `deny`, or `allow` (scored only).
+    pub risky_chain: DelegatedPrivileged,
+}
+
+merge_struct!(ActionsPolicy {
+    privileged_types: "privilegedTypes",
+    fresh_proof_s: "freshProofS",
+    recent_factor_change_s: "recentFactorChangeS",
+    recent_recovery_s: "recentRecoveryS",
+    recent_risky_signin_s: "recentRiskySigninS",
+    risky_chain: "riskyChain",
+});
+
+impl Default for ActionsPolicy {
+    fn default() -> Self {
+        use ActionType::*;
+        ActionsPolicy {
+            privileged_types: vec![
+                SecretCreate,
+                CredentialAdd,
+                ApiTokenCreate,
+                RoleGrant,
+                RoleActivate,
+                MfaPolicyChange,
+                FederationChange,
+            ],
+            fresh_proof_s: 15 * 60,
+            recent_factor_change_s: DAY,
+            recent_recovery_s: 3 * DAY,
+            recent_risky_signin_s: 6 * HOUR,
+            risky_chain: DelegatedPrivileged::Approval,
         }
     }
 }

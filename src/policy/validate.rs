@@ -65,7 +65,43 @@ pub(super) fn check(p: &Policy) -> Vec<ErrorItem> {
     check_exceptions(&mut e, p);
     check_approvals(&mut e, p);
     check_recovery(&mut e, p);
+    check_actions(&mut e, p);
     e.0
+}
+
+fn check_actions(e: &mut Errors, p: &Policy) {
+    const DAY: u64 = 86_400;
+    let a = &p.actions;
+    for (path, value, range) in [
+        ("/actions/freshProofS", a.fresh_proof_s, 1..=DAY),
+        (
+            "/actions/recentFactorChangeS",
+            a.recent_factor_change_s,
+            0..=30 * DAY,
+        ),
+        (
+            "/actions/recentRecoveryS",
+            a.recent_recovery_s,
+            0..=30 * DAY,
+        ),
+        (
+            "/actions/recentRiskySigninS",
+            a.recent_risky_signin_s,
+            0..=30 * DAY,
+        ),
+        (
+            "/privileged/enrollmentGraceS",
+            p.privileged.enrollment_grace_s,
+            0..=90 * DAY,
+        ),
+    ] {
+        if !range.contains(&value) {
+            e.push(
+                path,
+                format!("between {} and {} seconds", range.start(), range.end()),
+            );
+        }
+    }
 }
 
 fn check_approvals(e: &mut Errors, p: &Policy) {

@@ -4,7 +4,7 @@
 
 use super::travel::{self, End};
 use crate::context::{human_duration, Context};
-use crate::decision::ReasonCode;
+use crate::decision::{Entry, ReasonCode};
 use crate::enums::ActorKind;
 use crate::state::{country_str, History, Memory, NetClass, Status};
 
@@ -135,16 +135,17 @@ fn novelty(ctx: &mut Context, memory: &Memory) {
             );
         }
     }
-    if let Some(d) = cur.device.filter(|_| learned(h.device_logins)) {
-        if !h.devices.iter().any(|k| k.tag == d) {
-            ctx.add(
-                ReasonCode::NewDevice,
-                format!(
-                    "A device this account has not signed in from (it remembers {}).",
-                    plural(h.devices.len(), "device")
-                ),
-            );
-        }
+    if cur.device.is_some()
+        && learned(h.device_logins)
+        && !h.devices.iter().any(|k| cur.is_device(&k.tag))
+    {
+        ctx.add(
+            ReasonCode::NewDevice,
+            format!(
+                "A device this account has not signed in from (it remembers {}).",
+                plural(h.devices.len(), "device")
+            ),
+        );
     }
 }
 
@@ -161,9 +162,10 @@ fn plural(n: usize, what: &str) -> String {
 /// (`risk.login.high`, 15 minutes by default) and a binding stays open.
 const STEP_UP_ANSWER_S: i64 = 15 * 60;
 
-/// `recentRiskySignin`: a sign-in whose own risk reached `risk.riskyAt` within the window makes
-/// any factor change or step-up that follows riskier. A login that answers the risky sign-in's
-/// own step-up (see [`answers_step_up`]) is that sign-in, not one that follows it.
+/// `recentRiskySignin`: a sign-in whose own risk reached `risk.riskyAt` within the window
+/// (`signals.recentRiskySigninS`; for an action, `actions.recentRiskySigninS`) makes any factor
+/// change, step-up or action that follows riskier. A login that answers the risky sign-in's own
+/// step-up (see [`answers_step_up`]) is that sign-in, not one that follows it.
 fn recent_risky(ctx: &mut Context, h: &History) {
     let Some((at, level)) = h.last_risky else {
         return;
@@ -172,8 +174,16 @@ fn recent_risky(ctx: &mut Context, h: &History) {
         return;
     }
     let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
-    let window = ctx.policy.policy.signals.recent_risky_signin_s;
-    if age >= 0 && age.unsigned_abs() <= window {
+    let p = &ctx.policy.policy;
+    // An action's window of 0 is no such link (`signals::chain`).
+    let (window, off) = match ctx.entry {
+        Entry::Action => (
+            p.actions.recent_risky_signin_s,
+            p.actions.recent_risky_signin_s == 0,
+        ),
+        _ => (p.signals.recent_risky_signin_s, false),
+    };
+    if !off && age >= 0 && age.unsigned_abs() <= window {
         ctx.add(
             ReasonCode::RecentRiskySignin,
             format!(
@@ -186,8 +196,9 @@ fn recent_risky(ctx: &mut Context, h: &History) {
 }
 
 /// Is this login the user answering the step-up of the risky sign-in at minute `at`? It is when
-/// that sign-in is the last one remembered, was not accepted (asked to step up, or denied), and
-/// this login comes within [`STEP_UP_ANSWER_S`] from the same device, country and network. An
+/// that sign-in is the last one remembered and this login is in its session (`session.id`), or
+/// when it was not accepted (asked to step up, or denied) and this login comes within
+/// [`STEP_UP_ANSWER_S`] from the same device, country and network. An
 /// unaccepted sign-in teaches nothing, so whatever made it risky is scored again on this login;
 /// adding `recentRiskySignin` for it would be the sign-in's risk feeding on itself (a user who
 /// does what a medium-risk step-up asked would be high, and alerted). Logins only: a factor
@@ -197,14 +208,15 @@ fn answers_step_up(ctx: &Context, h: &History, at: u32) -> bool {
     let Some(last) = h.signins.last() else {
         return false;
     };
-    let same_device = match (cur.device, last.device) {
-        (Some(d), Some(p)) => d.get(..p.len()) == Some(p.as_slice()),
-        _ => false,
-    };
+    if ctx.entry != Entry::Login || last.at != at {
+        return false;
+    }
+    if cur.session.is_some() && cur.session == h.last_session {
+        return true;
+    }
+    let same_device = last.device.is_some_and(|p| cur.is_device(&p));
     let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
-    ctx.req.change.is_none()
-        && last.at == at
-        && !last.accepted
+    !last.accepted
         && same_device
         && last.country == cur.country
         && last.asn == cur.asn

@@ -2,6 +2,7 @@
 //! history, flags, and who the user is. Each rule adds at most one reason; its code is its name.
 
 pub(crate) mod borders;
+pub(crate) mod chain;
 pub(crate) mod memory;
 pub(crate) mod travel;
 
@@ -14,6 +15,7 @@ use crate::request::Confidence;
 /// change). History comes before the host's detections so that, for a code both give, the
 /// engine's own sentence (where, when) is the one kept.
 pub(crate) fn collect(ctx: &mut Context) {
+    lifecycle(ctx);
     who(ctx);
     network(ctx);
     device(ctx);
@@ -22,6 +24,23 @@ pub(crate) fn collect(ctx: &mut Context) {
     history(ctx);
     flags(ctx);
     push_fatigue(ctx);
+    if ctx.entry == crate::decision::Entry::Action {
+        chain::add(ctx);
+    }
+}
+
+/// `accessExpired`: `user.accessEndsAt` is at or before the decision time. Logins, changes and
+/// actions are then denied (docs/contract.md#lifecycle), whatever else holds.
+fn lifecycle(ctx: &mut Context) {
+    if let Some(end) = ctx.req.user.access_ends_at.filter(|e| *e <= ctx.now) {
+        ctx.add(
+            ReasonCode::AccessExpired,
+            format!(
+                "The account's access ended at {} (user.accessEndsAt).",
+                end.to_rfc3339()
+            ),
+        );
+    }
 }
 
 /// `privilegedUser`, `sensitiveCapabilities`, `contractor`, `breakGlass`, `serviceAccount`.
@@ -185,7 +204,8 @@ fn host_signal(name: &str) -> Option<(ReasonCode, &'static str)> {
     })
 }
 
-/// `recentPasswordReset`, `recentRecovery`, `dormantAccount`, `newAccount`.
+/// `recentPasswordReset`, `recentRecovery`, `dormantAccount`, `newAccount`. For an action,
+/// `recentRecovery` is a link of its chain, in its own window (`actions::chain`).
 fn history(ctx: &mut Context) {
     let user = &ctx.req.user;
     let sig = &ctx.policy.policy.signals;
@@ -200,14 +220,11 @@ fn history(ctx: &mut Context) {
             format!("Password changed {} ago.", human_duration(age)),
         );
     }
-    if let Some(age) = within(user.recovered_at, sig.recent_recovery_s) {
-        ctx.add(
-            ReasonCode::RecentRecovery,
-            format!(
-                "Account recovered {} ago: the session has recovery-grade proof only.",
-                human_duration(age)
-            ),
-        );
+    let recovery = user
+        .recovered_at
+        .filter(|_| ctx.entry != crate::decision::Entry::Action);
+    if let Some(age) = within(recovery, sig.recent_recovery_s) {
+        chain::recovered(ctx, age);
     }
     if let Some(last) = user.last_login_at {
         let idle = last.seconds_until(now);

@@ -1,11 +1,11 @@
 //! The binary form of a [`History`], signed and in base64url: the only code that reads or writes
 //! a state's bytes.
 //!
-//! Binary layout, version 2 (big-endian integers), then base64url without padding:
+//! Binary layout, version 3 (big-endian integers), then base64url without padding:
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 1 | version (2; version 1 ends before the recovery field and still loads) |
+//! | 1 | version (3; version 1 ends before the recovery field, version 2 before the session, and both still load) |
 //! | 8 | user binding: keyed hash of the user id |
 //! | 2 × 4 | sign-ins recorded; accepted sign-ins that carried a country, an ASN, a device id |
 //! | 4 + 1 | last risky sign-in: minute (0 = none) and risk level |
@@ -16,25 +16,34 @@
 //! | 4 | last recovery allowed: minute (0 = none) |
 //! | 1 | count of used grants |
 //! | 12 each | used grant: id (8), expiry minute (4) |
+//! | 8 | keyed hash of the last sign-in's session id (0 = none) |
+//! | 4 | first seen privileged: minute (0 = not privileged at the last sign-in) |
+//! | 1 | count of factor changes |
+//! | 7 each | factor change: second (4), action, factor type (0 = none, else 1 + its index), flags (risk level, actor kind, via recovery) |
 //! | 32 | HMAC-SHA256 of everything before it |
 //!
 //! Sign-in times are minutes since the epoch, last-seen times days (enough to rank by recency); country `00` and ASN 0 mean unknown; sign-in flags hold
 //! the risk level (bits 0–1), the network class (bits 2–3: public, trusted, VPN/cloud), accepted
-//! (bit 4) and whether the device prefix is present (bit 5).
+//! (bit 4) and whether the device prefix is present (bit 5). Change flags hold the risk level
+//! (bits 0–1), the actor kind's index (bits 2–4) and whether it came through a recovery (bit 5);
+//! actions and factor types are their indices in declaration order.
 
 use super::base64 as b64;
 use super::history::{
-    History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant, MAX_DEVICES,
-    MAX_NETWORKS, MAX_SIGNINS, MAX_STATE_BYTES, MAX_USED_GRANTS,
+    ChangeRecord, History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant,
+    MAX_CHANGES, MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS, MAX_STATE_BYTES, MAX_USED_GRANTS,
 };
-use super::key::{StateKey, MAC_LEN};
+use super::key::{Keys, StateKey, MAC_LEN};
 use crate::enums::Level;
 use crate::geo::Cell;
+use crate::json::Named;
 
 /// The format version this engine writes (the first byte of every state).
-pub(super) const VERSION_BYTE: u8 = 2;
+pub(super) const VERSION_BYTE: u8 = 3;
 /// The first format, still read: no recovery, no used grants.
 const VERSION_1: u8 = 1;
+/// The second, still read: no session, no privileged time, no factor changes.
+const VERSION_2: u8 = 2;
 /// Version, user binding, counters, last risky sign-in, list counts.
 pub(super) const HEADER_LEN: usize = 1 + 8 + 16;
 /// One sign-in record.
@@ -47,6 +56,10 @@ pub(super) const NETWORK_LEN: usize = 8;
 pub(super) const GRANT_LEN: usize = 12;
 /// Version 2's tail: the last recovery and the count of used grants.
 const TAIL_LEN: usize = 4 + 1;
+/// Version 3's tail: the session, the privileged time and the count of changes.
+const TAIL_V3_LEN: usize = 8 + 4 + 1;
+/// One factor-change record.
+pub(super) const CHANGE_LEN: usize = 7;
 
 /// Longest state this engine can write, in bytes before base64.
 const MAX_RAW_LEN: usize = HEADER_LEN
@@ -55,12 +68,34 @@ const MAX_RAW_LEN: usize = HEADER_LEN
     + MAX_NETWORKS * NETWORK_LEN
     + TAIL_LEN
     + MAX_USED_GRANTS * GRANT_LEN
+    + TAIL_V3_LEN
+    + MAX_CHANGES * CHANGE_LEN
     + MAC_LEN;
 /// Longest encoded state this engine can write, in characters.
 pub const MAX_ENCODED_LEN: usize = (MAX_RAW_LEN * 4).div_ceil(3);
 const _: () = assert!(MAX_ENCODED_LEN <= MAX_STATE_BYTES);
-const _: () =
-    assert!(MAX_SIGNINS < 256 && MAX_DEVICES < 256 && MAX_NETWORKS < 256 && MAX_USED_GRANTS < 256);
+const _: () = assert!(
+    MAX_SIGNINS < 256
+        && MAX_DEVICES < 256
+        && MAX_NETWORKS < 256
+        && MAX_USED_GRANTS < 256
+        && MAX_CHANGES < 256
+);
+
+/// Reads a state under whichever of the engine's keys signed it (the current one first), for the
+/// user `user_id`: the history, and whether the current key signed it. A state no key verifies is
+/// tampered as any other.
+pub(super) fn read_any(keys: &Keys, user_id: &str, s: &str) -> Result<(History, bool), Status> {
+    for (i, key) in keys.all().enumerate() {
+        match read(key, &key.user_tag(user_id), s) {
+            Err(Status::Tampered(SIGNATURE)) => {}
+            other => return other.map(|h| (h, i == 0)),
+        }
+    }
+    Err(Status::Tampered(SIGNATURE))
+}
+
+const SIGNATURE: &str = "its signature does not verify (altered, or signed with another key)";
 
 /// Decodes and verifies a state string for the user whose tag is `user`.
 pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, Status> {
@@ -72,15 +107,13 @@ pub(super) fn read(key: &StateKey, user: &[u8; 8], s: &str) -> Result<History, S
         .and_then(|n| raw.split_at_checked(n))
         .ok_or(Status::Tampered("it is too short to be a factorgate state"))?;
     if !key.verify(payload, tag) {
-        return Err(Status::Tampered(
-            "its signature does not verify (altered, or signed with another key)",
-        ));
+        return Err(Status::Tampered(SIGNATURE));
     }
     let (&version, body) = payload
         .split_first()
         .ok_or(Status::Tampered("it is empty"))?;
     match version {
-        VERSION_1 | VERSION_BYTE => decode_body(version, user, body),
+        VERSION_1 | VERSION_2 | VERSION_BYTE => decode_body(version, user, body),
         v if v > VERSION_BYTE => Err(Status::Newer(v)),
         _ => Err(Status::Tampered("its version is unknown")),
     }
@@ -121,11 +154,18 @@ fn decode_body(version: u8, user: &[u8; 8], body: &[u8]) -> Result<History, Stat
         return Err(Status::Tampered("it belongs to another user"));
     }
     body_v1(&mut r)
-        .and_then(|h| {
-            if version == VERSION_1 {
+        .and_then(|h| match version {
+            VERSION_1 => Some(h),
+            _ => tail_v2(&mut r, h),
+        })
+        .and_then(|mut h| match version {
+            VERSION_BYTE => tail_v3(&mut r, h),
+            // An earlier format does not say since when the user is privileged: long ago, so a
+            // privileged user's grace is over (the mover's campaign starts from a sign-in seen
+            // unprivileged, never from an upgrade).
+            _ => {
+                h.privileged_since = Some(1);
                 Some(h)
-            } else {
-                tail_v2(&mut r, h)
             }
         })
         .filter(|_| r.0.is_empty())
@@ -149,6 +189,47 @@ fn tail_v2(r: &mut Reader, mut h: History) -> Option<History> {
         });
     }
     Some(h)
+}
+
+/// Version 3's tail: the last session, the privileged time and the factor changes.
+fn tail_v3(r: &mut Reader, mut h: History) -> Option<History> {
+    let session = r.take::<8>()?;
+    h.last_session = (session != [0; 8]).then_some(session);
+    let since = u32::from_be_bytes(r.take::<4>()?);
+    h.privileged_since = (since != 0).then_some(since);
+    let [n] = r.take::<1>()?;
+    if usize::from(n) > MAX_CHANGES {
+        return None;
+    }
+    for _ in 0..n {
+        let [t0, t1, t2, t3, action, factor, flags] = r.take::<CHANGE_LEN>()?;
+        if flags & 0b1100_0000 != 0 {
+            return None;
+        }
+        h.changes.push(ChangeRecord {
+            at: u32::from_be_bytes([t0, t1, t2, t3]),
+            action: value_at(action)?,
+            factor: match factor {
+                0 => None,
+                f => Some(value_at(f - 1)?),
+            },
+            risk: level_from_bits(flags & 0b11)?,
+            actor: value_at((flags >> 2) & 0b111)?,
+            via_recovery: flags & 0b10_0000 != 0,
+        });
+    }
+    Some(h)
+}
+
+/// The value at `i` in declaration order.
+fn value_at<T: Named>(i: u8) -> Option<T> {
+    T::VALUES.get(usize::from(i)).copied()
+}
+
+/// The declaration index of `v` (the first value for none, which cannot happen).
+fn index_of<T: Named + PartialEq>(v: T) -> u8 {
+    let i = T::VALUES.iter().position(|x| *x == v).unwrap_or(0);
+    u8::try_from(i).unwrap_or(0)
 }
 
 fn level_from_bits(b: u8) -> Option<Level> {
@@ -234,6 +315,9 @@ fn body_v1(r: &mut Reader) -> Option<History> {
         networks,
         recovered_at: None,
         used_grants: Vec::new(),
+        last_session: None,
+        privileged_since: None,
+        changes: Vec::new(),
     })
 }
 
@@ -310,6 +394,19 @@ pub(super) fn write(key: &StateKey, user: &[u8; 8], h: &History) -> String {
     for g in grants {
         out.extend_from_slice(&g.id);
         out.extend_from_slice(&g.expires.to_be_bytes());
+    }
+    out.extend_from_slice(&h.last_session.unwrap_or([0; 8]));
+    out.extend_from_slice(&h.privileged_since.unwrap_or(0).to_be_bytes());
+    let changes = h
+        .changes
+        .get(h.changes.len().saturating_sub(MAX_CHANGES)..)
+        .unwrap_or(&[]);
+    out.push(count(changes.len()));
+    for c in changes {
+        out.extend_from_slice(&c.at.to_be_bytes());
+        out.push(index_of(c.action));
+        out.push(c.factor.map_or(0, |f| index_of(f).saturating_add(1)));
+        out.push(level_bits(c.risk) | index_of(c.actor) << 2 | u8::from(c.via_recovery) << 5);
     }
     let tag = key.sign(&out);
     out.extend_from_slice(&tag);

@@ -1,8 +1,10 @@
-//! What the state remembers about one user, as plain values: the sign-ins, devices and networks
-//! [`crate::state::codec`] writes and reads, and what became of the incoming state.
+//! What the state remembers about one user, as plain values: the sign-ins, devices, networks and
+//! factor changes [`crate::state::codec`] writes and reads, and what became of the incoming state.
 
-use crate::enums::Level;
+use crate::enums::{ActorKind, Level};
+use crate::factors::FactorType;
 use crate::geo::Cell;
+use crate::request::ChangeAction;
 
 /// Sign-ins remembered (oldest dropped first).
 pub const MAX_SIGNINS: usize = 8;
@@ -13,6 +15,8 @@ pub const MAX_NETWORKS: usize = 16;
 /// Used grants remembered (the earliest to expire dropped first; an expired one is forgotten,
 /// since it no longer verifies anyway).
 pub const MAX_USED_GRANTS: usize = 4;
+/// Factor changes and recoveries remembered (oldest dropped first).
+pub const MAX_CHANGES: usize = 8;
 /// Budget for an encoded state (`docs/contract.md#budgets`).
 pub(super) const MAX_STATE_BYTES: usize = 2048;
 
@@ -112,6 +116,33 @@ pub(crate) struct History {
     pub recovered_at: Option<u32>,
     /// Grants already used, so a second use is `approvalReused`. Version 2.
     pub used_grants: Vec<UsedGrant>,
+    /// Keyed hash of the host's session id of the last sign-in: a login in the same session
+    /// updates that sign-in. Version 3.
+    pub last_session: Option<[u8; 8]>,
+    /// Minute since the epoch the state first saw the user privileged (`None`: not privileged
+    /// at the last sign-in; 1 for a state of an earlier version, whose history does not say).
+    /// Version 3.
+    pub privileged_since: Option<u32>,
+    /// Factor changes and recoveries that happened, oldest first. Version 3.
+    pub changes: Vec<ChangeRecord>,
+}
+
+/// A factor change or recovery that happened (allowed, or reported after the fact and not
+/// denied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChangeRecord {
+    /// Seconds since the epoch.
+    pub at: u32,
+    /// What changed.
+    pub action: ChangeAction,
+    /// The factor it bound (or removed), when the change names one.
+    pub factor: Option<FactorType>,
+    /// The change's risk level.
+    pub risk: Level,
+    /// Who made it.
+    pub actor: ActorKind,
+    /// Made through a recovery: a `recover`, or a change within a recovery's window.
+    pub via_recovery: bool,
 }
 
 /// A grant already used.

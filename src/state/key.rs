@@ -6,6 +6,8 @@ use sha2::Sha256;
 
 /// Minimum state key length in bytes.
 pub(crate) const MIN_STATE_KEY: usize = 16;
+/// Most previous state keys an engine accepts (`previousStateKeys`).
+pub(crate) const MAX_PREVIOUS_KEYS: usize = 8;
 
 /// Length of the state's signature.
 pub(crate) const MAC_LEN: usize = 32;
@@ -79,12 +81,40 @@ impl StateKey {
 
     /// Salted with the user, so the same device on two accounts cannot be linked from their states.
     pub(super) fn device_tag(&self, user_id: &str, device_id: &str) -> [u8; 8] {
+        self.salted(b"d", user_id, device_id)
+    }
+
+    /// The host's session id, salted with the user like a device id.
+    pub(super) fn session_tag(&self, user_id: &str, session_id: &str) -> [u8; 8] {
+        self.salted(b"s", user_id, session_id)
+    }
+
+    fn salted(&self, label: &[u8], user_id: &str, id: &str) -> [u8; 8] {
         let mut m = self.ids.clone();
-        m.update(b"d");
+        m.update(label);
         m.update(&(user_id.len() as u64).to_be_bytes());
         m.update(user_id.as_bytes());
-        m.update(device_id.as_bytes());
+        m.update(id.as_bytes());
         prefix(&m.finalize().into_bytes())
+    }
+}
+
+/// The engine's keys (docs/contract.md#memory, key rotation): the current one signs every state
+/// and grant; a state or grant signed under a previous one (`previousStateKeys`) is still read,
+/// and a device remembered under one is still recognised (and hashed again under the current key
+/// once seen).
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    /// Signs.
+    pub current: StateKey,
+    /// Still read, in the order given.
+    pub previous: Vec<StateKey>,
+}
+
+impl Keys {
+    /// The current key, then the previous ones.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &StateKey> {
+        std::iter::once(&self.current).chain(self.previous.iter())
     }
 }
 

@@ -19,11 +19,14 @@
 //!   possible state encodes to [`MAX_ENCODED_LEN`] characters, under the 2 KB budget.
 //! - **Versioned**: the first byte is the format version; every version this engine has written
 //!   still loads. A state from a newer engine is treated as missing, not as tampered.
-//! - **What is learned**: only logins are recorded as sign-ins. A sign-in's device, country and
-//!   network become *known* when it was accepted: allowed, or calm (own risk below
-//!   `risk.riskyAt`) and not denied. A risky sign-in that was only asked to step up teaches
-//!   nothing, so an attacker's failed attempts stay new. Factor changes read the history but do
-//!   not add to it (the state comes back unchanged).
+//! - **What is learned**: only logins are recorded as sign-ins (two in the same `session.id` are
+//!   one, updated). A sign-in's device, country and network become *known* when it was accepted:
+//!   allowed, or calm (own risk below `risk.riskyAt`) and not denied. A risky sign-in that was only
+//!   asked to step up teaches nothing, so an attacker's failed attempts stay new. A factor change
+//!   that happened is remembered ([`MAX_CHANGES`] of them: when, which, its risk, who, through a
+//!   recovery or not), for the chain a privileged action is judged on (`crate::actions`).
+//! - **Rotated**: a state or grant signed under one of `previousStateKeys` is read, and the next
+//!   state is signed under the current key ([`Keys`]).
 //!
 //! Storage only: [`key`] (the keys), [`codec`] (the bytes), [`base64`] (the text), and here the
 //! life of a call: [`load`] before any rule runs, [`attach`] after the decision. The rules that
@@ -37,9 +40,11 @@ mod key;
 
 pub use codec::MAX_ENCODED_LEN;
 pub(crate) use grant::{GrantClaims, OpenGrant};
-pub(crate) use history::{History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant};
-pub use history::{MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS};
-pub(crate) use key::{StateKey, MIN_STATE_KEY};
+pub(crate) use history::{
+    ChangeRecord, History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant,
+};
+pub use history::{MAX_CHANGES, MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS};
+pub(crate) use key::{Keys, StateKey, MAX_PREVIOUS_KEYS, MIN_STATE_KEY};
 
 use crate::decision::{Decision, Entry, Outcome, ReasonCode};
 use crate::enums::Level;
@@ -47,38 +52,52 @@ use crate::geo::Cell;
 use crate::policy::{CompiledPolicy, NetworkKind};
 use crate::request::Request;
 use crate::time::Timestamp;
-use codec::{read, write};
+#[cfg(test)]
+use codec::read;
+use codec::{read_any, write};
 pub(crate) use key::prefix;
 
 /// Version of the state format this engine writes.
-pub(crate) const STATE_VERSION: u32 = 2;
+pub(crate) const STATE_VERSION: u32 = 3;
 
-/// Signs an approval grant for `user_id` (docs/contract.md#approvals): the token and its id, or
-/// `None` when an approver field is longer than 255 bytes.
+/// Signs an approval grant for `user_id` (docs/contract.md#approvals) under the current key: the
+/// token and its id, or `None` when an approver field is longer than 255 bytes.
 pub(crate) fn issue_grant(
-    key: &StateKey,
+    keys: &Keys,
     user_id: &str,
     claims: &GrantClaims,
 ) -> Option<(String, [u8; 8])> {
+    let key = &keys.current;
     grant::issue(key, &key.user_tag(user_id), claims)
 }
 
-/// Verifies an approval grant for `user_id`, or says why it is not one.
+/// Verifies an approval grant for `user_id` under whichever key signed it, or says why it is not
+/// one (the current key's verdict when none verifies).
 pub(crate) fn open_grant(
-    key: &StateKey,
+    keys: &Keys,
     user_id: &str,
     token: &str,
 ) -> Result<OpenGrant, &'static str> {
-    grant::open(key, &key.user_tag(user_id), token)
+    let key = &keys.current;
+    grant::open(key, &key.user_tag(user_id), token).or_else(|why| {
+        keys.previous
+            .iter()
+            .find_map(|k| grant::open(k, &k.user_tag(user_id), token).ok())
+            .ok_or(why)
+    })
 }
 
 /// The current request as the state sees it: hashed and rounded, never raw.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Current {
     /// Keyed hash of the user id: the state's binding.
     pub user: [u8; 8],
     /// Keyed hash of the device id, when the host sent one.
     pub device: Option<[u8; 8]>,
+    /// The device's hash under each previous key: a device remembered before a rotation.
+    pub device_before: Vec<[u8; 8]>,
+    /// Keyed hash of the host's session id, when it sent one.
+    pub session: Option<[u8; 8]>,
     /// Country, when known.
     pub country: Option<[u8; 2]>,
     /// ASN, when known and not 0.
@@ -100,6 +119,14 @@ pub(crate) struct Memory {
     pub current: Current,
     /// The incoming state is in the format this engine writes.
     pub current_format: bool,
+}
+
+impl Current {
+    /// Is a remembered device hash this device's, under the current or a previous key?
+    pub(crate) fn is_device(&self, tag: &[u8]) -> bool {
+        let is = |d: &[u8; 8]| d.get(..tag.len()) == Some(tag);
+        self.device.as_ref().is_some_and(is) || self.device_before.iter().any(is)
+    }
 }
 
 impl Memory {
@@ -127,20 +154,21 @@ impl Memory {
 }
 
 /// Verifies and reads the request's state, before any signal is scored.
-pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Request) -> Memory {
-    let Some(key) = key else {
+pub(crate) fn load(keys: Option<&Keys>, policy: &CompiledPolicy, req: &Request) -> Memory {
+    let Some(keys) = keys else {
         return Memory::off();
     };
-    let current = current(key, policy, req);
+    let current = current(keys, policy, req);
     let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii());
-    let (status, history) = match incoming {
-        None | Some("") => (Status::Missing, History::default()),
-        Some(s) => match read(key, &current.user, s) {
-            Ok(h) => (Status::Loaded, h),
-            Err(status) => (status, History::default()),
+    let (status, history, under_current) = match incoming {
+        None | Some("") => (Status::Missing, History::default(), false),
+        Some(s) => match read_any(keys, req.user.id.as_str(), s) {
+            Ok((h, under_current)) => (Status::Loaded, h, under_current),
+            Err(status) => (status, History::default(), false),
         },
     };
-    let current_format = status == Status::Loaded && incoming.is_some_and(codec::is_current);
+    let current_format =
+        under_current && status == Status::Loaded && incoming.is_some_and(codec::is_current);
     Memory {
         status,
         history,
@@ -149,7 +177,8 @@ pub(crate) fn load(key: Option<&StateKey>, policy: &CompiledPolicy, req: &Reques
     }
 }
 
-fn current(key: &StateKey, policy: &CompiledPolicy, req: &Request) -> Current {
+fn current(keys: &Keys, policy: &CompiledPolicy, req: &Request) -> Current {
+    let key = &keys.current;
     let user_id = req.user.id.as_str();
     let s = &req.session;
     let geo = s.geo.as_ref();
@@ -161,14 +190,29 @@ fn current(key: &StateKey, policy: &CompiledPolicy, req: &Request) -> Current {
             Some(NetworkKind::Corporate) | None => NetClass::Trusted,
         },
     };
+    let device = s
+        .device
+        .as_ref()
+        .and_then(|d| d.id.as_ref())
+        .map(|d| d.as_str())
+        .filter(|d| !d.is_empty());
     Current {
         user: key.user_tag(user_id),
-        device: s
-            .device
+        device: device.map(|d| key.device_tag(user_id, d)),
+        device_before: device
+            .map(|d| {
+                keys.previous
+                    .iter()
+                    .map(|k| k.device_tag(user_id, d))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        session: s
+            .id
             .as_ref()
-            .and_then(|d| d.id.as_ref())
-            .filter(|d| !d.as_str().is_empty())
-            .map(|d| key.device_tag(user_id, d.as_str())),
+            .map(|i| i.as_str())
+            .filter(|i| !i.is_empty())
+            .map(|i| key.session_tag(user_id, i)),
         country: geo
             .and_then(|g| g.country.as_ref())
             .and_then(|c| country(c.as_str())),
@@ -199,20 +243,23 @@ fn days(t: Timestamp) -> u16 {
     u16::try_from(t.0.div_euclid(86_400).clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX)
 }
 
-/// Writes the next state into a decision (docs/contract.md#memory): nothing without a key; for a login, the
-/// history with this sign-in recorded; for a factor change, the history unchanged. A tampered
-/// or missing state is replaced by a fresh one; a newer engine's state is handed back as it came.
+/// Writes the next state into a decision (docs/contract.md#memory), under the current key: nothing
+/// without a key; for a login, the history with this sign-in recorded; for a factor change or an
+/// action, the history with what it asks to remember (a change that happened, a recovery, a used
+/// grant), else unchanged. A tampered or missing state is replaced by a fresh one; a newer
+/// engine's state is handed back as it came.
 pub(crate) fn attach(
-    key: Option<&StateKey>,
+    keys: Option<&Keys>,
     policy: &CompiledPolicy,
     req: &Request,
     now: Timestamp,
     memory: Memory,
     mut decision: Decision,
 ) -> Decision {
-    let Some(key) = key else {
+    let Some(keys) = keys else {
         return decision;
     };
+    let key = &keys.current;
     let Memory {
         status,
         mut history,
@@ -225,31 +272,32 @@ pub(crate) fn attach(
         .as_ref()
         .map(|s| s.as_str().trim_ascii().to_string());
     let memo = decision.memo.clone();
-    let remembers = memo.recovered_at.is_some() || memo.used_grant.is_some();
+    let remembers =
+        memo.recovered_at.is_some() || memo.used_grant.is_some() || memo.change.is_some();
     decision.state = Some(match (decision.entry, incoming) {
         // A newer engine's state is authentic but unreadable here (a rollback): hand it back
         // as it came rather than overwrite the history it holds.
         (_, Some(s)) if matches!(status, Status::Newer(_)) => s,
         (entry, incoming) => match entry {
-            Entry::FactorChange if remembers => {
+            Entry::FactorChange | Entry::Action if remembers => {
                 if !loaded {
                     history = History::default();
                 }
-                remember(&mut history, &memo, now);
+                remember(&mut history, req, &memo, now, decision.risk.level);
                 write(key, &current.user, &history)
             }
-            // Verified, nothing to add and already in the current format: hand it back as it
-            // came (an older format is written again in the current one).
-            Entry::FactorChange if loaded => match incoming {
+            // Verified, nothing to add and already in the current format under the current key:
+            // hand it back as it came (an older format or key is written again in the current).
+            Entry::FactorChange | Entry::Action if loaded => match incoming {
                 Some(s) if current_format => s,
                 _ => write(key, &current.user, &history),
             },
-            Entry::FactorChange => write(key, &current.user, &History::default()),
+            Entry::FactorChange | Entry::Action => write(key, &current.user, &History::default()),
             Entry::Login => {
                 if !loaded {
                     history = History::default();
                 }
-                record(policy, &mut history, &current, now, &decision);
+                record(policy, &mut history, &current, now, &decision, loaded);
                 write(key, &current.user, &history)
             }
         },
@@ -257,12 +305,39 @@ pub(crate) fn attach(
     decision
 }
 
-/// Records what a factor change asks to remember: an allowed recovery (the restriction window
+/// Records what a factor change or an action asks to remember: a change that happened (at most
+/// [`MAX_CHANGES`], the oldest dropped first), an allowed recovery (the restriction window
 /// starts) and a used grant (kept until it expires, at most [`MAX_USED_GRANTS`], the earliest to
 /// expire dropped first).
-fn remember(h: &mut History, memo: &crate::decision::Memo, now: Timestamp) {
+fn remember(
+    h: &mut History,
+    req: &Request,
+    memo: &crate::decision::Memo,
+    now: Timestamp,
+    risk: Level,
+) {
     if let Some(t) = memo.recovered_at {
         h.recovered_at = Some(minutes(t));
+    }
+    if let (Some(via_recovery), Some(c)) = (memo.change, req.change.as_ref()) {
+        let factor = match c.action {
+            crate::request::ChangeAction::PhoneChange => c
+                .factor
+                .as_ref()
+                .map_or(Some(crate::factors::FactorType::Sms), |f| Some(f.kind)),
+            _ => c.factor.as_ref().map(|f| f.kind),
+        };
+        h.changes.push(ChangeRecord {
+            at: u32::try_from(now.0.clamp(1, i64::from(u32::MAX))).unwrap_or(u32::MAX),
+            action: c.action,
+            factor,
+            risk,
+            actor: c.actor.kind,
+            via_recovery,
+        });
+        if h.changes.len() > MAX_CHANGES {
+            h.changes.remove(0);
+        }
     }
     let at = minutes(now);
     h.used_grants.retain(|g| g.expires >= at);
@@ -311,19 +386,42 @@ fn own_risk(policy: &CompiledPolicy, d: &Decision) -> Level {
     crate::risk::level_for(score, &policy.policy.risk.levels)
 }
 
-/// Records a login in the history, keeping every list within its cap.
-fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestamp, d: &Decision) {
+/// Records a login in the history, keeping every list within its cap. A login in the session of
+/// the last sign-in (`session.id`) updates that sign-in: its time, place and device are this
+/// one's, its risk the higher of the two, accepted if either was, and the learning counters count
+/// it once.
+fn record(
+    policy: &CompiledPolicy,
+    h: &mut History,
+    cur: &Current,
+    now: Timestamp,
+    d: &Decision,
+    loaded: bool,
+) {
     let at = minutes(now);
     let day = days(now);
-    let risk = own_risk(policy, d);
+    let mut risk = own_risk(policy, d);
     let risky_at = policy.policy.risk.risky_at;
-    let accepted = d.outcome == Outcome::Allow || (d.outcome != Outcome::Deny && risk < risky_at);
+    let mut accepted =
+        d.outcome == Outcome::Allow || (d.outcome != Outcome::Deny && risk < risky_at);
     let cell = match cur.network {
         NetClass::NoPlace => None,
         _ => cur
             .position
             .and_then(|(lat, lon)| Cell::from_degrees(lat, lon)),
     };
+    let same_session = cur.session.is_some() && cur.session == h.last_session;
+    let mut learned_before = false;
+    match h.signins.last() {
+        Some(last) if same_session => {
+            learned_before = last.accepted;
+            risk = risk.max(last.risk);
+            accepted |= last.accepted;
+            h.signins.pop();
+        }
+        _ => h.logins = h.logins.saturating_add(1),
+    }
+    h.last_session = cur.session;
     h.signins.push(SignIn {
         at,
         country: cur.country,
@@ -338,18 +436,21 @@ fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestam
         let excess = h.signins.len() - MAX_SIGNINS;
         h.signins.drain(..excess);
     }
-    h.logins = h.logins.saturating_add(1);
+    // A mover's grace starts when a state that saw the user unprivileged first sees them
+    // privileged; without such a state, long ago (no grace).
+    h.privileged_since = match (h.privileged_since, d.exposure.privileged) {
+        (_, false) => None,
+        (Some(t), true) => Some(t),
+        (None, true) => Some(if loaded { at } else { 1 }),
+    };
     if risk >= risky_at && !matches!(h.last_risky, Some((t, _)) if t > at) {
         h.last_risky = Some((at, risk));
     }
     if !accepted {
         return;
     }
-    if cur.country.is_some() {
-        h.country_logins = h.country_logins.saturating_add(1);
-    }
-    if cur.asn.is_some() {
-        h.asn_logins = h.asn_logins.saturating_add(1);
+    if !learned_before {
+        count_learning(h, cur);
     }
     if cur.country.is_some() || cur.asn.is_some() {
         let same = |n: &KnownNetwork| n.country == cur.country && n.asn == cur.asn;
@@ -364,15 +465,31 @@ fn record(policy: &CompiledPolicy, h: &mut History, cur: &Current, now: Timestam
         evict(&mut h.networks, MAX_NETWORKS, |n| u32::from(n.last_seen));
     }
     if let Some(tag) = cur.device {
-        h.device_logins = h.device_logins.saturating_add(1);
-        match h.devices.iter_mut().find(|k| k.tag == tag) {
-            Some(k) => k.last_seen = k.last_seen.max(day),
+        // Remembered under a previous key: hashed again under the current one.
+        match h.devices.iter_mut().find(|k| cur.is_device(&k.tag)) {
+            Some(k) => {
+                k.tag = tag;
+                k.last_seen = k.last_seen.max(day);
+            }
             None => h.devices.push(KnownDevice {
                 tag,
                 last_seen: day,
             }),
         }
         evict(&mut h.devices, MAX_DEVICES, |k| u32::from(k.last_seen));
+    }
+}
+
+/// The learning counters of an accepted sign-in (once per sign-in, however often it is decided).
+fn count_learning(h: &mut History, cur: &Current) {
+    if cur.country.is_some() {
+        h.country_logins = h.country_logins.saturating_add(1);
+    }
+    if cur.asn.is_some() {
+        h.asn_logins = h.asn_logins.saturating_add(1);
+    }
+    if cur.device.is_some() {
+        h.device_logins = h.device_logins.saturating_add(1);
     }
 }
 
@@ -404,7 +521,8 @@ mod tests {
         StateKey::new(b"0123456789abcdef-test-key").unwrap()
     }
 
-    fn full_history() -> History {
+    /// The version-2 part of [`full_history`]: what a version-2 state could hold.
+    fn full_history_v2() -> History {
         let mut h = History {
             logins: 500,
             country_logins: 400,
@@ -448,14 +566,39 @@ mod tests {
         h
     }
 
+    /// Every list full, every field set: the largest state.
+    fn full_history() -> History {
+        use crate::enums::ActorKind;
+        use crate::factors::FactorType;
+        use crate::json::Named;
+        use crate::request::ChangeAction;
+        let mut h = full_history_v2();
+        h.last_session = Some([0xa5; 8]);
+        h.privileged_since = Some(29_000_300);
+        for i in 0..MAX_CHANGES {
+            let pick = |n: usize| i % n;
+            h.changes.push(ChangeRecord {
+                at: 1_795_428_000 + i as u32 * 3_600,
+                action: ChangeAction::VALUES[pick(ChangeAction::VALUES.len())],
+                factor: (i % 3 != 0).then(|| FactorType::VALUES[pick(FactorType::VALUES.len())]),
+                risk: [Level::Low, Level::Medium, Level::High, Level::Critical][pick(4)],
+                actor: ActorKind::VALUES[pick(ActorKind::VALUES.len())],
+                via_recovery: i % 2 == 1,
+            });
+        }
+        h
+    }
+
     #[test]
     fn full_state_round_trips_within_budget() {
         let k = key();
         let user = k.user_tag("auth0|alice");
         let h = full_history();
         let s = write(&k, &user, &h);
+        println!("the largest state, every list full: {} characters", s.len());
         assert_eq!(s.len(), MAX_ENCODED_LEN);
         assert!(s.len() <= MAX_STATE_BYTES);
+        assert_eq!(MAX_ENCODED_LEN, 826);
         assert_eq!(read(&k, &user, &s), Ok(h));
         let empty = write(&k, &user, &History::default());
         assert_eq!(read(&k, &user, &empty), Ok(History::default()));
@@ -537,6 +680,7 @@ mod tests {
         let newer = b64::encode(&raw);
         let engine = crate::api::Engine::with_default_policy(crate::api::EngineOptions {
             state_key: Some("0123456789abcdef-test-key".into()),
+            ..Default::default()
         })
         .unwrap();
         let req: Request = crate::json::from_str(
@@ -589,6 +733,65 @@ mod tests {
         );
         assert_eq!(h.signins[2].risk, Level::High);
         assert_eq!(h.last_risky, Some((h.signins[2].at, Level::High)));
+    }
+
+    /// [`full_history_v2`] as the version-2 engine wrote it (before factor changes were
+    /// remembered; same key and user as [`GOLDEN_V1`]).
+    const GOLDEN_V2: &str = "Ak_6zvSpl5INAfQBkAGPAY4BuoFAAggQEAG6gUBOTwAACEcCVwO8AAAAADUBuoFBTk8AAAhIAlcDwQEBAQElAbqBQk5PAAAISQJXA8YCAgICNQG6gUNOTwAACEoCVwPLAwMDAyUBuoFETk8AAAhLAlcD0AQEBAQ1AbqBRU5PAAAITAJXA9UFBQUFJQG6gUZOTwAACE0CVwPaBgYGBjUBuoFHTk8AAAhOAlcD3wcHBwclAQEBAQEBAQFOIAICAgICAgICTiEDAwMDAwMDA04iBAQEBAQEBAROIwUFBQUFBQUFTiQGBgYGBgYGBk4lBwcHBwcHBwdOJggICAgICAgITicJCQkJCQkJCU4oCgoKCgoKCgpOKQsLCwsLCwsLTioMDAwMDAwMDE4rDQ0NDQ0NDQ1OLA4ODg4ODg4OTi0PDw8PDw8PD04uEBAQEBAQEBBOLwAAAAD8AE4gU0UAAAAATiFTRQAA_AJOIgAAAAD8A04jU0UAAAAATiRTRQAA_AVOJQAAAAD8Bk4mU0UAAAAATidTRQAA_AhOKAAAAAD8CU4pU0UAAAAATipTRQAA_AtOKwAAAAD8DE4sU0UAAAAATi1TRQAA_A5OLgAAAAD8D04vAbqBpAQHBwcHBwcHBwG6gggICAgICAgICAG6ggkJCQkJCQkJCQG6ggoKCgoKCgoKCgG6gguwK-9Ud70r1MkAw8yGWXQdU4Jmm4iSZmKrIgxRM7Qd4g";
+
+    #[test]
+    fn golden_version_2_state_still_loads_and_is_written_again_in_version_3() {
+        let k = key();
+        let user = k.user_tag("auth0|alice");
+        let h = read(&k, &user, GOLDEN_V2).unwrap();
+        // Everything version 2 held, and what it could not: no session, no changes, and a
+        // privileged time of long ago (no mover's grace from an upgrade).
+        let mut want = full_history_v2();
+        want.privileged_since = Some(1);
+        assert_eq!(h, want);
+        let again = write(&k, &user, &h);
+        assert!(codec::is_current(&again));
+        assert_eq!(read(&k, &user, &again), Ok(want));
+        assert_eq!(GOLDEN_V1.as_bytes()[0], b'A');
+        assert_eq!(
+            read(&k, &user, GOLDEN_V1).unwrap().privileged_since,
+            Some(1)
+        );
+    }
+
+    /// Key rotation: a state signed under the key at any position of `previousStateKeys` is read
+    /// (and said not to be under the current key); under a key not listed it is tampered.
+    #[test]
+    fn a_state_under_any_previous_key_is_read_and_another_key_is_tampered() {
+        let secret = |i: usize| format!("rotation-key-number-{i:02}");
+        let state_key = |i: usize| StateKey::new(secret(i).as_bytes()).unwrap();
+        let keys = Keys {
+            current: state_key(0),
+            previous: (1..=MAX_PREVIOUS_KEYS).map(state_key).collect(),
+        };
+        for i in 0..=MAX_PREVIOUS_KEYS {
+            let k = state_key(i);
+            let s = write(&k, &k.user_tag("auth0|alice"), &full_history());
+            assert_eq!(
+                read_any(&keys, "auth0|alice", &s),
+                Ok((full_history(), i == 0)),
+                "key at position {i}"
+            );
+            assert!(matches!(
+                read_any(&keys, "auth0|mallory", &s),
+                Err(Status::Tampered("it belongs to another user"))
+            ));
+        }
+        let stranger = state_key(MAX_PREVIOUS_KEYS + 1);
+        let s = write(
+            &stranger,
+            &stranger.user_tag("auth0|alice"),
+            &full_history(),
+        );
+        assert!(matches!(
+            read_any(&keys, "auth0|alice", &s),
+            Err(Status::Tampered(m)) if m.contains("signature")
+        ));
     }
 
     #[test]

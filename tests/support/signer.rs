@@ -50,8 +50,9 @@ impl Signer {
         b64url(&raw)
     }
 
-    /// The verified body of a state (without version and user binding), or `None`: version 1, or
-    /// version 2 (the same body, then the last recovery and the used grants).
+    /// The verified body of a state (without version and user binding), or `None`: version 1,
+    /// version 2 (the same body, then the last recovery and the used grants), or version 3 (then
+    /// the last session, the privileged time and the factor changes).
     pub fn open(&self, user_id: &str, state: &str) -> Option<Vec<u8>> {
         let raw = unb64url(state)?;
         let n = raw.len().checked_sub(32)?;
@@ -60,8 +61,7 @@ impl Signer {
         m.update(payload);
         m.verify_slice(tag).ok()?;
         let (head, body) = payload.split_at_checked(9)?;
-        ((head[0] == 1 || head[0] == 2) && head[1..] == self.user_tag(user_id))
-            .then(|| body.to_vec())
+        ((1..=3).contains(&head[0]) && head[1..] == self.user_tag(user_id)).then(|| body.to_vec())
     }
 }
 

@@ -81,6 +81,13 @@ const RULES = [
   ['failMode.byUserKind.*', laterWeaker(FAIL, 'an engine failure lets this kind through'), (p) => p.failMode?.default],
   ['alerts.detectionAt', laterWeaker(LEVELS, 'more risk is needed before a Detection Finding')],
   ['alerts.accountChangeAt', laterWeaker(LEVELS, 'more risk is needed before an Account Change alert')],
+  ['privileged.enrollmentGraceS', higherWeaker('a mover waits longer for the privileged requirement')],
+  ['actions.privilegedTypes', removeWeaker('fewer actions need a fresh phishing-resistant proof')],
+  ['actions.freshProofS', higherWeaker('a privileged action takes an older proof')],
+  ['actions.recentFactorChangeS', lowerWeaker('an action is judged on factor changes for less time')],
+  ['actions.recentRecoveryS', lowerWeaker('an action is judged on recoveries for less time')],
+  ['actions.recentRiskySigninS', lowerWeaker('an action is judged on risky sign-ins for less time')],
+  ['actions.riskyChain', laterWeaker(TARGETS, 'a risky chain before an action is checked less')],
 ];
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -7,6 +7,7 @@ import { clockOf, mergePatch, tamperState } from './semantics.js';
 
 function decide(engine, entry, request, now) {
   const options = { now: clockOf(now) };
+  if (entry === 'action') return engine.assessAction(request, options);
   return entry === 'factorChange' ? engine.assessFactorChange(request, options) : engine.decideLogin(request, options);
 }
 
