@@ -23,7 +23,10 @@
 // through decideLogin with the methods the events show were verified, so that a factor added
 // right after a risky sign-in is scored against it. A change the engine sends to `approval` is
 // held (live in Okta, as Okta reports it after the fact) until an approver consents, refuses or
-// its approval expires: then applied, or reverted like a `deny`.
+// its approval expires: then applied, or reverted like a `deny`. Privileged actions
+// (`system.api_token.create`, `user.account.privilege.grant`, and by polling
+// `app.oauth2.credentials.lifecycle.create|activate`) become assessAction requests with
+// `action.phase: "after"` for the admin who did them, held or reverted the same way.
 
 const crypto = require('node:crypto');
 const http = require('node:http');
