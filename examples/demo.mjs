@@ -53,7 +53,11 @@ function show(d) {
     const kind = q.hardwareBound ? 'hardware-bound phishing-resistant ' : q.phishingResistant ? 'phishing-resistant ' : '';
     console.log(`   requires ${kind}AAL${q.minAal} within ${q.maxAgeS} s using ${q.factors.join(', ') || '(none)'}`);
   }
-  if (d.approval) console.log(`   approval by ${d.approval.by.join(', ')} within ${d.approval.expiresInS} s`);
+  if (d.approval) console.log(`   approval by ${d.approval.by.join(', ')} within ${d.approval.expiresInS} s (id ${d.approval.id})`);
+  if (d.recovery) {
+    const r = d.recovery;
+    console.log(`   recovery: AAL${r.aal}${r.mayBind ? `, may bind ${r.mayBind.join(', ')}` : ''}${r.invalidate?.length ? `, suspend ${r.invalidate.join(', ')}` : ''}${r.restrictedUntil ? `, restricted until ${r.restrictedUntil}` : ''}`);
+  }
   if (d.enrollmentAllowed !== undefined) console.log(`   may add factors this session: ${d.enrollmentAllowed ? 'yes' : 'no'}`);
   if (d.assurance) console.log(`   session proved AAL${d.assurance.aal} (amr ${d.assurance.amr.join(',') || '-'})`);
   for (const n of d.notify) console.log(`   notify the user (${n.channel} channel): ${n.template}`);
@@ -114,13 +118,55 @@ play('4. An attacker adds a factor after a password reset', 'Ten minutes after a
 });
 
 // 5. A help-desk agent replaces the security key of an IAM administrator.
-play('5. A help-desk change for a privileged admin', 'Agent hd-17 (ticket INC-1234) registers a new security key for Carol, who can manage IAM and secrets.', 'factorChange', {
+const carolChange = play('5. A help-desk change for a privileged admin', 'Agent hd-17 (ticket INC-1234) registers a new security key for Carol, who can manage IAM and secrets.', 'factorChange', {
   now: '2026-11-23T12:00:00Z',
   user: { id: 'auth0|carol', kind: 'employee', roles: ['iam-admin'], capabilities: ['manageIam', 'manageSecrets'],
     factors: [{ id: 'k1', type: 'webauthnRoaming' }] },
   session: { ip: '198.51.100.20', geo: { country: 'NO', asn: 2119 }, device: { id: 'helpdesk-pc-3', managed: true, compliant: true } },
   change: { action: 'replace', factor: { type: 'webauthnRoaming' }, replaces: { id: 'k1', type: 'webauthnRoaming' },
     actor: { kind: 'helpdesk', id: 'hd-17', ticket: 'INC-1234' }, phase: 'before' },
+});
+
+
+// 5b. The SOC approves the held change: the grant is signed, one change, once.
+const held = {
+  now: '2026-11-23T12:00:00Z',
+  user: { id: 'auth0|carol', kind: 'employee', roles: ['iam-admin'], capabilities: ['manageIam', 'manageSecrets'],
+    factors: [{ id: 'k1', type: 'webauthnRoaming' }] },
+  session: { ip: '198.51.100.20', geo: { country: 'NO', asn: 2119 }, device: { id: 'helpdesk-pc-3', managed: true, compliant: true } },
+  change: { action: 'replace', factor: { type: 'webauthnRoaming' }, replaces: { id: 'k1', type: 'webauthnRoaming' },
+    actor: { kind: 'helpdesk', id: 'hd-17', ticket: 'INC-1234' }, phase: 'before' },
+};
+const grant = engine.grantApproval({ request: { ...held, now: '2026-11-23T12:05:00Z' }, approver: { kind: 'soc', id: 'soc-sofia' } });
+console.log(`\n${bold('━━ 5b. The SOC approves it')}`);
+console.log(dim('   Sofia (SOC) reviews the held change and grants it; the host resubmits the change with the grant.'));
+if (grant.type !== 'approvalGrant') {
+  console.log('   error:', JSON.stringify(grant));
+  process.exitCode = 1;
+} else {
+  console.log(`   grant for ${grant.approvalId} (${carolChange.approval?.id === grant.approvalId ? 'the held change' : 'another change'}), valid until ${grant.expiresAt}, ${grant.grant.length} characters`);
+  play('5c. The change, resubmitted with the grant', 'The same change, with change.approval set to the grant.', 'factorChange', {
+    ...held, now: '2026-11-23T12:06:00Z', change: { ...held.change, approval: grant.grant },
+  });
+  play('5d. The same grant again', 'Someone replays the grant for a second change.', 'factorChange', {
+    ...held, now: '2026-11-23T12:20:00Z', change: { ...held.change, approval: grant.grant },
+  }, true);
+}
+
+// 6. Self-service recovery: Erin lost her security key; a saved recovery code and her password.
+const erin = { id: 'auth0|erin', kind: 'employee', createdAt: '2024-03-01T09:00:00Z',
+  factors: [{ id: 'k1', type: 'webauthnRoaming', enrolledAt: '2025-01-15T09:00:00Z' }, { id: 't1', type: 'totp', enrolledAt: '2025-01-15T09:00:00Z' }] };
+const erinSession = (now) => ({ ...OSLO, device: { id: 'laptop-erin-5d1a', managed: true, compliant: true }, methods: [{ type: 'password', at: minutesBefore(now, 1) }] });
+play('6a. Self-service recovery', 'Erin lost her security key; she signs in with her password and a saved recovery code, and binds a passkey.', 'factorChange', {
+  now: '2026-11-23T13:00:00Z', user: erin, session: erinSession('2026-11-23T13:00:00Z'),
+  change: { action: 'recover', factor: { type: 'passkeySynced' }, phase: 'before',
+    recovery: { methods: [{ type: 'recoveryCode', at: '2026-11-23T12:59:30Z' }], lost: ['k1'] } },
+});
+play('6b. Removing a factor inside the restriction window', 'An hour later, the same session tries to remove her authenticator app.', 'factorChange', {
+  now: '2026-11-23T14:00:00Z', user: { ...erin, recoveredAt: '2026-11-23T13:00:00Z',
+    factors: [erin.factors[1], { id: 'p1', type: 'passkeySynced', enrolledAt: '2026-11-23T13:01:00Z' }] },
+  session: erinSession('2026-11-23T14:00:00Z'),
+  change: { action: 'remove', factor: { id: 't1', type: 'totp' }, phase: 'before' },
 });
 
 engine.free();
