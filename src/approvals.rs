@@ -52,7 +52,8 @@ pub(crate) fn request(ctx: &Context, id: &[u8; 16], mut by: Vec<String>) -> Appr
     let fc = &ctx.policy.policy.risk.factor_change;
     let sponsor = text(ctx.req.user.sponsor.as_ref())
         .filter(|s| {
-            !s.trim_ascii().is_empty() && matches!(ctx.kind, UserKind::Contractor | UserKind::Partner)
+            !s.trim_ascii().is_empty()
+                && matches!(ctx.kind, UserKind::Contractor | UserKind::Partner)
         })
         .map(String::from);
     if sponsor.is_some() && !ctx.is_privileged() && !by.iter().any(|b| b == SPONSOR) {
