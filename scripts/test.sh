@@ -26,9 +26,10 @@ if [ "$what" = test ]; then
     for v in $FG_EXTRA_NODES; do
         add "pkg-tests (node --test, v$v)" "fg_on_node $v $tests" # setup --for test (step 1) installs it
     done
-    # Host examples (Auth0 Action, Okta hook service with its approval endpoint, Cognito triggers)
-    # through the built package, on every Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
-    examples="$ocsf --test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js"
+    # Host examples (Auth0 Action, Okta hook service with its approval endpoint and privileged
+    # actions, Cognito triggers, the Entra audit-log chain) through the built package, on every
+    # Node the hosts run (Auth0: 18, 22; Lambda: 20, 22).
+    examples="$ocsf --test examples/auth0/*.test.js examples/okta/*.test.js examples/cognito/*.test.js examples/entra/*.test.mjs"
     add "examples (node --test, $(node --version))" "node $examples"
     for v in $FG_EXTRA_NODES; do
         add "examples (node --test, v$v)" "fg_on_node $v $examples"

@@ -92,6 +92,47 @@ function signIn(session, factors, { published = Date.now() - 60_000, ip, user, f
   return [...events, start];
 }
 
+// ---- privileged actions and recoveries, as the System Log writes them ----
+// `system.api_token.create`: the admin who created it is the actor, the token the one target
+// (type `Token`, its name as displayName), in the admin console's session (public samples:
+// Panther's and Splunk's Okta test events, legacyEventType `api.token.create`).
+function apiTokenCreated({ admin = '00uadmin', token = { id: '00T1evilToken', name: 'ci-sync' }, ...rest } = {}) {
+  const event = logEvent('system.api_token.create', { user: admin, ...rest, debugData: { requestUri: '/api/internal/tokens', url: '/api/internal/tokens?expand=user', ...rest.debugData } });
+  event.legacyEventType = 'api.token.create';
+  event.displayMessage = 'Create API token';
+  event.target = [{ id: token.id, type: 'Token', alternateId: 'unknown', displayName: token.name, detailEntry: null }];
+  return event;
+}
+// `user.account.privilege.grant`: the granting admin is the actor, the grantee the User target;
+// `debugData.privilegeGranted` lists every admin privilege the grantee now has (legacyEventType
+// `core.user.admin_privilege.granted`).
+function privilegeGranted({ admin = '00uadmin', grantee = '00ubackdoor', privileges = 'Super administrator', ...rest } = {}) {
+  const event = logEvent('user.account.privilege.grant', { user: admin, ...rest, debugData: { privilegeGranted: privileges, requestUri: `/api/internal/administrators/${grantee}`, url: `/api/internal/administrators/${grantee}`, ...rest.debugData } });
+  event.legacyEventType = 'core.user.admin_privilege.granted';
+  event.displayMessage = 'Grant user privilege';
+  event.target = [{ id: grantee, type: 'User', alternateId: `${grantee}@acme.example`, displayName: grantee, detailEntry: null }];
+  return event;
+}
+// `app.oauth2.credentials.lifecycle.create` (not event-hook-eligible: read by System Log
+// polling): the admin is the actor, the OAuth client an AppInstance target. The catalog does not
+// document the credential's own target; here it is a second target with the secret's id (the
+// type name is this fixture's assumption).
+function oauthCredentialCreated({ admin = '00uadmin', app = { id: '0oa1billingSync', name: 'billing-sync' }, credential = { id: 'ocs1newSecret', type: 'ClientSecret' }, ...rest } = {}) {
+  const event = logEvent('app.oauth2.credentials.lifecycle.create', { user: admin, ...rest, debugData: { requestUri: `/api/v1/apps/${app.id}/credentials/secrets`, ...rest.debugData } });
+  event.displayMessage = 'Create OAuth client credentials';
+  event.target = [
+    { id: app.id, type: 'AppInstance', alternateId: app.name, displayName: app.name, detailEntry: null },
+    { id: credential.id, type: credential.type, alternateId: 'unknown', displayName: credential.id, detailEntry: null },
+  ];
+  return event;
+}
+// `user.account.reset_password`: the user whose password was reset is the User target.
+function passwordReset({ user = '00uadmin', ...rest } = {}) {
+  const event = logEvent('user.account.reset_password', { user, ...rest });
+  event.displayMessage = 'Fired when the user\'s Okta password is reset';
+  return event;
+}
+
 // ---- a fake Okta Management API on loopback ----
 
 /**
@@ -112,12 +153,17 @@ async function startFakeOkta({ directory, calls = [], rateLimited = [], logPages
       const next = `http://127.0.0.1:${server.address().port}/api/v1/logs?after=${page + 1}&sortOrder=ASCENDING&limit=1000`;
       return res.writeHead(200, { 'content-type': 'application/json', link: `<${req.url}>; rel="self", <${next}>; rel="next"` }).end(JSON.stringify(logPages[page] ?? []));
     }
+    // Reverting actions: API tokens revoked, OAuth client credentials deactivated and deleted.
+    if (req.headers.authorization === 'SSWS test-api-token' && /^\/api\/v1\/(api-tokens\/[^/]+|apps\/[^/]+\/credentials\/(secrets|jwks)\/[^/]+(\/lifecycle\/deactivate)?)$/.test(url.pathname)) {
+      return res.writeHead(req.method === 'DELETE' ? 204 : 200, { 'content-type': 'application/json' }).end(req.method === 'DELETE' ? undefined : '{}');
+    }
     const m = url.pathname.match(/^\/api\/v1\/users\/([^/]+)(?:\/(factors|roles|sessions)(?:\/([^/]+))?)?$/);
     const entry = m && directory[decodeURIComponent(m[1])];
     if (req.headers.authorization !== 'SSWS test-api-token' || !entry) {
       res.writeHead(404).end();
     } else if (req.method === 'DELETE') {
       if (m[2] === 'factors') entry.factors = entry.factors.filter((f) => f.id !== m[3]);
+      if (m[2] === 'roles') entry.roles = entry.roles.filter((r) => r.id !== m[3]);
       res.writeHead(204).end();
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m[2] ? entry[m[2]] : entry.user));
@@ -150,6 +196,10 @@ module.exports = {
   logEvent,
   delivery,
   signIn,
+  apiTokenCreated,
+  privilegeGranted,
+  oauthCredentialCreated,
+  passwordReset,
   startFakeOkta,
   startAuthorizationServer,
   PASSWORD,

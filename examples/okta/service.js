@@ -23,7 +23,10 @@
 // through decideLogin with the methods the events show were verified, so that a factor added
 // right after a risky sign-in is scored against it. A change the engine sends to `approval` is
 // held (live in Okta, as Okta reports it after the fact) until an approver consents, refuses or
-// its approval expires: then applied, or reverted like a `deny`.
+// its approval expires: then applied, or reverted like a `deny`. Privileged actions
+// (`system.api_token.create`, `user.account.privilege.grant`, and by polling
+// `app.oauth2.credentials.lifecycle.create|activate`) become assessAction requests with
+// `action.phase: "after"` for the admin who did them, held or reverted the same way.
 
 const crypto = require('node:crypto');
 const http = require('node:http');
@@ -340,6 +343,12 @@ function createOktaClient({ orgUrl, token, timeoutMs = 2500, maxRetries = 4, max
     factors: (userId) => call('GET', `/api/v1/users/${id(userId)}/factors`),
     roles: (userId) => call('GET', `/api/v1/users/${id(userId)}/roles`),
     deleteFactor: (userId, factorId) => call('DELETE', `/api/v1/users/${id(userId)}/factors/${id(factorId)}`),
+    // Reverting a privileged action: revoke an API token, unassign a role assignment, deactivate
+    // and delete an OAuth client's secret or JSON Web Key.
+    revokeApiToken: (tokenId) => call('DELETE', `/api/v1/api-tokens/${id(tokenId)}`),
+    unassignRole: (userId, assignmentId) => call('DELETE', `/api/v1/users/${id(userId)}/roles/${id(assignmentId)}`),
+    deactivateAppCredential: (appId, kind, credentialId) => call('POST', `/api/v1/apps/${id(appId)}/credentials/${kind}/${id(credentialId)}/lifecycle/deactivate`),
+    deleteAppCredential: (appId, kind, credentialId) => call('DELETE', `/api/v1/apps/${id(appId)}/credentials/${kind}/${id(credentialId)}`),
     // All of the user's sessions, and (oauthTokens=true) the access and refresh tokens issued in
     // them; forgetDevices=true also forgets the devices Okta remembers for the user.
     clearSessions: (userId, { forgetDevices = false } = {}) =>
@@ -486,7 +495,7 @@ function createService(options = {}) {
   }
 
   function decide(entry, request) {
-    const call = entry === 'login' ? engine.decideLogin(request) : engine.assessFactorChange(request);
+    const call = entry === 'login' ? engine.decideLogin(request) : entry === 'action' ? engine.assessAction(request) : engine.assessFactorChange(request);
     if (call.type === 'decision') return { decision: call };
     // The engine refused the request (shape, caps): the policy's fail mode answers.
     return { decision: engine.failMode(entry, request), errors: call.errors };
@@ -539,6 +548,7 @@ function createService(options = {}) {
     const known = (await store.get(userId)) ?? {};
     const kinds = known.kinds ?? {};
     const user = { id: userId, factors: known.factors ?? [] };
+    if (known.recoveredAt) user.recoveredAt = known.recoveredAt; // the last password reset Okta reported
     let profile = null; // the Okta profile (managerId: who approves as the user's manager)
     let current = null; // the factors Okta lists now (after the change)
     const unknown = []; // what the Okta API could not tell (after its retries)
@@ -586,6 +596,14 @@ function createService(options = {}) {
   };
   const SIGN_INS = new Set(['user.authentication.auth_via_mfa', 'user.session.start']);
 
+  // What a sign-in's session proved, by Okta session id, for the privileged actions made in it
+  // later (the admin console's events carry the same `externalSessionId`): the last 8 sessions.
+  function sessionsWith(sessions, sid, methods, at) {
+    if (typeof sid !== 'string' || sid === '' || sid.length > 200) return sessions;
+    const kept = Object.entries(sessions ?? {}).filter(([k]) => k !== sid).slice(-7);
+    return Object.fromEntries([...kept, [sid, { methods, at }]]);
+  }
+
   const userIdOf = (event) => (event.target ?? []).find((t) => t?.type === 'User')?.id ?? (event.actor?.type === 'User' ? event.actor.id : undefined);
   // One sign-in: the session (Identity Engine's idx… id), else the transaction, else the event.
   const groupKeyOf = (event, userId) => `${userId}|${event.authenticationContext?.externalSessionId ?? (event.transaction?.id ? `tx:${event.transaction.id}` : `uuid:${event.uuid}`)}`;
@@ -610,7 +628,8 @@ function createService(options = {}) {
     const session = { ...sessionOf(start), hostRisk: mergeHostRisk(events), methods: [...methods].map(([type, at]) => ({ type, at })) };
     const request = { now: last.published, user: { ...user, factors: current ?? user.factors }, session, state: known.state };
     const { decision, errors } = decide('login', request);
-    const next = decision.state ? { ...known, state: decision.state, factors: current ?? known.factors } : null;
+    const sid = last.authenticationContext?.externalSessionId;
+    const next = decision.state ? { ...known, state: decision.state, factors: current ?? known.factors, sessions: sessionsWith(known.sessions, sid, session.methods, last.published) } : null;
     return {
       entry: { kind: 'signIn', uuid: events[0].uuid, uuids: events.map((e) => e.uuid), eventTypes: events.map((e) => e.eventType), sessionId: last.authenticationContext?.externalSessionId, userId, methods: session.methods.map((m) => m.type), unrecognised, request, decision, errors, ...(unknown.length ? { unknown } : {}) },
       save: next && (() => store.set(userId, next)),
@@ -678,6 +697,131 @@ function createService(options = {}) {
     };
   }
 
+  // ---- privileged actions, after the fact (docs/contract.md#actions) ----
+  //
+  // Okta reports an API token created, an admin role granted or an OAuth client credential added
+  // after it happened. Each is an assessAction request with `phase: "after"` for the user who did
+  // it (the event's actor, whose memory holds the factor changes, the recovery and the risky
+  // sign-ins before it), in the session it was done in (the methods that session's sign-in
+  // verified, when the service saw it). `deny` means "revert it"; `approval` holds it for the SOC
+  // like a held factor change, reverted when refused or expired.
+  const ACTION_EVENTS = {
+    'system.api_token.create': 'apiTokenCreate',
+    'user.account.privilege.grant': 'roleGrant',
+    // Not event-hook-eligible (event-type catalog): these arrive by System Log polling.
+    'app.oauth2.credentials.lifecycle.create': 'credentialAdd',
+    'app.oauth2.credentials.lifecycle.activate': 'credentialAdd',
+  };
+  const RECOVERIES = new Set(['user.account.reset_password']);
+  // The user a privileged action is assessed for: the one who did it.
+  const actorOf = (event) => (event.actor?.type === 'User' && typeof event.actor.id === 'string' ? event.actor.id : undefined);
+  const subjectOf = (event) => (ACTION_EVENTS[event.eventType] ? actorOf(event) : userIdOf(event));
+
+  /** What the action acted on ({ kind, id }) and how to undo it. */
+  function actionTargetOf(event, type) {
+    const targets = (event.target ?? []).filter((t) => t && typeof t === 'object');
+    if (type === 'apiTokenCreate') {
+      const token = targets.find((t) => t.type === 'Token');
+      return { target: { kind: 'apiToken', id: token?.id }, name: token?.displayName, undo: token?.id ? { kind: 'apiToken', id: token.id } : undefined };
+    }
+    if (type === 'roleGrant') {
+      // `privilegeGranted` lists every admin privilege the grantee now has ("Super administrator,
+      // Read-only administrator"), not the new one, and the event names no role assignment: the
+      // assignments made at the event's time are the grant.
+      const grantee = targets.find((t) => t.type === 'User');
+      const privileges = String(event.debugContext?.debugData?.privilegeGranted ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+      return { target: { kind: 'user', id: grantee?.id }, privileges, undo: grantee?.id ? { kind: 'roleGrant', userId: grantee.id, at: event.published } : undefined };
+    }
+    // credentialAdd: the OAuth client (an AppInstance) and the credential added to it (a client
+    // secret or a JSON Web Key; the catalog does not document the target's type).
+    const app = targets.find((t) => t.type === 'AppInstance');
+    const credential = targets.find((t) => t.type !== 'AppInstance' && t.type !== 'User' && typeof t.id === 'string');
+    const kind = /jwk|key/i.test(String(credential?.type ?? '')) ? 'jwks' : 'secrets';
+    return { target: { kind: 'oauthClient', id: app?.id }, name: app?.displayName, undo: app?.id && credential ? { kind: 'appCredential', appId: app.id, credential: kind, id: credential.id } : undefined };
+  }
+
+  async function processAction(event) {
+    const type = ACTION_EVENTS[event.eventType];
+    const userId = actorOf(event);
+    const base = { uuid: event.uuid, eventType: event.eventType, userId };
+    const { target, undo, ...about } = actionTargetOf(event, type);
+    const { user, current, known, unknown } = await userOf(userId, event);
+    const sid = event.authenticationContext?.externalSessionId;
+    const signedIn = typeof sid === 'string' ? known.sessions?.[sid] : undefined;
+    const session = { ...sessionOf(event), methods: signedIn?.methods ?? [] };
+    const request = {
+      now: event.published,
+      user: { ...user, factors: (current ?? user.factors).slice(0, 32) },
+      session,
+      action: { type, target: Object.fromEntries(Object.entries(target).filter(([, v]) => v !== undefined)), phase: 'after' },
+      state: known.state,
+    };
+    let { decision, errors } = decide('action', request);
+    let approval;
+    if (decision.outcome === 'approval' && decision.approval?.id) {
+      const held = db.getApproval(decision.approval.id);
+      if (held?.grant) ({ decision, errors } = decide('action', { ...request, action: { ...request.action, approval: held.grant } }));
+      if (decision.outcome === 'approval') {
+        approval = hold(held, event, request, decision, held?.grant ? graceOf(decision) : undefined, undo);
+      } else if (held) {
+        const status = decision.outcome === 'deny' ? 'reverted' : 'applied';
+        update(held, status, { decision: shownOf(decision), note: 'reported again: the grant on file held' });
+        approval = { id: held.id, status };
+      }
+    }
+    const remediation = decision.outcome === 'deny' ? await undoAction(userId, undo) : [];
+    // An action records only a used grant; the state otherwise comes back as it came.
+    const state = decision.state ?? known.state;
+    return {
+      entry: { ...base, kind: 'action', action: type, target, ...about, sessionProof: signedIn ? sid : undefined, request, decision, errors, remediation, ...(approval ? { approval } : {}), ...(unknown.length ? { unknown } : {}) },
+      save: () => store.set(userId, { ...known, ...(state ? { state } : {}) }),
+    };
+  }
+
+  // A password reset (an admin's or the user's self-service recovery): remembered as the user's
+  // `recoveredAt`, so the actions and changes that follow are judged against it (recentRecovery).
+  async function processRecovery(event) {
+    const userId = userIdOf(event);
+    const known = (await store.get(userId)) ?? {};
+    return {
+      entry: { uuid: event.uuid, eventType: event.eventType, userId, kind: 'recovery', recoveredAt: event.published, actor: { kind: actorKindOf(event.actor ?? {}, userId), id: event.actor?.id } },
+      save: () => store.set(userId, { ...known, recoveredAt: event.published }),
+    };
+  }
+
+  // `deny` (or a refused or expired approval) after the fact: undo the action, and end the
+  // sessions and OAuth tokens of the user who did it.
+  async function undoAction(userId, undo) {
+    if (!options.remediate || !okta) return [];
+    const done = [];
+    const attempt = async (what, fn) => {
+      try {
+        await fn();
+        done.push(what);
+      } catch (e) {
+        done.push(`${what} failed: ${e.message}`);
+      }
+    };
+    if (undo?.kind === 'apiToken') await attempt(`revokeApiToken ${undo.id}`, () => okta.revokeApiToken(undo.id));
+    if (undo?.kind === 'appCredential') {
+      await attempt(`deactivateAppCredential ${undo.appId} ${undo.credential} ${undo.id}`, () => okta.deactivateAppCredential(undo.appId, undo.credential, undo.id));
+      await attempt(`deleteAppCredential ${undo.appId} ${undo.credential} ${undo.id}`, () => okta.deleteAppCredential(undo.appId, undo.credential, undo.id));
+    }
+    if (undo?.kind === 'roleGrant') {
+      // The grantee's direct role assignments created within a minute of the grant (group-derived
+      // ones are the group's; an older assignment was not this grant).
+      const at = Date.parse(undo.at);
+      let roles = null;
+      await attempt(`roles ${undo.userId}`, async () => { roles = await okta.roles(undo.userId); });
+      const made = (Array.isArray(roles) ? roles : []).filter((r) => r?.id && (r.assignmentType ?? 'USER') === 'USER' && Math.abs(Date.parse(r.created) - at) <= 60_000);
+      if (Array.isArray(roles) && made.length === 0) done.push(`no role assignment of ${undo.userId} created at the grant: not reverted`);
+      for (const r of made) await attempt(`unassignRole ${undo.userId} ${r.id}`, () => okta.unassignRole(undo.userId, r.id));
+    }
+    if (!undo) done.push('the event names nothing to undo');
+    await attempt('clearSessions+oauthTokens', () => okta.clearSessions(userId, { forgetDevices: options.forgetDevices === true }));
+    return done;
+  }
+
   // ---- approvals: a change held until an approver consents (docs/contract.md#approvals) ----
   //
   // Okta reports a factor change after it happened, so a change the engine sends to `approval`
@@ -695,13 +839,18 @@ function createService(options = {}) {
   // The change as kept: no memory (the user's current state is used each time) and no grant.
   function keptRequest(request) {
     const { state: _state, ...rest } = request;
-    const { approval: _grant, ...change } = rest.change;
-    return { ...rest, change };
+    const what = rest.action ? 'action' : 'change';
+    const { approval: _grant, ...kept } = rest[what];
+    return { ...rest, [what]: kept };
   }
+  // A held change or a held privileged action: which entry decides it, and how it is undone.
+  const entryOf = (held) => (held.request.action ? 'action' : 'factorChange');
+  const revertHeld = (held) => (held.request.action ? undoAction(held.userId, held.undo) : revert(held.userId, held.request.change.action, held.request.change.factor));
+  const withGrant = (held, grant) => (held.request.action ? { action: { ...held.request.action, approval: grant } } : { change: { ...held.request.change, approval: grant } });
   // Why a grant did not hold, in the engine's words.
   const graceOf = (d) => d.reasons.find((r) => r.code === 'approvalInvalid' || r.code === 'approvalReused')?.detail;
   // What the Okta API says of the user now (not the factors: the change is judged on those before it).
-  const refreshed = (user) => Object.fromEntries(['kind', 'createdAt', 'lastLoginAt', 'passwordChangedAt', 'roles'].filter((k) => user[k] !== undefined).map((k) => [k, user[k]]));
+  const refreshed = (user) => Object.fromEntries(['kind', 'createdAt', 'lastLoginAt', 'passwordChangedAt', 'recoveredAt', 'roles'].filter((k) => user[k] !== undefined).map((k) => [k, user[k]]));
 
   function update(held, status, { note, ...fields } = {}) {
     const next = { ...held, ...fields, status, history: [...(held.history ?? []), { at: iso(clock()), status, ...(note ? { note } : {}) }].slice(-20) };
@@ -711,7 +860,7 @@ function createService(options = {}) {
   }
 
   /** Keeps a change the engine sent to `approval` (a new round, or the same one still waiting). */
-  function hold(previous, event, request, decision, note) {
+  function hold(previous, event, request, decision, note, undo = previous?.undo) {
     const waiting = previous && ['pending', 'granted'].includes(previous.status);
     const kept = {
       id: decision.approval.id,
@@ -725,6 +874,7 @@ function createService(options = {}) {
       request: keptRequest(request),
       decision: shownOf(decision),
       history: previous?.history ?? [],
+      ...(undo ? { undo } : {}),
     };
     if (!waiting) stats.approvals.held += 1;
     const next = update(kept, 'pending', { note });
@@ -736,9 +886,8 @@ function createService(options = {}) {
     const held = db.getApproval(event.approvalId);
     const base = { uuid: event.uuid, eventType: event.eventType, userId: held?.userId, approvalId: event.approvalId };
     if (!held || !['granted', 'refused', 'pending'].includes(held.status)) return { entry: { ...base, kind: 'skipped', why: held ? `approval already ${held.status}` : 'unknown approval' } };
-    const { action, factor } = held.request.change;
     if (held.status === 'refused') {
-      const remediation = await revert(held.userId, action, factor);
+      const remediation = await revertHeld(held);
       update(held, 'reverted', { remediation, note: `refused by ${held.approver.kind} ${held.approver.id}` });
       return { entry: { ...base, kind: 'approval', status: 'reverted', approver: held.approver, remediation } };
     }
@@ -747,10 +896,10 @@ function createService(options = {}) {
       ...held.request,
       now: iso(clock()),
       user: { ...held.request.user, ...refreshed(user) },
-      change: held.status === 'granted' ? { ...held.request.change, approval: held.grant } : held.request.change,
+      ...(held.status === 'granted' ? withGrant(held, held.grant) : {}),
       state: known.state,
     };
-    const { decision, errors } = decide('factorChange', request);
+    const { decision, errors } = decide(entryOf(held), request);
     let status;
     let remediation = [];
     if (decision.outcome === 'allow') {
@@ -758,7 +907,7 @@ function createService(options = {}) {
       update(held, status, { decision: shownOf(decision), appliedAt: iso(clock()), note: decision.reasons.find((r) => r.code === 'approvalGranted')?.detail });
     } else if (decision.outcome === 'deny') {
       status = 'reverted';
-      remediation = await revert(held.userId, action, factor);
+      remediation = await revertHeld(held);
       update(held, status, { decision: shownOf(decision), remediation, note: graceOf(decision) ?? 'denied when decided again' });
     } else {
       // Still (or again) waiting for an approver: the grant did not hold.
@@ -774,7 +923,7 @@ function createService(options = {}) {
   /** Changes whose approval window closed without a consent: reverted. */
   async function expireApprovals() {
     for (const held of db.approvalsDue(clock())) {
-      const remediation = await revert(held.userId, held.request.change.action, held.request.change.factor);
+      const remediation = await revertHeld(held);
       update(held, 'expired', { remediation, note: `no approver consented by ${iso(held.expiresAt)}` });
       record({ kind: 'approval', status: 'expired', approvalId: held.id, userId: held.userId, remediation });
     }
@@ -834,11 +983,12 @@ function createService(options = {}) {
       if (batch.length === 0) break;
       for (const event of batch) {
         try {
-          const userId = userIdOf(event);
+          const userId = subjectOf(event);
           if (!userId || event.outcome?.result === 'FAILURE') {
             db.markDone(event.uuid);
             stats.skipped += 1;
-            record({ kind: 'skipped', uuid: event.uuid, eventType: event.eventType, userId, why: userId ? 'failed attempt' : 'no user' });
+            const why = userId ? 'failed attempt' : ACTION_EVENTS[event.eventType] ? 'an action by no user (an app or Okta itself): no memory to chain' : 'no user';
+            record({ kind: 'skipped', uuid: event.uuid, eventType: event.eventType, userId, why });
             continue;
           }
           if (SIGN_INS.has(event.eventType)) {
@@ -855,7 +1005,11 @@ function createService(options = {}) {
           }
           // Anything else of this user is scored after the sign-ins that happened before it.
           for (const g of db.groups()) if (g.userId === userId && g.first <= event.published) await flushGroup(g.key);
-          const { entry, save } = String(event.eventType).startsWith('factorgate.approval.') ? await processApproval(event) : await processChange(event);
+          const process = String(event.eventType).startsWith('factorgate.approval.') ? processApproval
+            : ACTION_EVENTS[event.eventType] ? processAction
+              : RECOVERIES.has(event.eventType) ? processRecovery
+                : processChange;
+          const { entry, save } = await process(event);
           if (save) await save();
           db.markDone(event.uuid);
           if (entry.kind === 'skipped') stats.skipped += 1;
@@ -932,7 +1086,8 @@ function createService(options = {}) {
   // ---- System Log polling: sign-ins without spending the event hook cap ----
 
   // The event types a poll fetches (an event hook then carries the factor changes only).
-  const POLL_FILTER = 'eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start"';
+  // The OAuth client credential events are not event-hook-eligible: polling is how they arrive.
+  const POLL_FILTER = 'eventType eq "user.authentication.auth_via_mfa" or eventType eq "user.session.start" or eventType eq "app.oauth2.credentials.lifecycle.create" or eventType eq "app.oauth2.credentials.lifecycle.activate"';
 
   /** One System Log page into the queue (deduplicated by uuid with what hooks delivered); resumes from the stored cursor. */
   async function pollOnce() {
@@ -1030,12 +1185,12 @@ function createService(options = {}) {
   }
 
   function viewOf(held) {
-    const { action, factor, replaces, actor } = held.request.change;
+    const { action, factor, replaces, actor } = held.request.change ?? {};
     return {
       approvalId: held.id,
       status: held.status,
       userId: held.userId,
-      change: { action, factor, replaces, actor },
+      ...(held.request.action ? { action: { type: held.request.action.type, target: held.request.action.target } } : { change: { action, factor, replaces, actor } }),
       event: { uuid: held.uuid, eventType: held.eventType },
       by: held.by,
       requestedAt: held.requestedAt,
@@ -1080,7 +1235,7 @@ function createService(options = {}) {
     const request = { ...held.request, now: iso(now), user: { ...held.request.user, ...refreshed(user) }, state: known.state };
     // An approver consents to what they were shown: a risk that appeared since the change was held
     // is shown first (the grant would carry it as weighed).
-    const { decision: preview } = decide('factorChange', request);
+    const { decision: preview } = decide(entryOf(held), request);
     if (preview.outcome === 'approval') {
       const seen = new Set(held.decision.reasons.filter((r) => r.points > 0).map((r) => r.code));
       const appeared = preview.reasons.filter((r) => r.points > 0 && !seen.has(r.code)).map((r) => r.code);
