@@ -9,8 +9,8 @@
 //! The JS shim (`js/`) is the only intended caller; it parses the returned JSON.
 //!
 //! Built with the `policy-json` feature (the default, today's package) the module reads policy
-//! text (`new`, `validate_policy`, `default_policy`, `review_exceptions`) and writes a compiled
-//! policy (`compiled_policy`); built without it, the decision module takes the embedded default
+//! text (`new`, `validate_policy`, `default_policy`, `review_exceptions`), writes a compiled
+//! policy (`compiled_policy`) and diffs two decisions (`diff_decisions`); built without it, the decision module takes the embedded default
 //! (`with_default`) or a compiled policy's bytes (`from_compiled`) and only decides.
 
 use std::cell::RefCell;
@@ -187,9 +187,10 @@ pub fn review_exceptions(policy_json: &str, now: &str) -> String {
     crate::review_exceptions_json(policy_json, now)
 }
 
-/// The decision diff (`src/diff.rs`). Not in the package by default: it costs more than the
-/// size budget has left (docs/contract.md#budgets); `--features wasm-diff` builds it in.
-#[cfg(feature = "wasm-diff")]
+/// `diffDecisions(a, b)`: the decision diff (`src/diff.rs`), for the policy preview's Compare. The
+/// policy module only (the `policy-json` feature): the decision module's size budget has no room
+/// for it, and nothing on the decision path needs it.
+#[cfg(feature = "policy-json")]
 #[wasm_bindgen]
 pub fn diff_decisions(a: &str, b: &str) -> String {
     crate::diff_decisions_json(a, b)
