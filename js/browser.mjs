@@ -12,4 +12,4 @@ const api = await init(
   fetch(new URL('./factorgate_policy_bg.wasm', import.meta.url)),
 );
 
-export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, version } = api;
+export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, diffDecisions, version } = api;

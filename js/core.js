@@ -2,14 +2,14 @@
 //
 // `createFactorgate(module, policyModule)` takes the compiled decision module (or its bytes) and the
 // policy module (or its bytes, or a function giving them when first needed) and returns the public
-// API: compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, version. It never touches the
+// API: compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, diffDecisions, version. It never touches the
 // file system, fetch or globals, so every platform entry (node.cjs, browser.mjs, workerd.mjs,
 // init.{cjs,mjs}) is a few lines that obtain the modules and call it.
 //
 // The two modules (docs/architecture.md, "The decision module"): the decision module decides, on
 // the embedded default policy or on a policy's compiled bytes; the policy module, built with the
 // policy-json feature, is used only for policy text: compiling a custom policy to its bytes,
-// validatePolicy, reviewExceptions. The default policy never loads it.
+// validatePolicy, reviewExceptions; and for diffDecisions. The default policy never loads it.
 //
 // Contract (docs/contract.md#entry-points, #failure):
 // - Policies, options and requests are accepted as plain values or as JSON text; results are plain
@@ -105,6 +105,8 @@ function toJson(value, what, cap = Infinity) {
 /** The engine's caps on whole documents (src/limits.rs), checked before wasm sees them. */
 const MAX_REQUEST_BYTES = 64 * 1024;
 const MAX_POLICY_BYTES = 256 * 1024;
+/** The decision diff's cap on each decision (src/diff.rs, MAX_DECISION_BYTES). */
+const MAX_DECISION_BYTES = 1024 * 1024;
 
 // The host clock for one call: `options.now` as epoch milliseconds or a Date, else Date.now().
 // Returns a finite number, or a tagged error.
@@ -450,6 +452,18 @@ export function createFactorgate(source, policySource) {
     return parseOr(onPolicyModule('reviewExceptions', (glue) => glue.review_exceptions(policyJson, instant)));
   }
 
+  // The decision diff (src/diff.rs, docs/contract.md#entry-points) on the policy module: the same
+  // implementation as `factorgate diff`. Either side may be any engine answer (a decision, a tagged
+  // error); a side that is not JSON is a tagged error with its path under /a or /b.
+  function diffDecisions(a, b) {
+    const aJson = toJson(a, 'decision a', MAX_DECISION_BYTES);
+    if (isError(aJson)) return atSide(aJson, '/a');
+    const bJson = toJson(b, 'decision b', MAX_DECISION_BYTES);
+    if (isError(bJson)) return atSide(bJson, '/b');
+    return parseOr(onPolicyModule('diffDecisions', (glue) => glue.diff_decisions(aJson, bJson)));
+  }
+  const atSide = (error, side) => ({ ...error, errors: error.errors.map((e) => ({ ...e, path: side + e.path })) });
+
   function version() {
     return parseOr(decision.withRetry('version', (glue) => glue.version()));
   }
@@ -504,6 +518,7 @@ export function createFactorgate(source, policySource) {
     validatePolicy: safely(validatePolicy),
     defaultPolicy: safely(defaultPolicy),
     reviewExceptions: safely(reviewExceptions),
+    diffDecisions: safely(diffDecisions),
     version: safely(version),
   };
   Object.defineProperty(api, TESTING, { value: testing });

@@ -234,6 +234,29 @@ export interface ExceptionReview {
   [extra: string]: unknown;
 }
 
+/** How one field's change moves decision B against decision A (docs/contract.md#entry-points, src/diff.rs). */
+export type DiffDirection = 'stricter' | 'looser' | 'changed';
+/** A whole diff's class: `looser` if any change is looser (`mixed` if some are stricter too), else `stricter`, else `changed`, else `same`. */
+export type DiffClass = 'same' | 'changed' | 'stricter' | 'looser' | 'mixed';
+
+/** One field that differs between decision A and decision B. */
+export interface FieldChange {
+  /** The field as a dotted path: `outcome`, `requirement.minAal`, `reasons.newDevice`, `result` (a side that is not a decision). */
+  field: string;
+  direction: DiffDirection;
+  /** A's value as text for a person (`AAL2`, `15 min`, `none`, `12 pts`). */
+  a: string;
+  /** B's value as text. */
+  b: string;
+}
+
+/** `diffDecisions(a, b)`: every field of B that differs from A, in the order of src/diff.rs's table. */
+export interface DecisionDiff {
+  type: 'decisionDiff';
+  class: DiffClass;
+  changes: FieldChange[];
+}
+
 export interface Version { type: 'version'; crate: string; policySchema: number; [extra: string]: unknown }
 
 /** A policy document (docs/contract.md#policy). Its full schema is the policy JSON Schema; unknown fields are errors. */
@@ -286,6 +309,13 @@ export function validatePolicy(policy: PolicyInput): Validation | ErrorResult;
 export function defaultPolicy(): PolicyDocument;
 /** Exceptions that are active, expiring soon, expired, or longer than the policy allows. */
 export function reviewExceptions(policy: PolicyInput, now?: Timestamp | number | Date): ExceptionReview | ErrorResult;
+/**
+ * The decision diff (`factorgate diff`'s one implementation, src/diff.rs): every field of decision
+ * B that differs from decision A, each classed stricter, looser or changed. Either side may be any
+ * engine answer (a tagged error too: then the only change is `result`), as an object or JSON text;
+ * a side that is not JSON is an error with its path under `/a` or `/b`. Runs on the policy module.
+ */
+export function diffDecisions(a: Decision | ErrorResult | object | string, b: Decision | ErrorResult | object | string): DecisionDiff | ErrorResult;
 /** Crate version and policy schema version. */
 export function version(): Version;
 
@@ -295,5 +325,6 @@ export interface Factorgate {
   validatePolicy: typeof validatePolicy;
   defaultPolicy: typeof defaultPolicy;
   reviewExceptions: typeof reviewExceptions;
+  diffDecisions: typeof diffDecisions;
   version: typeof version;
 }

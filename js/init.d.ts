@@ -21,7 +21,7 @@ export type WasmSource = WasmBytes | WasmModule | WasmResponse | { readonly href
 /**
  * Compiles the decision module (factorgate_bg.wasm) from `source` and the policy module
  * (factorgate_policy_bg.wasm) from `policySource`, and resolves to the API. Without `policySource`
- * only the default policy compiles: any other policy, validatePolicy and reviewExceptions answer an
+ * only the default policy compiles: any other policy, validatePolicy, reviewExceptions and diffDecisions answer an
  * `engineFailure` error. Each call gives an independent runtime. Rejects (once, at start-up) when a
  * source cannot be loaded or compiled; the API's calls themselves never throw.
  */

@@ -11,4 +11,4 @@ import { createFactorgate } from './core.mjs';
 // a call needs it (a custom policy, validatePolicy, reviewExceptions).
 const api = createFactorgate(wasm, policyWasm);
 
-export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, version } = api;
+export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, diffDecisions, version } = api;

@@ -56,7 +56,7 @@ function engineOf(policy = defaultPolicy(), options) {
 test('require by path (<repo>/pkg) and by name give the same runtime', () => {
   const byPath = require(path.join(__dirname, '..', 'pkg'));
   assert.equal(byPath, factorgate);
-  assert.deepEqual(Object.keys(factorgate).sort(), ['compilePolicy', 'defaultPolicy', 'reviewExceptions', 'validatePolicy', 'version']);
+  assert.deepEqual(Object.keys(factorgate).sort(), ['compilePolicy', 'defaultPolicy', 'diffDecisions', 'reviewExceptions', 'validatePolicy', 'version']);
 });
 
 test('version() is tagged and matches package.json', () => {
