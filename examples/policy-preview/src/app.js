@@ -286,7 +286,7 @@ function compare() {
   const { a, b } = policies;
   if (!(a.run && b.run)) return null;
   const policyChanges = diffPolicies(a.doc, b.doc, defaults);
-  const diffs = cases.map((c) => [c, diffCase(a.run.get(c.name), b.run.get(c.name))]);
+  const diffs = cases.map((c) => [c, diffCase(fg, a.run.get(c.name), b.run.get(c.name))]);
   const changed = diffs.filter(([, d]) => d.changed);
   const counts = {
     cases: cases.length,
