@@ -189,8 +189,8 @@ test('import from "factorgate" in a fresh ES module process shares the runtime w
 test('the types check under TypeScript (node16 resolution, import and require)', () => {
   writeFileSync(
     join(project, 'consumer-types.mts'),
-    `import { compilePolicy, defaultPolicy, validatePolicy, reviewExceptions, version } from 'factorgate';
-     import type { Decision, ErrorResult, LoginRequest, FactorChangeRequest, Outcome } from 'factorgate';
+    `import { compilePolicy, defaultPolicy, validatePolicy, reviewExceptions, diffDecisions, version } from 'factorgate';
+     import type { Decision, DecisionDiff, DiffClass, ErrorResult, FieldChange, LoginRequest, FactorChangeRequest, Outcome } from 'factorgate';
      import testing, { injectTraps } from 'factorgate/testing';
      import { init, initSync, type Factorgate, type WasmSource } from 'factorgate/init';
      const source: WasmSource = new Uint8Array(8);
@@ -221,6 +221,13 @@ test('the types check under TypeScript (node16 resolution, import and require)',
      }
      const valid: boolean = validatePolicy('{}').type === 'validation';
      reviewExceptions(defaultPolicy(), new Date());
+     const diff: DecisionDiff | ErrorResult = diffDecisions({ type: 'decision' }, '{"type":"decision"}');
+     if (diff.type === 'decisionDiff') {
+       const cls: DiffClass = diff.class;
+       const first: FieldChange | undefined = diff.changes[0];
+       const dir: 'stricter' | 'looser' | 'changed' | undefined = first?.direction;
+       void cls; void dir;
+     }
      const schema: number = version().policySchema;
      injectTraps(1);
      const generation: number = testing.generation();

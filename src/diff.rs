@@ -1,8 +1,8 @@
 //! The decision diff: every field of two decisions for the same request that differs, each
 //! classed **stricter**, **looser** or **changed** (a difference with no order), read from the
-//! decisions' JSON. One implementation for `factorgate diff` (cli/) and anything else that
-//! compares two policies' answers; its classes are those of the policy preview's Compare
-//! (`examples/policy-preview/src/runner.js`, `diffDecision`), field for field:
+//! decisions' JSON. One implementation for `factorgate diff` (cli/), replay, and the npm
+//! package's `diffDecisions` (bound in the policy module, `src/wasm.rs`), which the policy
+//! preview's Compare calls (`examples/policy-preview/src/runner.js`). The classes, field for field:
 //!
 //! | field | stricter when B … | text |
 //! |---|---|---|
