@@ -276,6 +276,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * How long to wait before retrying a 429: `Retry-After` (seconds or an HTTP date), else
  * `X-Rate-Limit-Reset` (UTC epoch seconds, Okta's rate-limit header), else exponential backoff.
  */
+// A remediation step that records what it did, or why it failed, in `done` (the log of a revert).
+function recorder(done) {
+  return async (what, fn) => {
+    try {
+      await fn();
+      done.push(what);
+    } catch (e) {
+      done.push(`${what} failed: ${e.message}`);
+    }
+  };
+}
+
 function retryDelayMs(res, attempt, now = Date.now()) {
   const after = res.headers.get('retry-after');
   if (after !== null && after.trim() !== '') {
@@ -794,14 +806,7 @@ function createService(options = {}) {
   async function undoAction(userId, undo) {
     if (!options.remediate || !okta) return [];
     const done = [];
-    const attempt = async (what, fn) => {
-      try {
-        await fn();
-        done.push(what);
-      } catch (e) {
-        done.push(`${what} failed: ${e.message}`);
-      }
-    };
+    const attempt = recorder(done);
     if (undo?.kind === 'apiToken') await attempt(`revokeApiToken ${undo.id}`, () => okta.revokeApiToken(undo.id));
     if (undo?.kind === 'appCredential') {
       await attempt(`deactivateAppCredential ${undo.appId} ${undo.credential} ${undo.id}`, () => okta.deactivateAppCredential(undo.appId, undo.credential, undo.id));
@@ -951,14 +956,7 @@ function createService(options = {}) {
   async function revert(userId, action, factor) {
     if (!options.remediate || !okta) return [];
     const done = [];
-    const attempt = async (what, fn) => {
-      try {
-        await fn();
-        done.push(what);
-      } catch (e) {
-        done.push(`${what} failed: ${e.message}`);
-      }
-    };
+    const attempt = recorder(done);
     if (action === 'enroll' && factor?.id) await attempt(`deleteFactor ${factor.id}`, () => okta.deleteFactor(userId, factor.id));
     await attempt('clearSessions+oauthTokens', () => okta.clearSessions(userId, { forgetDevices: options.forgetDevices === true }));
     return done;
