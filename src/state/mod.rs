@@ -759,6 +759,19 @@ mod tests {
         );
     }
 
+    /// [`full_history`] as the version-3 engine wrote it (before SipHash tags, version 4; same
+    /// key and user as [`GOLDEN_V1`]).
+    const GOLDEN_V3: &str = "A0_6zvSpl5INAfQBkAGPAY4BuoFAAggQEAG6gUBOTwAACEcCVwO8AAAAADUBuoFBTk8AAAhIAlcDwQEBAQElAbqBQk5PAAAISQJXA8YCAgICNQG6gUNOTwAACEoCVwPLAwMDAyUBuoFETk8AAAhLAlcD0AQEBAQ1AbqBRU5PAAAITAJXA9UFBQUFJQG6gUZOTwAACE0CVwPaBgYGBjUBuoFHTk8AAAhOAlcD3wcHBwclAQEBAQEBAQFOIAICAgICAgICTiEDAwMDAwMDA04iBAQEBAQEBAROIwUFBQUFBQUFTiQGBgYGBgYGBk4lBwcHBwcHBwdOJggICAgICAgITicJCQkJCQkJCU4oCgoKCgoKCgpOKQsLCwsLCwsLTioMDAwMDAwMDE4rDQ0NDQ0NDQ1OLA4ODg4ODg4OTi0PDw8PDw8PD04uEBAQEBAQEBBOLwAAAAD8AE4gU0UAAAAATiFTRQAA_AJOIgAAAAD8A04jU0UAAAAATiRTRQAA_AVOJQAAAAD8Bk4mU0UAAAAATidTRQAA_AhOKAAAAAD8CU4pU0UAAAAATipTRQAA_AtOKwAAAAD8DE4sU0UAAAAATi1TRQAA_A5OLgAAAAD8D04vAbqBpAQHBwcHBwcHBwG6gggICAgICAgICAG6ggkJCQkJCQkJCQG6ggoKCgoKCgoKCgG6ggulpaWlpaWlpQG6gmwIawQOoAAAAGsEHLABAiVrBCrAAgMKawQ40AMAL2sERuAEBRBrBFTwBQYhawRjAAYABmsEcRAACCsq7t-WWX1KdgS2Zp59Ek_D0Vj_jLskg4dbxP17dmFFfQ";
+
+    #[test]
+    fn golden_version_3_state_still_loads() {
+        let k = key();
+        assert_eq!(
+            read(&k, &k.user_tag("auth0|alice"), GOLDEN_V3),
+            Ok(full_history())
+        );
+    }
+
     /// Key rotation: a state signed under the key at any position of `previousStateKeys` is read
     /// (and said not to be under the current key); under a key not listed it is tampered.
     #[test]
