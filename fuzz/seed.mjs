@@ -72,6 +72,7 @@ for (const file of readdirSync(join(root, 'tests', 'vectors')).filter((f) => f.e
 const state = [
   Buffer.from('\x00AAAA'),
   Buffer.concat([Buffer.from([1, 1]), Buffer.alloc(16)]), // a valid empty history
+  Buffer.concat([Buffer.from([1, 4]), Buffer.alloc(17)]), // the same, version 4 (nothing set)
   Buffer.concat([Buffer.from([2]), Buffer.from(Array.from({ length: 60 }, (_, i) => (i * 37) & 0xff))]),
   Buffer.concat([Buffer.from([2]), Buffer.alloc(40, 0x31)]),
 ];

@@ -514,6 +514,22 @@ impl Body {
         self.networks.iter().for_each(|n| out.extend_from_slice(n));
         out
     }
+
+    /// The same body as version 4 writes it when read from an earlier version: every device
+    /// prefix marked HMAC (sign-in flag bit 6).
+    fn hmac_marked(&self) -> Body {
+        let mut b = self.clone();
+        b.signins
+            .iter_mut()
+            .filter(|s| s[18] & 0b10_0000 != 0)
+            .for_each(|s| s[18] |= 0b100_0000);
+        b
+    }
+
+    /// Version 4's mask of HMAC devices when every device is (read from an earlier version).
+    fn all_devices(&self) -> u16 {
+        ((1u32 << self.devices.len()) - 1) as u16
+    }
 }
 
 fn arb_country() -> impl Strategy<Value = [u8; 2]> {
@@ -599,6 +615,44 @@ fn v3_tail(session: [u8; 8], privileged: u32, changes: &[[u8; 7]]) -> Vec<u8> {
     out
 }
 
+/// What a version-4 tail holds (no recovery, no used grants).
+#[derive(Debug, Clone, Default)]
+struct Tail {
+    session: Option<[u8; 8]>,
+    hmac_session: bool,
+    privileged: Option<u32>,
+    changes: Vec<[u8; 7]>,
+    hmac_devices: u16,
+}
+
+impl Tail {
+    /// The fields-present byte, then the fields that are.
+    fn bytes(&self) -> Vec<u8> {
+        let bit = |on: bool, b: u8| if on { 1u8 << b } else { 0 };
+        let mut out = vec![
+            bit(self.session.is_some(), 2)
+                | bit(self.privileged.is_some(), 3)
+                | bit(!self.changes.is_empty(), 4)
+                | bit(self.hmac_session, 5)
+                | bit(self.hmac_devices != 0, 6),
+        ];
+        if let Some(s) = self.session {
+            out.extend_from_slice(&s);
+        }
+        if let Some(p) = self.privileged {
+            out.extend_from_slice(&p.to_be_bytes());
+        }
+        if !self.changes.is_empty() {
+            out.push(self.changes.len() as u8);
+            self.changes.iter().for_each(|c| out.extend_from_slice(c));
+        }
+        if self.hmac_devices != 0 {
+            out.extend_from_slice(&self.hmac_devices.to_be_bytes());
+        }
+        out
+    }
+}
+
 fn arb_change_record() -> impl Strategy<Value = [u8; 7]> {
     (
         any::<u32>(),
@@ -626,22 +680,22 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     /// Any well-formed signed history is accepted (never `stateTampered`), written back record
-    /// for record: a factor change that does not happen hands it back as it came (a version-1 or
-    /// version-2 one written again in version 3, records unchanged, a privileged time of long
-    /// ago); one that happens adds one change record (dropping the oldest beyond the cap) and
-    /// leaves everything else; a login adds one sign-in (dropping the oldest beyond the cap) and,
-    /// without a device, a place or a session of its own, leaves every device, network, change
-    /// and counter but the login count as it read them.
+    /// for record: a factor change that does not happen hands it back as it came (a version-1, 2
+    /// or 3 one written again in version 4, records unchanged, its tags marked HMAC, a privileged
+    /// time of long ago before version 3); one that happens adds one change record (dropping the
+    /// oldest beyond the cap) and leaves everything else; a login adds one sign-in (dropping the
+    /// oldest beyond the cap) and, without a device, a place or a session of its own, leaves
+    /// every device, network, change and counter but the login count as it read them.
     #[test]
     fn a_state_reads_and_writes_back_record_for_record(
         body in arb_body(),
-        session in any::<[u8; 8]>(),
-        privileged in any::<u32>(),
+        session in prop::option::of(any::<[u8; 8]>()),
+        privileged in prop::option::of(1..=u32::MAX),
         changes in prop::collection::vec(arb_change_record(), 0..=factorgate::internals::MAX_CHANGES),
     ) {
         let user = "auth0|round-trip";
-        let tail = v3_tail(session, privileged, &changes);
-        let state = signer().state(3, user, &[body.bytes(), tail.clone()].concat());
+        let tail = Tail { session, privileged, changes: changes.clone(), ..Tail::default() };
+        let state = signer().state(4, user, &[body.bytes(), tail.bytes()].concat());
         let login = json!({
             "user": {"id": user, "factors": [{"type": "totp"}]},
             "session": {"methods": [{"type": "password", "at": rfc3339(T0 - 60)},
@@ -657,7 +711,7 @@ proptest! {
         // Email is never bound: denied, nothing happened, the state comes back as it was.
         let mut refused = login.clone();
         refused["change"] = json!({"action": "enroll", "factor": {"type": "email"}});
-        prop_assert_eq!(change_state(&refused), [body.bytes(), tail.clone()].concat());
+        prop_assert_eq!(change_state(&refused), [body.bytes(), tail.bytes()].concat());
 
         // A security key bound: one change record more.
         let mut bound = login.clone();
@@ -670,7 +724,8 @@ proptest! {
         prop_assert_eq!(flags & !0b11, 0, "by the user, not through a recovery");
         more.push([t0, t1, t2, t3, 0, 1, flags]);
         let keep = more.len().saturating_sub(factorgate::internals::MAX_CHANGES);
-        prop_assert_eq!(out, [body.bytes(), v3_tail(session, privileged, &more[keep..])].concat());
+        let more = Tail { changes: more[keep..].to_vec(), ..tail.clone() };
+        prop_assert_eq!(out, [body.bytes(), more.bytes()].concat());
 
         let d: Value = serde_json::from_str(&engine().decide_login_json(&login.to_string(), NOW_MS)).unwrap();
         prop_assert!(!has_reason(&d, "stateTampered"), "{}", d);
@@ -696,21 +751,33 @@ proptest! {
             }
         }
         // No session id: the last session is none; not privileged: no privileged time.
-        let after_login = v3_tail([0; 8], 0, &changes);
+        let after_login = Tail { changes: changes.clone(), ..Tail::default() }.bytes();
         prop_assert_eq!(out, [expected.bytes(), after_login].concat(), "read back differently: {:?}", body);
 
-        // The same history in versions 1 and 2 still loads, and a factor change that does not
-        // happen writes it again in version 3 with the same records.
-        let v2_tail = [0u8; 5];
+        // The same history in versions 1, 2 and 3 still loads, and a factor change that does not
+        // happen writes it again in version 4 with the same records, their tags marked HMAC.
+        let v3 = v3_tail(session.unwrap_or([0; 8]), privileged.unwrap_or(0), &changes);
         let earlier = |v: u8| {
-            let b = if v == 1 { body.bytes() } else { [body.bytes(), v2_tail.to_vec()].concat() };
+            let b = match v {
+                1 => body.bytes(),
+                2 => [body.bytes(), vec![0u8; 5]].concat(),
+                _ => [body.bytes(), v3.clone()].concat(),
+            };
             signer().state(v, user, &b)
         };
-        for v in [1, 2] {
+        for v in [1, 2, 3] {
             let mut refused = refused.clone();
             refused["state"] = json!(earlier(v));
-            let upgraded = v3_tail([0; 8], 1, &[]);
-            prop_assert_eq!(change_state(&refused), [body.bytes(), upgraded].concat(), "version {}", v);
+            let session = session.filter(|s| *s != [0; 8] && v == 3);
+            let upgraded = Tail {
+                session,
+                hmac_session: session.is_some(),
+                privileged: if v == 3 { privileged } else { Some(1) },
+                changes: if v == 3 { changes.clone() } else { Vec::new() },
+                hmac_devices: body.all_devices(),
+            };
+            let want = [body.hmac_marked().bytes(), upgraded.bytes()].concat();
+            prop_assert_eq!(change_state(&refused), want, "version {}", v);
         }
     }
 }

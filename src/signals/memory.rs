@@ -137,7 +137,7 @@ fn novelty(ctx: &mut Context, memory: &Memory) {
     }
     if cur.device.is_some()
         && learned(h.device_logins)
-        && !h.devices.iter().any(|k| cur.is_device(&k.tag))
+        && !h.devices.iter().any(|k| cur.is_device(&k.tag, k.hash))
     {
         ctx.add(
             ReasonCode::NewDevice,
@@ -211,10 +211,10 @@ fn answers_step_up(ctx: &Context, h: &History, at: u32) -> bool {
     if ctx.entry != Entry::Login || last.at != at {
         return false;
     }
-    if cur.session.is_some() && cur.session == h.last_session {
+    if cur.is_last_session(h) {
         return true;
     }
-    let same_device = last.device.is_some_and(|p| cur.is_device(&p));
+    let same_device = last.device.is_some_and(|p| cur.is_device(&p, last.hash));
     let age = ctx.now.0.saturating_sub(i64::from(at) * 60);
     !last.accepted
         && same_device

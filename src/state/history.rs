@@ -6,6 +6,8 @@ use crate::factors::FactorType;
 use crate::geo::Cell;
 use crate::request::ChangeAction;
 
+use super::key::TagHash;
+
 /// Sign-ins remembered (oldest dropped first).
 pub const MAX_SIGNINS: usize = 8;
 /// Devices remembered (least recently seen dropped first).
@@ -64,6 +66,8 @@ pub(crate) struct SignIn {
     pub cell: Option<Cell>,
     /// First bytes of the device's keyed hash, when the host sent a device id.
     pub device: Option<[u8; 4]>,
+    /// How that hash was computed ([`TagHash::Sip`] when there is none).
+    pub hash: TagHash,
     /// The sign-in's own risk (without `recentRiskySignin`, so risk does not feed on itself).
     pub risk: Level,
     /// Its network.
@@ -77,6 +81,8 @@ pub(crate) struct SignIn {
 pub(crate) struct KnownDevice {
     /// Keyed hash of the device id.
     pub tag: [u8; 8],
+    /// How it was computed.
+    pub hash: TagHash,
     /// Day it was last seen (days since the epoch).
     pub last_seen: u16,
 }
@@ -119,12 +125,31 @@ pub(crate) struct History {
     /// Keyed hash of the host's session id of the last sign-in: a login in the same session
     /// updates that sign-in. Version 3.
     pub last_session: Option<[u8; 8]>,
+    /// How that hash was computed ([`TagHash::Sip`] when there is none).
+    pub session_hash: TagHash,
     /// Minute since the epoch the state first saw the user privileged (`None`: not privileged
     /// at the last sign-in; 1 for a state of an earlier version, whose history does not say).
     /// Version 3.
     pub privileged_since: Option<u32>,
     /// Factor changes and recoveries that happened, oldest first. Version 3.
     pub changes: Vec<ChangeRecord>,
+}
+
+impl History {
+    /// Does it hold a device hash computed as before version 4 (HMAC), which only that hash of
+    /// the current device can match?
+    pub(crate) fn has_hmac_devices(&self) -> bool {
+        self.devices.iter().any(|d| d.hash == TagHash::Hmac)
+            || self
+                .signins
+                .iter()
+                .any(|s| s.device.is_some() && s.hash == TagHash::Hmac)
+    }
+
+    /// Is the last session's hash one computed as before version 4?
+    pub(crate) fn has_hmac_session(&self) -> bool {
+        self.last_session.is_some() && self.session_hash == TagHash::Hmac
+    }
 }
 
 /// A factor change or recovery that happened (allowed, or reported after the fact and not

@@ -5,7 +5,9 @@
 //! Life of a call: [`load`] verifies the incoming state before anything is scored, the history
 //! signals ([`signals`]) read it, and [`attach`] writes the next state into the decision.
 //!
-//! - **Signed**: HMAC-SHA256 under a key derived from the engine's `stateKey`. A state that fails
+//! - **Signed**: HMAC-SHA256 under a key derived from the engine's `stateKey`; the user, device and
+//!   session ids in it are 8-byte SipHash-2-4 tags under another (HMAC ones in states before
+//!   version 4, still read: [`key::TagHash`]). A state that fails
 //!   verification, is malformed, or belongs to another user is ignored, scored `stateTampered`
 //!   and alerted; the next state starts afresh.
 //! - **No key, no memory**: an engine compiled without `stateKey` reads no state, writes none and
@@ -44,7 +46,7 @@ pub(crate) use history::{
     ChangeRecord, History, KnownDevice, KnownNetwork, NetClass, SignIn, Status, UsedGrant,
 };
 pub use history::{MAX_CHANGES, MAX_DEVICES, MAX_NETWORKS, MAX_SIGNINS, MAX_USED_GRANTS};
-pub(crate) use key::{Keys, StateKey, MAX_PREVIOUS_KEYS, MIN_STATE_KEY};
+pub(crate) use key::{Keys, StateKey, TagHash, MAX_PREVIOUS_KEYS, MIN_STATE_KEY};
 
 use crate::decision::{Decision, Entry, Outcome, ReasonCode};
 use crate::enums::Level;
@@ -58,7 +60,7 @@ use codec::{read_any, write};
 pub(crate) use key::prefix;
 
 /// Version of the state format this engine writes.
-pub(crate) const STATE_VERSION: u32 = 3;
+pub(crate) const STATE_VERSION: u32 = 4;
 
 /// Signs an approval grant for `user_id` (docs/contract.md#approvals) under the current key: the
 /// token and its id, or `None` when an approver field is longer than 255 bytes.
@@ -68,7 +70,7 @@ pub(crate) fn issue_grant(
     claims: &GrantClaims,
 ) -> Option<(String, [u8; 8])> {
     let key = &keys.current;
-    grant::issue(key, &key.user_tag(user_id), claims)
+    grant::issue(key, &key.user_tag(TagHash::Hmac, user_id), claims)
 }
 
 /// Verifies an approval grant for `user_id` under whichever key signed it, or says why it is not
@@ -79,10 +81,11 @@ pub(crate) fn open_grant(
     token: &str,
 ) -> Result<OpenGrant, &'static str> {
     let key = &keys.current;
-    grant::open(key, &key.user_tag(user_id), token).or_else(|why| {
+    let user = |k: &StateKey| k.user_tag(TagHash::Hmac, user_id);
+    grant::open(key, &user(key), token).or_else(|why| {
         keys.previous
             .iter()
-            .find_map(|k| grant::open(k, &k.user_tag(user_id), token).ok())
+            .find_map(|k| grant::open(k, &user(k), token).ok())
             .ok_or(why)
     })
 }
@@ -90,14 +93,18 @@ pub(crate) fn open_grant(
 /// The current request as the state sees it: hashed and rounded, never raw.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Current {
-    /// Keyed hash of the user id: the state's binding.
+    /// Tag of the user id: the state's binding.
     pub user: [u8; 8],
-    /// Keyed hash of the device id, when the host sent one.
+    /// Tag of the device id, when the host sent one.
     pub device: Option<[u8; 8]>,
-    /// The device's hash under each previous key: a device remembered before a rotation.
-    pub device_before: Vec<[u8; 8]>,
-    /// Keyed hash of the host's session id, when it sent one.
+    /// Every tag the device may be remembered under: its tag under each key (a previous one
+    /// for a device remembered before a rotation), and its HMAC tag under each key when the
+    /// history holds HMAC device tags (from a state before version 4).
+    pub device_tags: Vec<([u8; 8], TagHash)>,
+    /// Tag of the host's session id, when it sent one.
     pub session: Option<[u8; 8]>,
+    /// Its HMAC tag, only when the history's last session is an HMAC one.
+    pub session_hmac: Option<[u8; 8]>,
     /// Country, when known.
     pub country: Option<[u8; 2]>,
     /// ASN, when known and not 0.
@@ -122,10 +129,21 @@ pub(crate) struct Memory {
 }
 
 impl Current {
-    /// Is a remembered device hash this device's, under the current or a previous key?
-    pub(crate) fn is_device(&self, tag: &[u8]) -> bool {
-        let is = |d: &[u8; 8]| d.get(..tag.len()) == Some(tag);
-        self.device.as_ref().is_some_and(is) || self.device_before.iter().any(is)
+    /// Is a remembered device tag (or its prefix), computed as `hash` says, this device's, under
+    /// the current or a previous key?
+    pub(crate) fn is_device(&self, tag: &[u8], hash: TagHash) -> bool {
+        self.device_tags
+            .iter()
+            .any(|(d, h)| *h == hash && d.starts_with(tag))
+    }
+
+    /// Is this login in the history's last session?
+    pub(crate) fn is_last_session(&self, h: &History) -> bool {
+        let mine = match h.session_hash {
+            TagHash::Sip => self.session,
+            TagHash::Hmac => self.session_hmac,
+        };
+        mine.is_some() && mine == h.last_session
     }
 }
 
@@ -158,7 +176,6 @@ pub(crate) fn load(keys: Option<&Keys>, policy: &CompiledPolicy, req: &Request) 
     let Some(keys) = keys else {
         return Memory::off();
     };
-    let current = current(keys, policy, req);
     let incoming = req.state.as_ref().map(|s| s.as_str().trim_ascii());
     let (status, history, under_current) = match incoming {
         None | Some("") => (Status::Missing, History::default(), false),
@@ -167,6 +184,7 @@ pub(crate) fn load(keys: Option<&Keys>, policy: &CompiledPolicy, req: &Request) 
             Err(status) => (status, History::default(), false),
         },
     };
+    let current = current(keys, policy, req, &history);
     let current_format =
         under_current && status == Status::Loaded && incoming.is_some_and(codec::is_current);
     Memory {
@@ -177,7 +195,8 @@ pub(crate) fn load(keys: Option<&Keys>, policy: &CompiledPolicy, req: &Request) 
     }
 }
 
-fn current(keys: &Keys, policy: &CompiledPolicy, req: &Request) -> Current {
+/// The request as the state sees it; the HMAC tags only where `history` holds such tags.
+fn current(keys: &Keys, policy: &CompiledPolicy, req: &Request, history: &History) -> Current {
     let key = &keys.current;
     let user_id = req.user.id.as_str();
     let s = &req.session;
@@ -196,23 +215,18 @@ fn current(keys: &Keys, policy: &CompiledPolicy, req: &Request) -> Current {
         .and_then(|d| d.id.as_ref())
         .map(|d| d.as_str())
         .filter(|d| !d.is_empty());
+    let session = s.id.as_ref().map(|i| i.as_str()).filter(|i| !i.is_empty());
+    let device_tags = device.map_or(Vec::new(), |d| {
+        device_tags(keys, user_id, d, history.has_hmac_devices())
+    });
     Current {
-        user: key.user_tag(user_id),
-        device: device.map(|d| key.device_tag(user_id, d)),
-        device_before: device
-            .map(|d| {
-                keys.previous
-                    .iter()
-                    .map(|k| k.device_tag(user_id, d))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        session: s
-            .id
-            .as_ref()
-            .map(|i| i.as_str())
-            .filter(|i| !i.is_empty())
-            .map(|i| key.session_tag(user_id, i)),
+        user: key.user_tag(TagHash::Sip, user_id),
+        device: device_tags.first().map(|(t, _)| *t),
+        device_tags,
+        session: session.map(|i| key.session_tag(TagHash::Sip, user_id, i)),
+        session_hmac: session
+            .filter(|_| history.has_hmac_session())
+            .map(|i| key.session_tag(TagHash::Hmac, user_id, i)),
         country: geo
             .and_then(|g| g.country.as_ref())
             .and_then(|c| country(c.as_str())),
@@ -220,6 +234,21 @@ fn current(keys: &Keys, policy: &CompiledPolicy, req: &Request) -> Current {
         position: geo.and_then(|g| Some((g.lat?, g.lon?))),
         network,
     }
+}
+
+/// The device's tag under each key, the current one first, then (with `hmac`) its HMAC tags.
+fn device_tags(keys: &Keys, user_id: &str, device: &str, hmac: bool) -> Vec<([u8; 8], TagHash)> {
+    let hashes: &[TagHash] = match hmac {
+        true => &[TagHash::Sip, TagHash::Hmac],
+        false => &[TagHash::Sip],
+    };
+    let mut tags = Vec::new();
+    for h in hashes {
+        for k in keys.all() {
+            tags.push((k.device_tag(*h, user_id, device), *h));
+        }
+    }
+    tags
 }
 
 fn country(s: &str) -> Option<[u8; 2]> {
@@ -410,7 +439,7 @@ fn record(
             .position
             .and_then(|(lat, lon)| Cell::from_degrees(lat, lon)),
     };
-    let same_session = cur.session.is_some() && cur.session == h.last_session;
+    let same_session = cur.is_last_session(h);
     let mut learned_before = false;
     match h.signins.last() {
         Some(last) if same_session => {
@@ -422,12 +451,14 @@ fn record(
         _ => h.logins = h.logins.saturating_add(1),
     }
     h.last_session = cur.session;
+    h.session_hash = TagHash::Sip;
     h.signins.push(SignIn {
         at,
         country: cur.country,
         asn: cur.asn,
         cell,
         device: cur.device.map(|d| prefix(&d)),
+        hash: TagHash::Sip,
         risk,
         network: cur.network,
         accepted,
@@ -465,14 +496,16 @@ fn record(
         evict(&mut h.networks, MAX_NETWORKS, |n| u32::from(n.last_seen));
     }
     if let Some(tag) = cur.device {
-        // Remembered under a previous key: hashed again under the current one.
-        match h.devices.iter_mut().find(|k| cur.is_device(&k.tag)) {
+        // Remembered under a previous key or as an HMAC tag: tagged again under the current one.
+        match h.devices.iter_mut().find(|k| cur.is_device(&k.tag, k.hash)) {
             Some(k) => {
                 k.tag = tag;
+                k.hash = TagHash::Sip;
                 k.last_seen = k.last_seen.max(day);
             }
             None => h.devices.push(KnownDevice {
                 tag,
+                hash: TagHash::Sip,
                 last_seen: day,
             }),
         }
@@ -514,7 +547,7 @@ fn evict<T>(list: &mut Vec<T>, cap: usize, seen: impl Fn(&T) -> u32) {
 mod tests {
     use super::*;
     use crate::state::base64 as b64;
-    use crate::state::codec::VERSION_BYTE;
+    use crate::state::codec::{SIGNIN_LEN, VERSION_BYTE};
     use crate::state::history::MAX_STATE_BYTES;
 
     fn key() -> StateKey {
@@ -538,6 +571,7 @@ mod tests {
                 asn: Some(2119 + i),
                 cell: Cell::from_degrees(59.91, 10.75 + f64::from(i)),
                 device: Some([i as u8; 4]),
+                hash: TagHash::Sip,
                 risk: Level::Medium,
                 network: NetClass::Trusted,
                 accepted: i % 2 == 0,
@@ -546,6 +580,7 @@ mod tests {
         for i in 0..MAX_DEVICES as u32 {
             h.devices.push(KnownDevice {
                 tag: [i as u8 + 1; 8],
+                hash: TagHash::Sip,
                 last_seen: 20_000 + i as u16,
             });
         }
@@ -589,25 +624,42 @@ mod tests {
         h
     }
 
+    /// `h` as read from a state before version 4: every tag in it HMAC.
+    fn hmac_tags(mut h: History) -> History {
+        h.devices.iter_mut().for_each(|d| d.hash = TagHash::Hmac);
+        h.signins
+            .iter_mut()
+            .filter(|s| s.device.is_some())
+            .for_each(|s| s.hash = TagHash::Hmac);
+        if h.last_session.is_some() {
+            h.session_hash = TagHash::Hmac;
+        }
+        h
+    }
+
     #[test]
     fn full_state_round_trips_within_budget() {
         let k = key();
-        let user = k.user_tag("auth0|alice");
-        let h = full_history();
+        let user = k.user_tag(TagHash::Sip, "auth0|alice");
+        // Every list full, every field set, and every device tag HMAC: the largest state.
+        let h = hmac_tags(full_history());
         let s = write(&k, &user, &h);
         println!("the largest state, every list full: {} characters", s.len());
         assert_eq!(s.len(), MAX_ENCODED_LEN);
         assert!(s.len() <= MAX_STATE_BYTES);
-        assert_eq!(MAX_ENCODED_LEN, 826);
-        assert_eq!(read(&k, &user, &s), Ok(h));
+        assert_eq!(MAX_ENCODED_LEN, 830);
+        assert_eq!(read(&k, "auth0|alice", &s), Ok(h));
+        let sip = write(&k, &user, &full_history());
+        assert_eq!(sip.len(), 827, "two bytes less: no HMAC devices");
+        assert_eq!(read(&k, "auth0|alice", &sip), Ok(full_history()));
         let empty = write(&k, &user, &History::default());
-        assert_eq!(read(&k, &user, &empty), Ok(History::default()));
+        assert_eq!(read(&k, "auth0|alice", &empty), Ok(History::default()));
     }
 
     #[test]
     fn every_single_character_change_is_detected() {
         let k = key();
-        let user = k.user_tag("auth0|alice");
+        let user = k.user_tag(TagHash::Sip, "auth0|alice");
         for h in [full_history(), History::default()] {
             let s = write(&k, &user, &h);
             for (i, original) in s.char_indices() {
@@ -620,35 +672,34 @@ mod tests {
                     changed.push(replacement);
                     changed.push_str(s.get(i + 1..).unwrap());
                     assert!(
-                        matches!(read(&k, &user, &changed), Err(Status::Tampered(_))),
+                        matches!(read(&k, "auth0|alice", &changed), Err(Status::Tampered(_))),
                         "change at {i} to {replacement:?} went unnoticed"
                     );
                 }
             }
             // Truncated or extended text is detected too.
-            assert!(read(&k, &user, s.get(..s.len() - 1).unwrap()).is_err());
-            assert!(read(&k, &user, &format!("{s}A")).is_err());
+            assert!(read(&k, "auth0|alice", s.get(..s.len() - 1).unwrap()).is_err());
+            assert!(read(&k, "auth0|alice", &format!("{s}A")).is_err());
         }
     }
 
     #[test]
     fn another_user_another_key_and_garbage_are_tampered() {
         let k = key();
-        let alice = k.user_tag("auth0|alice");
+        let alice = k.user_tag(TagHash::Sip, "auth0|alice");
         let s = write(&k, &alice, &full_history());
-        let mallory = k.user_tag("auth0|mallory");
         assert_eq!(
-            read(&k, &mallory, &s),
+            read(&k, "auth0|mallory", &s),
             Err(Status::Tampered("it belongs to another user"))
         );
         let other = StateKey::new(b"another key of sixteen bytes").unwrap();
         assert!(matches!(
-            read(&other, &other.user_tag("auth0|alice"), &s),
+            read(&other, "auth0|alice", &s),
             Err(Status::Tampered(m)) if m.contains("signature")
         ));
         for junk in ["x", "AAAA", "not base64!", "eyJhbGciOiJub25lIn0"] {
             assert!(
-                matches!(read(&k, &alice, junk), Err(Status::Tampered(_))),
+                matches!(read(&k, "auth0|alice", junk), Err(Status::Tampered(_))),
                 "{junk}"
             );
         }
@@ -657,14 +708,14 @@ mod tests {
     #[test]
     fn a_state_from_a_newer_engine_is_unknown_not_tampered() {
         let k = key();
-        let user = k.user_tag("u");
+        let user = k.user_tag(TagHash::Sip, "u");
         let mut raw = vec![VERSION_BYTE + 1];
         raw.extend_from_slice(&user);
         raw.extend_from_slice(b"future fields");
         let tag = k.sign(&raw);
         raw.extend_from_slice(&tag);
         assert_eq!(
-            read(&k, &user, &b64::encode(&raw)),
+            read(&k, "u", &b64::encode(&raw)),
             Err(Status::Newer(VERSION_BYTE + 1))
         );
     }
@@ -672,7 +723,7 @@ mod tests {
     #[test]
     fn a_newer_state_is_unknown_and_handed_back_as_it_came() {
         let k = key();
-        let user = k.user_tag("auth0|alice");
+        let user = k.user_tag(TagHash::Sip, "auth0|alice");
         let mut raw = vec![VERSION_BYTE + 1];
         raw.extend_from_slice(&user);
         let tag = k.sign(&raw);
@@ -716,7 +767,7 @@ mod tests {
     #[test]
     fn golden_version_1_state_still_loads() {
         let k = key();
-        let h = read(&k, &k.user_tag("auth0|alice"), GOLDEN_V1).unwrap();
+        let h = read(&k, "auth0|alice", GOLDEN_V1).unwrap();
         assert_eq!(h.logins, 3);
         assert_eq!(h.country_logins, 2, "the risky sign-in taught nothing");
         assert_eq!(h.device_logins, 2);
@@ -740,23 +791,137 @@ mod tests {
     const GOLDEN_V2: &str = "Ak_6zvSpl5INAfQBkAGPAY4BuoFAAggQEAG6gUBOTwAACEcCVwO8AAAAADUBuoFBTk8AAAhIAlcDwQEBAQElAbqBQk5PAAAISQJXA8YCAgICNQG6gUNOTwAACEoCVwPLAwMDAyUBuoFETk8AAAhLAlcD0AQEBAQ1AbqBRU5PAAAITAJXA9UFBQUFJQG6gUZOTwAACE0CVwPaBgYGBjUBuoFHTk8AAAhOAlcD3wcHBwclAQEBAQEBAQFOIAICAgICAgICTiEDAwMDAwMDA04iBAQEBAQEBAROIwUFBQUFBQUFTiQGBgYGBgYGBk4lBwcHBwcHBwdOJggICAgICAgITicJCQkJCQkJCU4oCgoKCgoKCgpOKQsLCwsLCwsLTioMDAwMDAwMDE4rDQ0NDQ0NDQ1OLA4ODg4ODg4OTi0PDw8PDw8PD04uEBAQEBAQEBBOLwAAAAD8AE4gU0UAAAAATiFTRQAA_AJOIgAAAAD8A04jU0UAAAAATiRTRQAA_AVOJQAAAAD8Bk4mU0UAAAAATidTRQAA_AhOKAAAAAD8CU4pU0UAAAAATipTRQAA_AtOKwAAAAD8DE4sU0UAAAAATi1TRQAA_A5OLgAAAAD8D04vAbqBpAQHBwcHBwcHBwG6gggICAgICAgICAG6ggkJCQkJCQkJCQG6ggoKCgoKCgoKCgG6gguwK-9Ud70r1MkAw8yGWXQdU4Jmm4iSZmKrIgxRM7Qd4g";
 
     #[test]
-    fn golden_version_2_state_still_loads_and_is_written_again_in_version_3() {
+    fn golden_version_2_state_still_loads_and_is_written_again_in_version_4() {
         let k = key();
-        let user = k.user_tag("auth0|alice");
-        let h = read(&k, &user, GOLDEN_V2).unwrap();
+        let user = k.user_tag(TagHash::Sip, "auth0|alice");
+        let h = read(&k, "auth0|alice", GOLDEN_V2).unwrap();
         // Everything version 2 held, and what it could not: no session, no changes, and a
-        // privileged time of long ago (no mover's grace from an upgrade).
-        let mut want = full_history_v2();
+        // privileged time of long ago (no mover's grace from an upgrade); its tags HMAC.
+        let mut want = hmac_tags(full_history_v2());
         want.privileged_since = Some(1);
         assert_eq!(h, want);
         let again = write(&k, &user, &h);
         assert!(codec::is_current(&again));
-        assert_eq!(read(&k, &user, &again), Ok(want));
+        assert_eq!(read(&k, "auth0|alice", &again), Ok(want));
         assert_eq!(GOLDEN_V1.as_bytes()[0], b'A');
         assert_eq!(
-            read(&k, &user, GOLDEN_V1).unwrap().privileged_since,
+            read(&k, "auth0|alice", GOLDEN_V1).unwrap().privileged_since,
             Some(1)
         );
+    }
+
+    /// [`full_history`] as the version-3 engine wrote it (before SipHash tags, version 4; same
+    /// key and user as [`GOLDEN_V1`]).
+    const GOLDEN_V3: &str = "A0_6zvSpl5INAfQBkAGPAY4BuoFAAggQEAG6gUBOTwAACEcCVwO8AAAAADUBuoFBTk8AAAhIAlcDwQEBAQElAbqBQk5PAAAISQJXA8YCAgICNQG6gUNOTwAACEoCVwPLAwMDAyUBuoFETk8AAAhLAlcD0AQEBAQ1AbqBRU5PAAAITAJXA9UFBQUFJQG6gUZOTwAACE0CVwPaBgYGBjUBuoFHTk8AAAhOAlcD3wcHBwclAQEBAQEBAQFOIAICAgICAgICTiEDAwMDAwMDA04iBAQEBAQEBAROIwUFBQUFBQUFTiQGBgYGBgYGBk4lBwcHBwcHBwdOJggICAgICAgITicJCQkJCQkJCU4oCgoKCgoKCgpOKQsLCwsLCwsLTioMDAwMDAwMDE4rDQ0NDQ0NDQ1OLA4ODg4ODg4OTi0PDw8PDw8PD04uEBAQEBAQEBBOLwAAAAD8AE4gU0UAAAAATiFTRQAA_AJOIgAAAAD8A04jU0UAAAAATiRTRQAA_AVOJQAAAAD8Bk4mU0UAAAAATidTRQAA_AhOKAAAAAD8CU4pU0UAAAAATipTRQAA_AtOKwAAAAD8DE4sU0UAAAAATi1TRQAA_A5OLgAAAAD8D04vAbqBpAQHBwcHBwcHBwG6gggICAgICAgICAG6ggkJCQkJCQkJCQG6ggoKCgoKCgoKCgG6ggulpaWlpaWlpQG6gmwIawQOoAAAAGsEHLABAiVrBCrAAgMKawQ40AMAL2sERuAEBRBrBFTwBQYhawRjAAYABmsEcRAACCsq7t-WWX1KdgS2Zp59Ek_D0Vj_jLskg4dbxP17dmFFfQ";
+
+    /// Version 3 loads as it was written, its tags HMAC, and is written again in version 4
+    /// with its tags still marked HMAC (until each device or session is seen again).
+    #[test]
+    fn golden_version_3_state_still_loads_and_keeps_its_hmac_tags() {
+        let k = key();
+        let want = hmac_tags(full_history());
+        let h = read(&k, "auth0|alice", GOLDEN_V3).unwrap();
+        assert_eq!(h, want);
+        assert!(h.has_hmac_devices() && h.has_hmac_session());
+        let again = write(&k, &k.user_tag(TagHash::Sip, "auth0|alice"), &h);
+        assert!(codec::is_current(&again));
+        assert_eq!(read(&k, "auth0|alice", &again), Ok(want));
+    }
+
+    /// `version`, `binding` and `body`, signed under `k`, in base64url.
+    fn signed(k: &StateKey, version: u8, binding: [u8; 8], body: &[u8]) -> String {
+        let mut raw = vec![version];
+        raw.extend_from_slice(&binding);
+        raw.extend_from_slice(body);
+        let tag = k.sign(&raw);
+        raw.extend_from_slice(&tag);
+        b64::encode(&raw)
+    }
+
+    /// A state's binding is the tag of its own version: a version-4 state bound by the HMAC tag,
+    /// or a version-3 one by the SipHash tag, belongs to no one.
+    #[test]
+    fn a_binding_of_the_other_version_s_hash_is_another_user_s() {
+        let k = key();
+        let sip = k.user_tag(TagHash::Sip, "auth0|alice");
+        let hmac = k.user_tag(TagHash::Hmac, "auth0|alice");
+        let empty_v4 = [0u8; 17];
+        let empty_v3 = [0u8; 16 + 5 + 13];
+        assert_eq!(
+            read(&k, "auth0|alice", &signed(&k, 4, sip, &empty_v4)),
+            Ok(History::default())
+        );
+        assert!(read(&k, "auth0|alice", &signed(&k, 3, hmac, &empty_v3)).is_ok());
+        for s in [
+            signed(&k, 4, hmac, &empty_v4),
+            signed(&k, 3, sip, &empty_v3),
+        ] {
+            assert_eq!(
+                read(&k, "auth0|alice", &s),
+                Err(Status::Tampered("it belongs to another user"))
+            );
+        }
+    }
+
+    /// Version 4 has one encoding per history: a field marked present must be there and set, a
+    /// mark must name something there, an unknown bit is refused.
+    #[test]
+    fn version_4_refuses_what_its_writer_never_writes() {
+        let k = key();
+        let sip = k.user_tag(TagHash::Sip, "auth0|alice");
+        // Header with one device (no sign-ins, no networks), the device, then the tail.
+        let mut one_device = vec![0u8; 16];
+        one_device[14] = 1;
+        one_device.extend_from_slice(&[7; 10]);
+        let with = |head: &[u8], tail: &[u8]| [head, tail].concat();
+        let good = [
+            with(&[0; 16], &[0]),
+            with(&[0; 16], &[1, 0, 0, 0, 9]),
+            with(&[0; 16], &[0b10_0100, 1, 2, 3, 4, 5, 6, 7, 8]),
+            with(&one_device, &[0b100_0000, 0, 1]),
+        ];
+        for body in &good {
+            assert!(
+                read(&k, "auth0|alice", &signed(&k, 4, sip, body)).is_ok(),
+                "{body:?}"
+            );
+        }
+        let bad = [
+            with(&[0; 16], &[0b1000_0000]),
+            with(&[0; 16], &[0b10_0000]),
+            with(&[0; 16], &[1, 0, 0, 0, 0]),
+            with(&[0; 16], &[0b10, 0]),
+            with(&[0; 16], &[0b1_0000, 0]),
+            with(&[0; 16], &[0b100_0000, 0, 1]),
+            with(&one_device, &[0b100_0000, 0, 0]),
+            with(&one_device, &[0b100_0000, 0, 2]),
+            with(&[0; 16], &[]),
+            with(&[0; 16], &[0, 0]),
+        ];
+        for body in &bad {
+            assert_eq!(
+                read(&k, "auth0|alice", &signed(&k, 4, sip, body)),
+                Err(Status::Tampered("it is malformed")),
+                "{body:?}"
+            );
+        }
+        // A sign-in's HMAC mark without a device prefix.
+        let mut signin = vec![0u8; 16];
+        signin[13] = 1;
+        let mut record = [0u8; SIGNIN_LEN];
+        record[..4].copy_from_slice(&29_000_000u32.to_be_bytes());
+        record[10..12].copy_from_slice(&i16::MIN.to_be_bytes());
+        for (flags, ok) in [(0b10_0000, true), (0b110_0000, true), (0b100_0000, false)] {
+            record[18] = flags;
+            let body = [signin.as_slice(), &record, &[0]].concat();
+            let s = signed(&k, 4, sip, &body);
+            assert_eq!(read(&k, "auth0|alice", &s).is_ok(), ok, "flags {flags:#b}");
+        }
+        // Version 3 never had the mark.
+        record[18] = 0b110_0000;
+        let hmac = k.user_tag(TagHash::Hmac, "auth0|alice");
+        let body = [signin.as_slice(), &record, &[0; 18]].concat();
+        assert!(read(&k, "auth0|alice", &signed(&k, 3, hmac, &body)).is_err());
     }
 
     /// Key rotation: a state signed under the key at any position of `previousStateKeys` is read
@@ -771,7 +936,11 @@ mod tests {
         };
         for i in 0..=MAX_PREVIOUS_KEYS {
             let k = state_key(i);
-            let s = write(&k, &k.user_tag("auth0|alice"), &full_history());
+            let s = write(
+                &k,
+                &k.user_tag(TagHash::Sip, "auth0|alice"),
+                &full_history(),
+            );
             assert_eq!(
                 read_any(&keys, "auth0|alice", &s),
                 Ok((full_history(), i == 0)),
@@ -785,7 +954,7 @@ mod tests {
         let stranger = state_key(MAX_PREVIOUS_KEYS + 1);
         let s = write(
             &stranger,
-            &stranger.user_tag("auth0|alice"),
+            &stranger.user_tag(TagHash::Sip, "auth0|alice"),
             &full_history(),
         );
         assert!(matches!(

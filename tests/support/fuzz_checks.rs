@@ -367,31 +367,41 @@ const PLACES: [(f64, f64, &str, u32); 8] = [
     (89.99, -179.99, "AQ", 0),
 ];
 
-/// The counts in an opened state body are within the caps, and the body is as long as they say.
+/// The counts in an opened state body (version 4, as the engine writes) are within the caps,
+/// and the body is as long as they say.
 pub fn check_caps(body: &[u8]) {
     let count = |i: usize| usize::from(body.get(i).copied().unwrap_or(u8::MAX));
     let (ns, nd, nn) = (count(13), count(14), count(15));
     assert!(ns <= factorgate::internals::MAX_SIGNINS, "{ns} sign-ins");
     assert!(nd <= factorgate::internals::MAX_DEVICES, "{nd} devices");
     assert!(nn <= factorgate::internals::MAX_NETWORKS, "{nn} networks");
-    let base = 16 + ns * 19 + nd * 10 + nn * 8;
-    if body.len() == base {
-        return; // version 1
+    let mut at = 16 + ns * 19 + nd * 10 + nn * 8;
+    // The fields present, then each: the last recovery (4), the used grants (a count, 12 each),
+    // the session (8), the privileged time (4), the changes (a count, 7 each), HMAC devices (2).
+    let has = count(at);
+    assert_eq!(has & 0x80, 0, "unknown field {has:#x}");
+    at += 1;
+    let field = |bit: usize, len: usize| if has & 1 << bit != 0 { len } else { 0 };
+    at += field(0, 4);
+    if has & 2 != 0 {
+        let ng = count(at);
+        assert!(
+            (1..=factorgate::internals::MAX_USED_GRANTS).contains(&ng),
+            "{ng} used grants"
+        );
+        at += 1 + ng * 12;
     }
-    // Version 2: the last recovery (4 bytes), the count of used grants, 12 bytes each.
-    let ng = usize::from(body.get(base + 4).copied().unwrap_or(u8::MAX));
-    assert!(
-        ng <= factorgate::internals::MAX_USED_GRANTS,
-        "{ng} used grants"
-    );
-    let base = base + 5 + ng * 12;
-    if body.len() == base {
-        return; // version 2
+    at += field(2, 8) + field(3, 4);
+    if has & 16 != 0 {
+        let nc = count(at);
+        assert!(
+            (1..=factorgate::internals::MAX_CHANGES).contains(&nc),
+            "{nc} changes"
+        );
+        at += 1 + nc * 7;
     }
-    // Version 3: the last session (8), the privileged time (4), the count of changes, 7 each.
-    let nc = usize::from(body.get(base + 12).copied().unwrap_or(u8::MAX));
-    assert!(nc <= factorgate::internals::MAX_CHANGES, "{nc} changes");
-    assert_eq!(body.len(), base + 13 + nc * 7, "body length");
+    at += field(6, 2);
+    assert_eq!(body.len(), at, "body length");
 }
 
 fn opened(state: &Value) -> Vec<u8> {
@@ -480,7 +490,7 @@ pub fn state(data: &[u8]) {
             );
             let accepted = !has_reason(&d, "stateTampered");
             assert_eq!(accepted, !has_reason(&c, "stateTampered"), "{d}\n{c}");
-            if version > 3 {
+            if version > 4 {
                 // A newer engine's state is never tampered, and is handed back untouched.
                 assert!(accepted, "{d}");
                 assert_eq!(d["state"].as_str(), Some(state.as_str()));
@@ -493,9 +503,9 @@ pub fn state(data: &[u8]) {
                 );
                 assert!(!has_reason(&again, "stateTampered"), "{again}");
                 // A factor change that does not happen hands an accepted state back as it came,
-                // or, in version 1 or 2, written again in the current version (3); one that
+                // or, in versions 1 to 3, written again in the current version (4); one that
                 // happens remembers itself.
-                if version == 3 && c["outcome"] != "allow" {
+                if version == 4 && c["outcome"] != "allow" {
                     assert_eq!(c["state"].as_str(), Some(state.as_str()));
                 } else {
                     opened(&c["state"]);
