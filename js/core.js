@@ -144,8 +144,8 @@ function readRecord(inst, at) {
         continue;
       case T_KEY_DEF:
       case T_NAME_DEF:
-        value = recordText.decode(u8.subarray(p, p + n));
-        p += n;
+        value = text.substring(c, c + n);
+        c += n;
         names.push(value);
         if (tag === T_KEY_DEF) {
           key = value;

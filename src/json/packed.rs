@@ -12,8 +12,7 @@ pub(crate) mod tag {
     pub(crate) const END: u8 = 3;
     /// A key: varint id of a name defined earlier.
     pub(crate) const KEY: u8 = 4;
-    /// A key defined here: varint byte length, then its UTF-8 bytes (in the stream); its id is
-    /// the next one.
+    /// A key defined here: varint units of text, the name; its id is the next one.
     pub(crate) const KEY_DEF: u8 = 5;
     /// A string value: varint id of a name.
     pub(crate) const NAME: u8 = 6;
@@ -164,7 +163,7 @@ impl Packed {
     }
 
     /// A name, with `[by_id, defined, as_text]` tags ([`tag::KEY_TAGS`], [`tag::NAME_TAGS`]):
-    /// its id, or its bytes the first time, or, once the table is full, text.
+    /// its id, or the first time its definition, or, once the table is full, text.
     #[cfg_attr(factorgate_nightly, optimize(speed))]
     pub(crate) fn name(&mut self, tags: [u8; 3], s: &'static str) {
         let [by_id, defined, as_text] = tags;
@@ -173,11 +172,7 @@ impl Packed {
                 self.tag(by_id);
                 self.varint(id.into());
             }
-            Some((_, true)) => {
-                self.tag(defined);
-                self.varint(s.len() as u64);
-                self.tags.extend_from_slice(s.as_bytes());
-            }
+            Some((_, true)) => self.text(defined, s),
             None => self.text(as_text, s),
         }
     }
