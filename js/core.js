@@ -38,16 +38,20 @@ const TRAPPED = Symbol('trapped');
 // eslint-disable-next-line no-undef
 const DEFAULT_POLICY_JSON = typeof __FACTORGATE_DEFAULT_POLICY__ === 'string' ? __FACTORGATE_DEFAULT_POLICY__ : null;
 
-// How each decision entry calls a glue WasmEngine (handle, request JSON, now ms, and the
-// instance's glue and memory for the request buffer).
-const ENTRIES = {
-  login: (handle, requestJson, nowMs, glue, memory) =>
-    handle.decide_login_buffered(writeRequest(glue, memory, requestJson), nowMs),
-  factorChange: (handle, requestJson, nowMs, glue, memory) =>
-    handle.assess_factor_change_buffered(writeRequest(glue, memory, requestJson), nowMs),
-  action: (handle, requestJson, nowMs, glue, memory) =>
-    handle.assess_action_buffered(writeRequest(glue, memory, requestJson), nowMs),
-};
+// The decision entries: each one's code in the decision export's `what` (src/wasm.rs,
+// answer_buffered), to which 4 adds "the fail mode's decision" and 8 "as JSON text" (tests).
+const ENTRIES = { login: 0, factorChange: 1, action: 2 };
+const FAIL_MODE = 4;
+const AS_JSON = 8;
+
+// Calls the decision export `what` on a glue WasmEngine with the request written into the
+// instance's request buffer; returns the address of the result record's header.
+const answer = (handle, what, requestJson, nowMs, glue, memory) =>
+  handle.answer_buffered(what, writeRequest(glue, memory, requestJson), nowMs);
+
+// The decision export's answer `what`, read from its record: the plain object, or Unreadable.
+const decide = (handle, what, requestJson, nowMs, glue, memory, inst) =>
+  readRecord(inst, answer(handle, what, requestJson, nowMs, glue, memory));
 
 const encoder = new TextEncoder();
 
@@ -63,6 +67,166 @@ function writeRequest(glue, memory, text) {
     if (read === text.length || room >= text.length * 3) return written;
     room = text.length * 3;
   }
+}
+
+// --- The result record (docs/architecture.md#the-result-record; src/json/packed.rs writes it) ----
+// A tag stream and a text in wasm memory, read in place: the same plain object JSON.parse of the
+// answer's JSON text gives, key order included, without decoding and parsing that text. Names
+// (keys, enumeration values) are defined once per instance and then sent as ids: `inst.names`
+// is the instance's table, in definition order, and dies with the instance.
+const T_OBJECT = 1, T_ARRAY = 2, T_END = 3, T_KEY = 4, T_KEY_DEF = 5, T_NAME = 6, T_NAME_DEF = 7;
+const T_KEY_TEXT = 8, T_STRING = 9, T_UINT = 10, T_NEG = 11, T_NUMBER = 12, T_RAW = 13;
+const T_TRUE = 14, T_FALSE = 15, T_NULL = 16;
+
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default would drop it).
+const recordText = new TextDecoder('utf-8', { ignoreBOM: true });
+
+// A record the shim cannot read (a name it was never sent, a bad tag): never a wrong object.
+class Unreadable {
+  constructor(why) {
+    this.why = why;
+  }
+}
+
+const word = (u8, at) => (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
+
+function parseRaw(json) {
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    return new Unreadable(`embedded JSON: ${describe(e)}`);
+  }
+}
+
+// The value of the record whose header is at `at` in `inst`'s memory (five u32: the tags'
+// address and length, the text's address and UTF-8 length, the id of its first new name), or
+// Unreadable.
+function readRecord(inst, at) {
+  let u8 = inst.bytes;
+  if (u8 === null || u8.byteLength === 0) u8 = inst.bytes = new Uint8Array(inst.memory.buffer);
+  let p = word(u8, at);
+  const end = p + word(u8, at + 4);
+  const textAt = word(u8, at + 8);
+  const textEnd = textAt + word(u8, at + 12);
+  const names = inst.names;
+  const first = word(u8, at + 16);
+  if (first !== names.length) return new Unreadable(`its names start at ${first}, the shim has ${names.length}`);
+  const text = textEnd === textAt ? '' : recordText.decode(u8.subarray(textAt, textEnd));
+  let c = 0; // where the next piece of text starts, in UTF-16 units
+  let root;
+  let cur = null; // the innermost open object or list
+  let inArray = false;
+  let key = '';
+  let proto = false; // the key is __proto__: defined as an own property, as JSON.parse does (never a name)
+  const open = []; // the enclosing containers, each followed by whether it is a list
+  while (p < end) {
+    const tag = u8[p++];
+    let n = 0; // the varint after the tag: an id, a length or a number
+    if (tag >= T_KEY && tag <= T_RAW) {
+      n = u8[p++];
+      if (n > 127) {
+        n &= 127;
+        let scale = 128;
+        let b;
+        do {
+          b = u8[p++];
+          n += (b & 127) * scale;
+          scale *= 128;
+        } while (b > 127);
+      }
+    }
+    let value;
+    switch (tag) {
+      case T_KEY:
+        key = names[n];
+        proto = false;
+        if (key === undefined) return new Unreadable(`name ${n} is unknown`);
+        continue;
+      case T_KEY_DEF:
+      case T_NAME_DEF:
+        value = text.substring(c, c + n);
+        c += n;
+        names.push(value);
+        if (tag === T_KEY_DEF) {
+          key = value;
+          proto = false;
+          continue;
+        }
+        break;
+      case T_KEY_TEXT:
+        key = text.substring(c, c + n);
+        proto = key === '__proto__';
+        c += n;
+        continue;
+      case T_NAME:
+        value = names[n];
+        if (value === undefined) return new Unreadable(`name ${n} is unknown`);
+        break;
+      case T_STRING:
+        value = text.substring(c, c + n);
+        c += n;
+        break;
+      case T_UINT:
+        value = n;
+        break;
+      case T_NEG:
+        value = -n;
+        break;
+      case T_NUMBER:
+        value = Number(text.substring(c, c + n));
+        c += n;
+        break;
+      case T_RAW:
+        value = parseRaw(text.substring(c, c + n));
+        c += n;
+        if (value instanceof Unreadable) return value;
+        break;
+      case T_TRUE:
+        value = true;
+        break;
+      case T_FALSE:
+        value = false;
+        break;
+      case T_NULL:
+        value = null;
+        break;
+      case T_OBJECT:
+        value = {};
+        break;
+      case T_ARRAY:
+        value = [];
+        break;
+      case T_END:
+        if (open.length === 0) return new Unreadable('an end outside any object or list');
+        inArray = open.pop();
+        cur = open.pop();
+        continue;
+      default:
+        return new Unreadable(`tag ${tag} is unknown`);
+    }
+    if (inArray) cur.push(value);
+    else if (cur === null) {
+      if (root !== undefined) return new Unreadable('a second value after the first');
+      root = value;
+    }
+    else if (proto) Object.defineProperty(cur, key, { value, writable: true, enumerable: true, configurable: true });
+    else cur[key] = value;
+    if (tag === T_OBJECT || tag === T_ARRAY) {
+      open.push(cur, inArray);
+      cur = value;
+      inArray = tag === T_ARRAY;
+    }
+  }
+  if (p !== end || open.length !== 0 || cur !== null || c !== text.length) return new Unreadable('it ends early or late');
+  return root;
+}
+
+// The JSON text of a record written with AS_JSON (one raw piece: the text is the JSON).
+function recordJson(inst, at) {
+  const u8 = new Uint8Array(inst.memory.buffer);
+  if (u8[word(u8, at)] !== T_RAW) return new Unreadable('not a JSON record');
+  const textAt = word(u8, at + 8);
+  return recordText.decode(u8.subarray(textAt, textAt + word(u8, at + 12)));
 }
 
 function errorResult(code, message, path = '') {
@@ -164,7 +328,8 @@ function instances(getModule, factory, shared) {
     const { glue, retire } = factory(shared.stats);
     const exports = glue.initSync({ module: getModule() });
     generation += 1;
-    live = { glue, retire, memory: exports.memory, generation };
+    // names and bytes: the result records' name table and memory view (readRecord).
+    live = { glue, retire, memory: exports.memory, generation, names: [], bytes: null };
   }
 
   function current() {
@@ -179,7 +344,7 @@ function instances(getModule, factory, shared) {
     return live;
   }
 
-  // Runs fn(glue, memory) on the live instance and returns its result, or TRAPPED when anything was
+  // Runs fn(glue, memory, inst) on the live instance and returns its result, or TRAPPED when anything was
   // thrown from inside: the instance is then retired (its pending finalizers become no-ops, so
   // nothing ever runs on it again) and replaced by a fresh one.
   function guarded(fn) {
@@ -190,15 +355,20 @@ function instances(getModule, factory, shared) {
         shared.pendingTestTraps -= 1;
         inst.glue.__factorgate_test_trap();
       }
-      return fn(inst.glue, inst.memory);
+      return fn(inst.glue, inst.memory, inst);
     } catch (e) {
       shared.failures += 1;
       shared.lastFailure = e;
-      inst.retire();
-      if (live === inst) live = null;
-      current();
+      discard(inst);
       return TRAPPED;
     }
+  }
+
+  // Retires `inst` and replaces it with a fresh one (after a trap, or a record the shim could not read).
+  function discard(inst) {
+    inst.retire();
+    if (live === inst) live = null;
+    current();
   }
 
   // For calls with no fail mode (compile, validate, ...): retry once on the fresh instance.
@@ -208,7 +378,7 @@ function instances(getModule, factory, shared) {
     return out === TRAPPED ? trappedTwice(what, shared) : out;
   }
 
-  return { current, guarded, withRetry, generation: () => generation };
+  return { current, guarded, discard, withRetry, generation: () => generation };
 }
 
 const trappedTwice = (what, shared) =>
@@ -284,7 +454,16 @@ export function createFactorgate(source, policySource) {
     return bytes;
   }
 
+  // A record the shim could not read: the instance and the shim no longer agree on its names,
+  // so the instance is replaced (a fresh one starts both tables again) and the call is an
+  // engineFailure error, never a wrong object.
+  function unreadable(out, what) {
+    decision.discard(decision.current());
+    return errorResult('engineFailure', `the engine's ${what} could not be read (${out.why}); the instance was replaced`);
+  }
+
   let callFailMode; // (engine, entry, request, options) => result; set in Engine's static block
+  let callJson; // (engine, entry, request, options, failMode) => the answer's JSON text; the same
 
   class Engine {
     #compiled; // the compiled policy's bytes (null: the default policy), to re-compile after a trap
@@ -302,16 +481,16 @@ export function createFactorgate(source, policySource) {
     }
 
     decideLogin(request, options) {
-      return this.#call('login', ENTRIES.login, request, options);
+      return this.#call('login', decide, request, options);
     }
 
     assessFactorChange(request, options) {
-      return this.#call('factorChange', ENTRIES.factorChange, request, options);
+      return this.#call('factorChange', decide, request, options);
     }
 
     /** A privileged action (docs/contract.md#actions). */
     assessAction(request, options) {
-      return this.#call('action', ENTRIES.action, request, options);
+      return this.#call('action', decide, request, options);
     }
 
     /**
@@ -385,21 +564,27 @@ export function createFactorgate(source, policySource) {
       let handle = this.#current();
       if (handle !== TRAPPED) {
         if (isError(handle)) return handle;
-        const out = decision.guarded((glue, memory) => invoke(handle, requestJson, nowMs, glue, memory));
-        if (out !== TRAPPED) return parseResult(out);
+        const out = decision.guarded((glue, memory, inst) => invoke(handle, ENTRIES[entry], requestJson, nowMs, glue, memory, inst));
+        if (out instanceof Unreadable) return unreadable(out, 'answer');
+        if (out !== TRAPPED) return out;
       }
       // docs/contract.md#failure: the instance trapped; answer this call with the policy's fail mode, computed on
       // the fresh instance.
       handle = this.#current();
       if (handle === TRAPPED) return trappedTwice(`${entry} (re-compiling the policy)`, shared);
       if (isError(handle)) return handle;
-      const fallback = decision.guarded(() => handle.fail_mode(entry, requestJson, nowMs));
-      return fallback === TRAPPED ? trappedTwice(`${entry} (fail mode)`, shared) : parseResult(fallback);
+      const fallback = decision.guarded((glue, memory, inst) =>
+        decide(handle, ENTRIES[entry] | FAIL_MODE, requestJson, nowMs, glue, memory, inst));
+      if (fallback instanceof Unreadable) return unreadable(fallback, 'fail-mode answer');
+      return fallback === TRAPPED ? trappedTwice(`${entry} (fail mode)`, shared) : fallback;
     }
 
     static {
       callFailMode = (engine, entry, request, options) =>
-        engine.#call(entry, (handle, requestJson, nowMs) => handle.fail_mode(entry, requestJson, nowMs), request, options);
+        engine.#call(entry, (handle, what, ...rest) => decide(handle, what | FAIL_MODE, ...rest), request, options);
+      callJson = (engine, entry, request, options, failMode) =>
+        engine.#call(entry, (handle, what, requestJson, nowMs, glue, memory, inst) =>
+          recordJson(inst, answer(handle, what | AS_JSON | (failMode ? FAIL_MODE : 0), requestJson, nowMs, glue, memory)), request, options);
     }
   }
   for (const name of ['decideLogin', 'assessFactorChange', 'assessAction', 'grantApproval', 'failMode', 'free']) {
@@ -505,6 +690,25 @@ export function createFactorgate(source, policySource) {
     },
     /** Finalizers of retired instances' objects that ran and did nothing. */
     suppressedFinalizers: () => shared.stats.suppressedFinalizers,
+    /**
+     * The JSON text of a decision call's answer (with `failMode`, of its fail mode's) as the
+     * `*_json` twins write it, through the same decision export (AS_JSON): what the result record
+     * the shim reads stands for.
+     */
+    answerJson: safely((engine, entry, request, options, failMode = false) => {
+      if (!(engine instanceof Engine)) return errorResult('invalidValue', 'not an engine of this runtime');
+      if (!Object.hasOwn(ENTRIES, entry)) return errorResult('invalidValue', `unknown entry ${String(entry)}`);
+      return callJson(engine, entry, request, options, failMode);
+    }),
+    /**
+     * Forgets the names the live decision instance's records defined, as if a record had been
+     * lost: the next decision's record is unreadable (an engineFailure error, never a wrong
+     * object) and the instance is replaced.
+     */
+    forgetNames() {
+      const inst = decision.current();
+      if (inst !== null) inst.names.length = 0;
+    },
     /** The fail-mode decision the engine would answer with for this request, computed directly. */
     failMode: safely((engine, entry, request, options) => {
       if (!(engine instanceof Engine)) return errorResult('invalidValue', 'not an engine of this runtime');

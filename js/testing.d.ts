@@ -19,6 +19,10 @@ interface Testing {
   exhaustMemory(): number;
   /** Finalizers of retired instances' objects that ran and did nothing. */
   suppressedFinalizers(): number;
+  /** The JSON text of a decision call's answer (with `failMode`, of its fail mode's) as the engine's `*_json` twins write it: what the result record the shim reads stands for (docs/architecture.md#the-result-record). */
+  answerJson(engine: Engine, entry: 'login' | 'factorChange' | 'action', request: unknown, options?: CallOptions, failMode?: boolean): string | ErrorResult;
+  /** Forgets the names the live instance's result records defined, as a lost record would: the next decision is an engineFailure error (never a wrong object) and the instance is replaced. */
+  forgetNames(): void;
   /** The fail-mode decision the engine answers with after a trap, computed directly. */
   failMode(engine: Engine, entry: 'login' | 'factorChange', request: unknown, options?: CallOptions): Decision | ErrorResult;
 }

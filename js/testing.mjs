@@ -2,4 +2,4 @@
 import testing from './testing.cjs';
 
 export default testing;
-export const { injectTraps, trapNow, generation, failures, lastFailure, memoryBytes, exhaustMemory, suppressedFinalizers, failMode } = testing;
+export const { injectTraps, trapNow, generation, failures, lastFailure, memoryBytes, exhaustMemory, suppressedFinalizers, failMode, answerJson, forgetNames } = testing;

@@ -5,10 +5,10 @@
 use crate::approvals::Pending;
 use crate::decision::{Decision, Entry};
 use crate::error::{ErrorCode, ErrorItem};
-use crate::json::error_json;
 use crate::json::Writer;
 use crate::json::{decode_struct, from_str as decode};
 use crate::json::{encode_struct, to_json, Text};
+use crate::json::{error_json, write_errors, Encode, Record};
 use crate::limits::MAX_REQUEST_BYTES;
 use crate::policy::{self, CompiledPolicy, Policy};
 use crate::request::Request;
@@ -403,40 +403,73 @@ impl Engine {
 
     /// `decideLogin` on JSON: a decision document or a tagged error.
     pub fn decide_login_json(&self, request_json: &str, now_ms: f64) -> String {
-        self.run(Entry::Login, request_json, now_ms)
+        self.answer_json(Entry::Login, request_json, now_ms)
     }
 
     /// `assessFactorChange` on JSON.
     pub fn assess_factor_change_json(&self, request_json: &str, now_ms: f64) -> String {
-        self.run(Entry::FactorChange, request_json, now_ms)
+        self.answer_json(Entry::FactorChange, request_json, now_ms)
     }
 
     /// `assessAction` on JSON.
     pub fn assess_action_json(&self, request_json: &str, now_ms: f64) -> String {
-        self.run(Entry::Action, request_json, now_ms)
+        self.answer_json(Entry::Action, request_json, now_ms)
     }
 
     /// The fail-mode decision for a request, as JSON (`entry` is `login`, `factorChange` or
     /// `action`).
     pub fn fail_mode_json(&self, entry: &str, request_json: &str, now_ms: f64) -> String {
+        to_json(&self.fail_mode(entry, request_json, now_ms))
+    }
+
+    /// [`Engine::fail_mode_json`]'s decision written into `record` as a result record (what the
+    /// shim answers a trapped call with).
+    pub fn fail_mode_record(
+        &self,
+        entry: &str,
+        request_json: &str,
+        now_ms: f64,
+        record: &mut Record,
+    ) {
+        let decision = self.fail_mode(entry, request_json, now_ms);
+        record.write(|w| decision.encode(w));
+    }
+
+    fn fail_mode(&self, entry: &str, request_json: &str, now_ms: f64) -> Decision {
         let entry = match entry {
             "factorChange" => Entry::FactorChange,
             "action" => Entry::Action,
             _ => Entry::Login,
         };
         let now = clock(now_ms).unwrap_or(Timestamp(0));
-        to_json(&crate::failmode::decide(
-            &self.policy,
-            entry,
-            request_json,
-            now,
-        ))
+        crate::failmode::decide(&self.policy, entry, request_json, now)
     }
 
-    fn run(&self, entry: Entry, request_json: &str, now_ms: f64) -> String {
+    /// `decideLogin`, `assessFactorChange` or `assessAction` (`entry`) written into `record`
+    /// as a result record (docs/architecture.md#the-result-record): the answer of the `*_json`
+    /// twin, which the JS shim turns into the same object without decoding or parsing JSON.
+    pub fn decide_record(
+        &self,
+        entry: Entry,
+        request_json: &str,
+        now_ms: f64,
+        record: &mut Record,
+    ) {
+        record.write(|w| self.write_answer(entry, request_json, now_ms, w));
+    }
+
+    /// The answer's JSON text, as the `*_json` twin of `entry` gives it.
+    pub(crate) fn answer_json(&self, entry: Entry, request_json: &str, now_ms: f64) -> String {
+        let mut w = Writer::new();
+        self.write_answer(entry, request_json, now_ms, &mut w);
+        w.finish()
+    }
+
+    /// The decision, or the tagged error, written as JSON or as a record.
+    fn write_answer(&self, entry: Entry, request_json: &str, now_ms: f64, w: &mut Writer) {
         match self.decide_entry(entry, request_json, now_ms) {
-            Ok(decision) => to_json(&decision),
-            Err(errors) => error_json(&errors),
+            Ok(decision) => decision.encode(w),
+            Err(errors) => write_errors(w, &errors),
         }
     }
 
@@ -603,11 +636,12 @@ pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
 
 /// The tagged error for a request whose bytes are not UTF-8 (the wasm boundary reads bytes).
 pub fn not_utf8_json() -> String {
-    error_json(&[ErrorItem::new(
-        ErrorCode::InvalidJson,
-        "",
-        "the request is not UTF-8",
-    )])
+    error_json(&[not_utf8()])
+}
+
+/// The error of a request whose bytes are not UTF-8.
+pub(crate) fn not_utf8() -> ErrorItem {
+    ErrorItem::new(ErrorCode::InvalidJson, "", "the request is not UTF-8")
 }
 
 /// `version` on JSON.

@@ -63,7 +63,7 @@ pub use diff::{diff_decisions, diff_decisions_json, DiffClass, Direction, FieldC
 pub use enums::{ActorKind, Level, Sensitivity, UserKind};
 pub use error::{ErrorCode, ErrorItem};
 pub use factors::{FactorType, Profile};
-pub use json::{Bin, BinReader, BoundedString, BoundedVec, KeyMap, RawJson, Text};
+pub use json::{Bin, BinReader, BoundedString, BoundedVec, KeyMap, RawJson, Record, Text};
 pub use policy::{CompiledPolicy, Policy};
 pub use request::{
     Action, ActionTarget, ActionType, Actor, App, Change, ChangeAction, CodeChannel, Confidence,

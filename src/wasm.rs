@@ -1,18 +1,22 @@
 //! The wasm boundary: the only module with `#[wasm_bindgen]`, compiled only for wasm32.
 //!
-//! Every export takes strings (and an `f64` clock) and returns a string; the decisions also
-//! read their request from a buffer the shim writes into (`request_buffer`). Decoding happens inside
-//! the Rust functions this module calls, so no export throws for bad input: a bad policy or
-//! request is a tagged `{"type":"error",...}` JSON document. wasm-bindgen's own string passing
-//! cannot fail either (lone surrogates become U+FFFD on the way in).
+//! Every export takes strings (and an `f64` clock) and returns a string, except the one the shim
+//! decides with (`answer_buffered`): it reads its request from a buffer the shim writes into
+//! (`request_buffer`) and answers a result record (docs/architecture.md#the-result-record) in
+//! wasm memory, which the shim reads in place. Decoding happens inside the Rust functions this
+//! module calls, so no export throws for bad input: a bad policy or request is a tagged
+//! `{"type":"error",...}` answer. wasm-bindgen's own string passing cannot fail either (lone
+//! surrogates become U+FFFD on the way in).
 //!
-//! The JS shim (`js/`) is the only intended caller; it parses the returned JSON.
+//! The JS shim (`js/`) is the only intended caller; it parses the returned JSON, or reads the
+//! record.
 //!
 //! Built with the `policy-json` feature (the default, today's package) the module reads policy
 //! text (`new`, `validate_policy`, `default_policy`, `review_exceptions`), writes a compiled
 //! policy (`compiled_policy`) and diffs two decisions (`diff_decisions`); built without it, the decision module takes the embedded default
 //! (`with_default`) or a compiled policy's bytes (`from_compiled`) and only decides.
 
+use crate::Entry;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -24,6 +28,11 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 thread_local! {
     /// The next request's UTF-8 bytes, written by the shim (see [`request_buffer`]).
     static REQUEST: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// The last result record, with its header for the shim: the addresses and lengths of its
+    /// tags and text, and the id of its first name. Its names live as long as the instance,
+    /// as the shim's table for this instance does.
+    static RECORD: RefCell<(crate::Record, [u32; 5])> =
+        const { RefCell::new((crate::Record::new(), [0; 5])) };
 }
 
 /// Largest request buffer: the request cap in UTF-8 bytes for the most UTF-16 units the shim
@@ -47,14 +56,61 @@ pub fn request_buffer(len: usize) -> usize {
     })
 }
 
-/// Runs `decide` on the first `len` bytes of the request buffer, as text.
-fn with_request(len: usize, decide: impl FnOnce(&str) -> String) -> String {
+/// [`WasmEngine::answer_buffered`]'s `what`: the entry in its two low bits (0 `login`, 1
+/// `factorChange`, 2 `action`), and these flags.
+const FAIL_MODE: u32 = 4;
+/// The JSON text of the answer, as the record's one raw piece: what the JSON exports answer,
+/// through the same path (the package's tests hold records to it).
+const AS_JSON: u32 = 8;
+
+/// Writes `engine`'s answer `what` (see [`WasmEngine::answer_buffered`]) on the first `len`
+/// bytes of the request buffer as the result record: the answer, or the engine's compile errors,
+/// or the error of bytes that are not UTF-8. Returns the address of the record's header: five
+/// little-endian `u32`, the tags' address and length, the text's address and length (UTF-8
+/// bytes), the id the record's first new name gets.
+fn answer_record(
+    engine: &Result<crate::Engine, String>,
+    what: u32,
+    len: usize,
+    now_ms: f64,
+) -> usize {
+    let entry = match what & 3 {
+        0 => Entry::Login,
+        1 => Entry::FactorChange,
+        _ => Entry::Action,
+    };
     REQUEST.with(|buffer| {
-        let buffer = buffer.borrow();
-        match std::str::from_utf8(buffer.get(..len).unwrap_or_default()) {
-            Ok(request_json) => decide(request_json),
-            Err(_) => crate::not_utf8_json(),
-        }
+        RECORD.with(|record| {
+            let buffer = buffer.borrow();
+            let (record, header) = &mut *record.borrow_mut();
+            let request = std::str::from_utf8(buffer.get(..len).unwrap_or_default());
+            match (engine, request) {
+                (Err(errors), _) => record.write(|w| w.raw(errors)),
+                (Ok(_), Err(_)) => record.write(|w| {
+                    crate::json::write_errors(w, &[crate::api::not_utf8()]);
+                }),
+                (Ok(engine), Ok(request)) if what & AS_JSON != 0 => {
+                    let json = match what & FAIL_MODE {
+                        0 => engine.answer_json(entry, request, now_ms),
+                        _ => engine.fail_mode_json(entry.as_str(), request, now_ms),
+                    };
+                    record.write(|w| w.raw(&json));
+                }
+                (Ok(engine), Ok(request)) => match what & FAIL_MODE {
+                    0 => engine.decide_record(entry, request, now_ms, record),
+                    _ => engine.fail_mode_record(entry.as_str(), request, now_ms, record),
+                },
+            }
+            let (tags, text) = (record.tags(), record.text());
+            *header = [
+                tags.as_ptr() as u32,
+                tags.len() as u32,
+                text.as_ptr() as u32,
+                text.len() as u32,
+                record.first_name(),
+            ];
+            header.as_ptr() as usize
+        })
     })
 }
 
@@ -138,25 +194,12 @@ impl WasmEngine {
         }
     }
 
-    /// `decide_login` on the request in the request buffer (its first `len` bytes).
-    pub fn decide_login_buffered(&self, len: usize, now_ms: f64) -> String {
-        with_request(len, |request_json| self.decide_login(request_json, now_ms))
-    }
-
-    /// `assess_factor_change` on the request in the request buffer (its first `len` bytes).
-    pub fn assess_factor_change_buffered(&self, len: usize, now_ms: f64) -> String {
-        with_request(len, |request_json| {
-            self.assess_factor_change(request_json, now_ms)
-        })
-    }
-
-    /// `assessAction` on the request in the request buffer (its first `len` bytes): the only
-    /// export for actions (the shim passes every decision through the buffer).
-    pub fn assess_action_buffered(&self, len: usize, now_ms: f64) -> String {
-        with_request(len, |request_json| match &self.inner {
-            Ok(engine) => engine.assess_action_json(request_json, now_ms),
-            Err(errors) => errors.clone(),
-        })
+    /// The shim's one decision export: `what` is the entry (0 `login`, 1 `factorChange`, 2
+    /// `action`), plus 4 for the fail mode's decision instead, plus 8 for the answer's JSON text
+    /// (tests); the request is the request buffer's first `len` bytes. Answers a result record:
+    /// the address of its header (see [`answer_record`]).
+    pub fn answer_buffered(&self, what: u32, len: usize, now_ms: f64) -> usize {
+        answer_record(&self.inner, what, len, now_ms)
     }
 
     /// The policy's fail-mode decision for `entry` (`"login"` | `"factorChange"` | `"action"`), used by the

@@ -71,6 +71,12 @@ pub struct StepRun {
     pub entry: String,
     /// The engine's answer, parsed.
     pub result: Value,
+    /// The request (or `grantApproval` input) as the text sent, `""` where none was (a
+    /// `validatePolicy` case, a policy that did not compile): with `now_ms`, what another way of
+    /// calling the engine needs to be held to the same answer (tests/record.rs).
+    pub request: String,
+    /// The host clock passed to the call, in epoch milliseconds.
+    pub now_ms: f64,
     /// Every way the answer differs from the step's `expect`; empty when it holds.
     pub mismatches: Vec<String>,
 }
@@ -271,17 +277,19 @@ pub fn run_with(
         return run_steps(case, steps, base, compile);
     }
     let entry = entry_of(case.get("entry"))?;
+    let now_ms = now_ms_of(case.get("now"));
+    let mut sent = String::new();
     let result = if entry == "validatePolicy" {
         parse(&factorgate::validate_policy_json(&policy_json(case, base)))
     } else {
         match engine(case, base, compile) {
             Ok(engine) => {
-                let request = match case.get("request") {
+                sent = match case.get("request") {
                     Some(Value::String(raw)) => raw.clone(),
                     Some(v) => v.to_string(),
                     None => String::new(),
                 };
-                call(&engine, entry, &request, now_ms_of(case.get("now")))?
+                call(&engine, entry, &sent, now_ms)?
             }
             Err(err) => err,
         }
@@ -291,6 +299,8 @@ pub fn run_with(
         label: String::new(),
         entry: entry.to_string(),
         result,
+        request: sent,
+        now_ms,
         mismatches,
     }])
 }
@@ -309,6 +319,8 @@ fn run_steps(
                 entry: "compilePolicy".to_string(),
                 mismatches: vec![format!("the case's policy does not compile: {err}")],
                 result: err,
+                request: String::new(),
+                now_ms: 0.0,
             }])
         }
     };
@@ -383,8 +395,9 @@ fn run_steps(
         } else {
             request
         };
-        let result = call(&engine, entry, &sent.to_string(), now)
-            .map_err(|e| format!("step {}: {e}", i + 1))?;
+        let sent = sent.to_string();
+        let result =
+            call(&engine, entry, &sent, now).map_err(|e| format!("step {}: {e}", i + 1))?;
         if let Some(s) = result.get("state").and_then(Value::as_str) {
             state = Some(s.to_string());
         }
@@ -418,6 +431,8 @@ fn run_steps(
             label,
             entry: entry.to_string(),
             result,
+            request: sent,
+            now_ms: now,
             mismatches,
         });
     }

@@ -148,7 +148,7 @@ macro_rules! contract_enum {
         }
         impl $crate::json::encode::Encode for $ty {
             fn encode(&self, w: &mut $crate::json::writer::Writer) {
-                w.string(self.as_str());
+                w.name(self.as_str());
             }
         }
         $crate::json::decode::named_enums!($ty);

@@ -14,8 +14,8 @@ pub trait Encode {
     fn encode(&self, w: &mut Writer);
 
     /// Writes `"name": value` as an object member; `None` writes nothing.
-    fn encode_field(&self, w: &mut Writer, name: &str) {
-        w.key(name);
+    fn encode_field(&self, w: &mut Writer, name: &'static str) {
+        w.field(name);
         self.encode(w);
     }
 }
@@ -49,9 +49,9 @@ impl<T: Encode> Encode for Option<T> {
         }
     }
 
-    fn encode_field(&self, w: &mut Writer, name: &str) {
+    fn encode_field(&self, w: &mut Writer, name: &'static str) {
         if let Some(v) = self {
-            w.key(name);
+            w.field(name);
             v.encode(w);
         }
     }
@@ -162,18 +162,23 @@ encode_struct!(ErrorItem {
 
 impl Encode for ErrorCode {
     fn encode(&self, w: &mut Writer) {
-        w.string(self.as_str());
+        w.name(self.as_str());
     }
 }
 
 /// The tagged error document every entry point returns on failure.
 pub(crate) fn error_json(errors: &[ErrorItem]) -> String {
     let mut w = Writer::new();
-    w.begin_object();
-    w.key("type").string("error");
-    errors.encode_field(&mut w, "errors");
-    w.end_object();
+    write_errors(&mut w, errors);
     w.finish()
+}
+
+/// Writes the tagged error document (JSON or a result record).
+pub(crate) fn write_errors(w: &mut Writer, errors: &[ErrorItem]) {
+    w.begin_object();
+    w.field("type").name("error");
+    errors.encode_field(w, "errors");
+    w.end_object();
 }
 
 #[cfg(test)]

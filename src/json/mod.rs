@@ -23,8 +23,9 @@
 //! ~145 KB of a module whose budget is 250 KB (`docs/contract.md#budgets`). The tests hold the
 //! reader and writer to serde_json (`tests/json_reader.rs`).
 //!
-//! Layers, each importing only those before it: [`number`], [`reader`] and [`writer`] (text),
-//! [`decode`] and [`encode`] (typed values), [`bounded`] (capped types).
+//! Layers, each importing only those before it: [`number`], [`reader`], [`packed`] and
+//! [`writer`] (text; the writer's packed mode writes the result record for the JS shim, whose
+//! holder is [`record`]), [`decode`] and [`encode`] (typed values), [`bounded`] (capped types).
 
 pub(crate) mod binary;
 pub(crate) mod bounded;
@@ -32,7 +33,9 @@ pub(crate) mod decode;
 pub(crate) mod encode;
 pub(crate) mod map;
 pub(crate) mod number;
+pub(crate) mod packed;
 pub(crate) mod reader;
+pub(crate) mod record;
 pub(crate) mod writer;
 
 #[cfg(test)]
@@ -45,10 +48,11 @@ pub(crate) use decode::{
     contract_enum, decode_by_merge, decode_struct, merge_struct, parsed_text, read_named,
 };
 pub use decode::{from_str, Decode};
-pub(crate) use encode::{encode_struct, error_json};
+pub(crate) use encode::{encode_struct, error_json, write_errors};
 pub use encode::{to_json, Encode, RawJson};
 pub use map::KeyMap;
 pub(crate) use number::hex_digit;
 pub use number::{format_number, parse_number};
 pub use reader::{Reader, Res};
+pub use record::Record;
 pub use writer::Writer;
