@@ -2,7 +2,7 @@
 // Node entry (require and import): reads the decision module (factorgate_bg.wasm) next to this file
 // once, compiles it synchronously, and exposes one shared runtime for the process. The policy module
 // (factorgate_policy_bg.wasm, next to it) is read and compiled synchronously the first time a call
-// needs it (a custom policy, validatePolicy, reviewExceptions, diffDecisions); the default policy never does. node.mjs re-exports this file, so
+// needs it (a custom policy, validatePolicy, reviewExceptions, diffDecisions); the default policy never does. node.mjs requires this file, so
 // CommonJS and ES module users share the same instance (no dual-package hazard).
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
