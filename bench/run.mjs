@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `make bench`: docs/contract.md#budgets budgets measured through the built package (pkg/), in Node.
 //
-//   warm decisions   tinybench, one sample per call: decideLogin and assessFactorChange on a
-//                    realistic request with a full state (bench/requests.mjs), JSON in and out;
+//   warm decisions   tinybench, one sample per call: decideLogin (calm and risky),
+//                    assessFactorChange, assessAction and grantApproval on realistic requests
+//                    with a full state (bench/requests.mjs), JSON in and out;
 //                    references in the same run: Cedar wasm 4.13 (statefulIsAuthorized on a
 //                    preparsed policy set with an equivalent step-up rule), a JSON round trip of
 //                    the same request, and the rule written by hand in JS
@@ -21,7 +22,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Bench } from 'tinybench';
-import { CEDAR_POLICIES, NOW, STATE_KEY, cedarCall, factorChangeRequest, fullState, jsRule, loginRequest, riskyLoginRequest } from './requests.mjs';
+import {
+  CEDAR_POLICIES, NOW, STATE_KEY, actionRequest, adminLoginRequest, approvalInput, cedarCall, factorChangeRequest, fullState, jsRule,
+  loginRequest, riskyLoginRequest,
+} from './requests.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -48,12 +52,20 @@ const state = fullState(engine);
 const login = loginRequest(NOW, undefined, state);
 const change = factorChangeRequest(NOW, state);
 const risky = riskyLoginRequest(NOW, state);
+const adminState = fullState(engine, adminLoginRequest);
+const action = actionRequest(NOW, adminState);
+const approval = approvalInput(NOW, adminState);
 const callOpts = { now: NOW };
 const first = engine.decideLogin(login, callOpts);
 const firstChange = engine.assessFactorChange(change, callOpts);
 const firstRisky = engine.decideLogin(risky, callOpts);
-if (first.type !== 'decision' || firstChange.type !== 'decision' || firstRisky.type !== 'decision') throw new Error('bench requests do not decide');
+const firstAction = engine.assessAction(action, callOpts);
+const firstGrant = engine.grantApproval(approval, callOpts);
+const held = engine.assessFactorChange(approval.request, callOpts);
+if ([first, firstChange, firstRisky, firstAction, held].some((d) => d.type !== 'decision')) throw new Error('bench requests do not decide');
 if (!(firstRisky.alerts?.length > 0) || first.alerts?.length) throw new Error('the risky login must raise an alert and the calm one none');
+if (firstAction.outcome !== 'allow' || firstAction.exposure?.action?.privileged !== true) throw new Error(`the action must be a privileged one allowed: ${JSON.stringify(firstAction)}`);
+if (held.outcome !== 'approval' || firstGrant.type !== 'approvalGrant') throw new Error(`the approval input must be pending and granted: ${JSON.stringify(firstGrant)}`);
 
 const preparsed = cedar.preparsePolicySet('factorgate-bench', { staticPolicies: CEDAR_POLICIES });
 if (preparsed.type !== 'success') throw new Error(`cedar preparse: ${JSON.stringify(preparsed)}`);
@@ -64,7 +76,9 @@ const ruleAnswer = jsRule(login, NOW);
 say(`login: ${first.outcome} (${first.reasons.map((r) => r.code).join(', ')}); change: ${firstChange.outcome}; ` +
   `cedar: ${cedarAnswer.response.decision}; js rule: ${ruleAnswer.outcome}; ` +
   `request ${JSON.stringify(login).length} B with a ${state.length}-character state, decision ${JSON.stringify(first).length} B; ` +
-  `risky login: ${firstRisky.outcome}, ${firstRisky.risk.level} (${firstRisky.reasons.map((r) => r.code).join(', ')}), ${firstRisky.alerts.length} alert(s), decision ${JSON.stringify(firstRisky).length} B`);
+  `risky login: ${firstRisky.outcome}, ${firstRisky.risk.level} (${firstRisky.reasons.map((r) => r.code).join(', ')}), ${firstRisky.alerts.length} alert(s), decision ${JSON.stringify(firstRisky).length} B; ` +
+  `action: ${firstAction.outcome} (${firstAction.reasons.map((r) => r.code).join(', ')}), decision ${JSON.stringify(firstAction).length} B; ` +
+  `grant: input ${JSON.stringify(approval).length} B, the change decided again raises ${held.alerts.length} alert(s)`);
 
 // --- warm decisions -----------------------------------------------------------------------------
 let sink = 0;
@@ -74,21 +88,29 @@ const T = {
   login: 'factorgate decideLogin (calm: allow, no alert)',
   risky: 'factorgate decideLogin (risky: stepUp, high risk, OCSF alert)',
   change: 'factorgate assessFactorChange',
+  action: 'factorgate assessAction (an admin\'s API token, FastPass session: allow)',
+  grant: 'factorgate grantApproval (help-desk reset of an admin, SOC approves)',
   cedar: 'Cedar 4.13 statefulIsAuthorized (preparsed)',
   floorLogin: 'JSON round trip of the calm login request',
   floorRisky: 'JSON round trip of the risky login request',
   floorChange: 'JSON round trip of the factor-change request',
+  floorAction: 'JSON round trip of the action request',
+  floorGrant: 'JSON round trip of the grantApproval input',
   rule: 'hand-written JS rule',
 };
-const floorOf = { [T.login]: T.floorLogin, [T.risky]: T.floorRisky, [T.change]: T.floorChange };
+const floorOf = { [T.login]: T.floorLogin, [T.risky]: T.floorRisky, [T.change]: T.floorChange, [T.action]: T.floorAction, [T.grant]: T.floorGrant };
 bench
   .add(T.login, () => { sink ^= engine.decideLogin(login, callOpts).risk.score; })
   .add(T.risky, () => { sink ^= engine.decideLogin(risky, callOpts).risk.score; })
   .add(T.change, () => { sink ^= engine.assessFactorChange(change, callOpts).risk.score; })
+  .add(T.action, () => { sink ^= engine.assessAction(action, callOpts).risk.score; })
+  .add(T.grant, () => { sink ^= engine.grantApproval(approval, callOpts).grant.length; })
   .add(T.cedar, () => { sink ^= cedar.statefulIsAuthorized(call).type.length; })
   .add(T.floorLogin, () => { sink ^= JSON.parse(JSON.stringify(login)).user.id.length; })
   .add(T.floorRisky, () => { sink ^= JSON.parse(JSON.stringify(risky)).user.id.length; })
   .add(T.floorChange, () => { sink ^= JSON.parse(JSON.stringify(change)).user.id.length; })
+  .add(T.floorAction, () => { sink ^= JSON.parse(JSON.stringify(action)).user.id.length; })
+  .add(T.floorGrant, () => { sink ^= JSON.parse(JSON.stringify(approval)).request.user.id.length; })
   .add(T.rule, () => { sink ^= jsRule(login, NOW).reasons.length; });
 say(`tinybench: ${bench.tasks.length} tasks, ${TIME} ms each`);
 await bench.run();
