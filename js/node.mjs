@@ -1,9 +1,14 @@
-// Node ES module entry: the same runtime as node.cjs (see there), loaded through require. An
-// `import` of the .cjs would go through Node's CommonJS translator for ES modules, which parses
-// the file for its export names (cjs-module-lexer) before running it: ~6 ms of cold start on
-// Node 20 (README.md#where-the-budgets-stand). require shares the instance just the same.
-import { createRequire } from 'node:module';
+// Node entry for import: the same runtime as node.cjs (see there for how the two share it).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createFactorgate } from './core.mjs';
 
-const factorgate = createRequire(import.meta.url)('./node.cjs');
+const wasmPath = fileURLToPath(new URL('./factorgate_bg.wasm', import.meta.url));
+const runtime = Symbol.for(`factorgate.runtime ${wasmPath}`);
+if (globalThis[runtime] === undefined) {
+  const created = createFactorgate(readFileSync(wasmPath), () => readFileSync(new URL('./factorgate_policy_bg.wasm', import.meta.url)));
+  Object.defineProperty(globalThis, runtime, { value: created });
+}
+const api = globalThis[runtime];
 
-export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, diffDecisions, version } = factorgate;
+export const { compilePolicy, validatePolicy, defaultPolicy, reviewExceptions, diffDecisions, version } = api;
