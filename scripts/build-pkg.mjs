@@ -294,7 +294,8 @@ const manifest = {
     './package.json': './package.json',
   },
   files: ['*.cjs', '*.mjs', '*.d.ts', '*.d.mts', 'factorgate_bg.wasm', 'factorgate_policy_bg.wasm'],
-  // Importing an entry only compiles the .wasm; nothing else happens at import time.
+  // Importing an entry only compiles the .wasm (in Node, and keeps the runtime on globalThis for the
+  // other entry, node.cjs or node.mjs); nothing else happens at import time.
   sideEffects: false,
   // How this build was made: the wasm32 route (scripts/wasm-cargo), rustc, wasm-opt.
   factorgateBuild: { ...route, wasmBindgen: bindgenPin, wasmOpt },
