@@ -1,7 +1,7 @@
 // A/B of two built packages in one process, interleaved (for choosing build settings):
 // node bench/ab.mjs DIR_A DIR_B [rounds]. Prints the median µs per call of each task per package.
 import { createRequire } from 'node:module';
-import { NOW, STATE_KEY, factorChangeRequest, fullState, loginRequest, riskyLoginRequest } from './requests.mjs';
+import { NOW, STATE_KEY, actionRequest, adminLoginRequest, factorChangeRequest, fullState, loginRequest, riskyLoginRequest } from './requests.mjs';
 const require = createRequire(import.meta.url);
 const [dirA, dirB, roundsArg] = process.argv.slice(2);
 const rounds = Number(roundsArg ?? 16);
@@ -9,12 +9,14 @@ const setups = [dirA, dirB].map((dir) => {
   const fg = require(`${dir}/node.cjs`);
   const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: STATE_KEY });
   const state = fullState(engine);
-  return { dir, engine, login: loginRequest(NOW, undefined, state), risky: riskyLoginRequest(NOW, state), change: factorChangeRequest(NOW, state) };
+  const action = actionRequest(NOW, fullState(engine, adminLoginRequest));
+  return { dir, engine, login: loginRequest(NOW, undefined, state), risky: riskyLoginRequest(NOW, state), change: factorChangeRequest(NOW, state), action };
 });
 const tasks = {
   calm: (s) => s.engine.decideLogin(s.login, { now: NOW }),
   risky: (s) => s.engine.decideLogin(s.risky, { now: NOW }),
   change: (s) => s.engine.assessFactorChange(s.change, { now: NOW }),
+  action: (s) => s.engine.assessAction(s.action, { now: NOW }),
 };
 const samples = setups.map(() => Object.fromEntries(Object.keys(tasks).map((k) => [k, []])));
 const N = 3000;

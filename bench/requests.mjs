@@ -73,12 +73,66 @@ export function factorChangeRequest(nowMs = NOW, state = undefined) {
   };
 }
 
-/** Plays twelve sign-ins over twelve days through `engine` and returns the last state. */
-export function fullState(engine) {
+/**
+ * An IAM administrator with Okta FastPass (a platform authenticator, phishing-resistant and
+ * hardware-bound) on a managed laptop, signed in with it two minutes ago: the user of the
+ * privileged-action and approval tasks.
+ */
+export function adminLoginRequest(nowMs = NOW, place = PLACES[0], state = undefined) {
+  const request = loginRequest(nowMs, place, state);
+  request.user = {
+    ...request.user,
+    id: 'okta|00uada',
+    roles: ['iam-admin'],
+    capabilities: ['manageIam'],
+    factors: [
+      { id: 'fastpass', type: 'webauthnPlatform', enrolledAt: '2025-02-11T09:00:00Z', lastUsedAt: iso(nowMs - DAY) },
+      { id: 'push', type: 'push', enrolledAt: '2025-02-11T09:00:00Z' },
+    ],
+  };
+  request.session.methods = [
+    { type: 'password', at: iso(nowMs - 3 * 60_000) },
+    { type: 'webauthnPlatform', at: iso(nowMs - 2 * 60_000) },
+  ];
+  request.app = { id: 'okta-admin-console' };
+  return request;
+}
+
+/**
+ * A privileged action as Okta reports it after the fact (`system.api_token.create`): the admin
+ * creates an API token in their FastPass session, with no change or recovery before it: allowed,
+ * no alert, the chain and exposure rules all run.
+ */
+export function actionRequest(nowMs = NOW, state = undefined) {
+  return {
+    ...adminLoginRequest(nowMs, PLACES[0], state),
+    app: undefined,
+    action: { type: 'apiTokenCreate', target: { kind: 'apiToken', id: '00T1ciToken' }, phase: 'after' },
+  };
+}
+
+/**
+ * `grantApproval`'s input: the help desk resets the admin's factors with a ticket, which the
+ * default policy holds for the SOC, and a SOC analyst approves it: decided again, then signed.
+ */
+export function approvalInput(nowMs = NOW, state = undefined) {
+  const request = {
+    ...adminLoginRequest(nowMs, PLACES[0], state),
+    app: undefined,
+    change: { action: 'resetAll', phase: 'before', actor: { kind: 'helpdesk', id: 'hd-17', ticket: 'INC-1234' } },
+  };
+  return { request, approver: { kind: 'soc', id: 'soc-carol' } };
+}
+
+/**
+ * Plays twelve sign-ins over twelve days through `engine` (`signIn` gives each one's request,
+ * by default the employee's) and returns the last state.
+ */
+export function fullState(engine, signIn = loginRequest) {
   let state;
   for (let i = 0; i < 12; i += 1) {
     const at = NOW - (12 - i) * DAY + (i % 3) * HOUR;
-    const d = engine.decideLogin(loginRequest(at, PLACES[i % PLACES.length], state), { now: at });
+    const d = engine.decideLogin(signIn(at, PLACES[i % PLACES.length], state), { now: at });
     if (d.type !== 'decision' || typeof d.state !== 'string') throw new Error(`state build-up failed: ${JSON.stringify(d)}`);
     state = d.state;
   }

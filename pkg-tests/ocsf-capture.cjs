@@ -1,8 +1,8 @@
 'use strict';
 // Preloaded (`node --require ./pkg-tests/ocsf-capture.cjs --test ...`, scripts/test.sh) into the
 // pkg-tests and the host examples' tests: every alert any decision of the built package carries
-// (decideLogin, assessFactorChange, failMode, through CommonJS or ES modules: node.mjs re-exports
-// node.cjs, so both share one Engine class) is validated against the OCSF 1.8.0 schemas
+// (decideLogin, assessFactorChange, failMode, through CommonJS or ES modules: node.mjs and node.cjs
+// share one runtime, created here first, so both share one Engine class) is validated against the OCSF 1.8.0 schemas
 // (pkg-tests/ocsf.cjs). Nothing is changed in what the tests see. At exit, a process that made an
 // invalid alert prints each with its errors and exits non-zero, which fails its test file.
 // Validates at most FACTORGATE_OCSF_CAPTURE_MAX alerts per process (default 20000: the soak's

@@ -135,7 +135,7 @@ test('two modules: init without the policy module compiles the default only; wit
   assert.deepEqual(JSON.parse(out), ['stepUp', ['engineFailure'], 'error', true, true, true, ['invalidShape']]);
 });
 
-test('the Node entry reads the policy module only when a call needs it', () => {
+test('the Node entries (require and import) read the policy module only when a call needs it', () => {
   writeFileSync(
     join(project, 'reads.cjs'),
     `const fs = require('node:fs');
@@ -143,18 +143,18 @@ test('the Node entry reads the policy module only when a call needs it', () => {
      globalThis.reads = [];
      fs.readFileSync = function (file, ...rest) { globalThis.reads.push(String(file).split('/').pop()); return read.call(this, file, ...rest); };\n`,
   );
-  writeFileSync(
-    join(project, 'consumer-reads.cjs'),
-    `const fg = require('factorgate');
-     const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: 'k'.repeat(32) });
+  const body = `const engine = fg.compilePolicy(fg.defaultPolicy(), { stateKey: 'k'.repeat(32) });
      engine.decideLogin({ user: { id: 'u' } }, { now: 1.8e12 });
      const before = reads.filter((f) => f.endsWith('.wasm'));
      fg.compilePolicy({ ...fg.defaultPolicy(), id: 'custom' });
      fg.validatePolicy(fg.defaultPolicy());
-     console.log(JSON.stringify([before, reads.filter((f) => f.endsWith('.wasm'))]));`,
-  );
-  const out = execFileSync(process.execPath, ['-r', './reads.cjs', 'consumer-reads.cjs'], { cwd: project, encoding: 'utf8' }).trim();
-  assert.deepEqual(JSON.parse(out), [['factorgate_bg.wasm'], ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']]);
+     console.log(JSON.stringify([before, reads.filter((f) => f.endsWith('.wasm'))]));`;
+  writeFileSync(join(project, 'consumer-reads.cjs'), `const fg = require('factorgate');\n${body}`);
+  writeFileSync(join(project, 'consumer-reads.mjs'), `import * as fg from 'factorgate';\n${body}`);
+  for (const file of ['consumer-reads.cjs', 'consumer-reads.mjs']) {
+    const out = execFileSync(process.execPath, ['-r', './reads.cjs', file], { cwd: project, encoding: 'utf8' }).trim();
+    assert.deepEqual(JSON.parse(out), [['factorgate_bg.wasm'], ['factorgate_bg.wasm', 'factorgate_policy_bg.wasm']], file);
+  }
 });
 
 test('require("factorgate") in a fresh CommonJS process without globalThis.crypto', () => {
@@ -184,6 +184,33 @@ test('import from "factorgate" in a fresh ES module process shares the runtime w
      console.log(JSON.stringify([cjs.compilePolicy === compilePolicy, require('factorgate/testing').generation(), generation(), version().type, engine.type]));`,
   );
   assert.deepEqual(JSON.parse(out), [true, 2, 2, 'version', 'engine']);
+});
+
+test('require first, then import: the same runtime, whichever entry loads first', () => {
+  const out = runNode(
+    'consumer-first.cjs',
+    `const cjs = require('factorgate');
+     require('factorgate/testing').trapNow();
+     import('factorgate').then(async (esm) => {
+       const testing = await import('factorgate/testing');
+       const engine = esm.compilePolicy(esm.defaultPolicy());
+       console.log(JSON.stringify([esm.compilePolicy === cjs.compilePolicy, testing.generation(), testing.default === require('factorgate/testing'), engine.type]));
+     });`,
+  );
+  assert.deepEqual(JSON.parse(out), [true, 2, true, 'engine']);
+});
+
+test('import from "factorgate" loads no CommonJS: neither a .cjs file nor Node\'s CommonJS translator (cold start)', () => {
+  const out = runNode(
+    'consumer-esm-only.mjs',
+    `import { createRequire } from 'node:module';
+     import { compilePolicy, defaultPolicy } from 'factorgate';
+     const engine = compilePolicy(defaultPolicy());
+     const cjsFiles = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('/node_modules/factorgate/'));
+     const lexer = process.moduleLoadList.some((m) => m.includes('cjs-module-lexer'));
+     console.log(JSON.stringify([engine.type, cjsFiles, lexer]));`,
+  );
+  assert.deepEqual(JSON.parse(out), ['engine', [], false]);
 });
 
 test('the types check under TypeScript (node16 resolution, import and require)', () => {
