@@ -179,7 +179,8 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
         (Phase::Before, _) => (99, "Pending"),
     };
     let mut w = Writer::new();
-    base(&mut w, ctx, d, &ACCOUNT_CHANGE, a.id, a.name);
+    let type_uid = ACCOUNT_CHANGE.uid * 100 + a.id;
+    base(&mut w, ctx, d, &ACCOUNT_CHANGE, a.id, a.name, &uid(ctx, d, type_uid));
     w.key("user");
     user(&mut w, ctx);
     w.key("actor");
@@ -201,7 +202,9 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
 
 fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     let mut w = Writer::new();
-    base(&mut w, ctx, d, &DETECTION_FINDING, 1, "Create");
+    // One id for the event and its finding (`metadata.uid`, `finding_info.uid`).
+    let event_uid = uid(ctx, d, DETECTION_FINDING.uid * 100 + 1);
+    base(&mut w, ctx, d, &DETECTION_FINDING, 1, "Create", &event_uid);
     let level = capitalise(d.risk.level.as_str());
     w.key("status_id").uint(1);
     w.key("status").string("New");
@@ -210,7 +213,7 @@ fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     w.key("risk_level_id").uint(risk_level_id(d.risk.level));
     w.key("risk_level").string(&level);
     w.key("finding_info");
-    finding_info(&mut w, ctx, d, what, &level);
+    finding_info(&mut w, ctx, d, what, &level, &event_uid);
     w.key("evidences").begin_array();
     w.begin_object();
     w.key("user");
@@ -233,7 +236,14 @@ const MFA_MODIFICATION: Attack = (
 );
 const VALID_ACCOUNTS: Attack = (("T1078", "Valid Accounts"), ("TA0001", "Initial Access"));
 
-fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: &str) {
+fn finding_info(
+    w: &mut Writer,
+    ctx: &Context,
+    d: &Decision,
+    what: What,
+    level: &str,
+    finding_uid: &str,
+) {
     let subject = match what {
         What::Login => "sign-in".to_string(),
         What::Change(c) => format!("factor change ({})", c.action.as_str()),
@@ -245,9 +255,8 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: 
         What::Change(_) => MFA_MODIFICATION,
         What::Action(a, _) => a.kind.attack(),
     };
-    let finding_uid = uid(ctx, d, 200_401);
     w.begin_object();
-    w.key("uid").string(&finding_uid);
+    w.key("uid").string(finding_uid);
     w.key("title").string(&format!(
         "{level} risk {subject} for {}: {}",
         ctx.req.user.id.as_str(),
@@ -287,7 +296,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: 
         let at = ctx.now.0.saturating_mul(1000);
         related(
             w,
-            &finding_uid,
+            finding_uid,
             "factorgate/action",
             a.kind.as_str(),
             at,
@@ -362,6 +371,7 @@ fn base(
     class: &Class,
     activity_id: u32,
     activity: &str,
+    event_uid: &str,
 ) {
     let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
     let type_uid = class.uid * 100 + activity_id;
@@ -387,7 +397,7 @@ fn base(
         d.outcome.as_str(),
         ctx.req.user.id.as_str()
     ));
-    metadata(w, Some(&uid(ctx, d, type_uid)));
+    metadata(w, Some(event_uid));
     w.key("unmapped").begin_object();
     w.key("factorgate").begin_object();
     d.entry.encode_field(w, "entry");
