@@ -12,7 +12,7 @@ use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
 use crate::json::{hex_digit, Encode, RawJson, Text};
-use crate::request::{Action, Change, ChangeAction, Ip, Phase};
+use crate::request::{Action, Change, ChangeAction, Factor, Ip, Phase};
 use crate::signals::chain::{self, Link, LinkKind};
 use sha2::{Digest, Sha256};
 
@@ -86,7 +86,8 @@ pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Ra
         || matches!(d.outcome, Outcome::Approval | Outcome::Deny)
         || d.memo.approver.is_some();
     if account_change {
-        for activity in activities(ctx, change) {
+        let (first, second) = activities(ctx, change);
+        for activity in std::iter::once(first).chain(second) {
             out.push(account_change_event(ctx, change, d, &activity));
         }
     }
@@ -106,45 +107,35 @@ fn has(d: &Decision, code: ReasonCode) -> bool {
 }
 
 /// One OCSF activity of a change: 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other.
-struct Activity {
+struct Activity<'a> {
     head: Head,
-    factors: Vec<FactorType>,
+    factors: Factors<'a>,
 }
 
-fn activities(ctx: &Context, change: &Change) -> Vec<Activity> {
+/// The factors an activity names: the change's own (none or one), or all of the user's.
+enum Factors<'a> {
+    Own(Option<FactorType>),
+    All(&'a [Factor]),
+}
+
+/// The activities of a change: one, or two for a `replace` (the new factor enabled, the old
+/// one disabled).
+fn activities<'a>(ctx: &'a Context, change: &Change) -> (Activity<'a>, Option<Activity<'a>>) {
     let new = change.factor.as_ref().map(|f| f.kind);
     let old = change.replaces.as_ref().map(|f| f.kind);
-    let enable = |factors: Vec<FactorType>| Activity {
-        head: FACTOR_ENABLE,
-        factors,
+    let activity = |head, factors| Activity { head, factors };
+    let own = |head, factor| activity(head, Factors::Own(factor));
+    let first = match change.action {
+        ChangeAction::Enroll | ChangeAction::Replace => own(FACTOR_ENABLE, new),
+        ChangeAction::PhoneChange => own(FACTOR_ENABLE, Some(new.unwrap_or(FactorType::Sms))),
+        ChangeAction::Remove => own(FACTOR_DISABLE, new),
+        ChangeAction::ResetAll => activity(FACTOR_DISABLE, Factors::All(&ctx.req.user.factors)),
+        ChangeAction::RecoveryChange => own(RECOVERY_METHOD_CHANGE, None),
+        ChangeAction::Recover if new.is_some() => own(FACTOR_ENABLE, new),
+        ChangeAction::Recover => own(ACCOUNT_RECOVERY, None),
     };
-    let disable = |factors: Vec<FactorType>| Activity {
-        head: FACTOR_DISABLE,
-        factors,
-    };
-    match change.action {
-        ChangeAction::Enroll => vec![enable(new.into_iter().collect())],
-        ChangeAction::PhoneChange => vec![enable(vec![new.unwrap_or(FactorType::Sms)])],
-        ChangeAction::Remove => vec![disable(new.into_iter().collect())],
-        ChangeAction::Replace => vec![
-            enable(new.into_iter().collect()),
-            disable(old.into_iter().collect()),
-        ],
-        ChangeAction::ResetAll => vec![disable(
-            ctx.req.user.factors.iter().map(|f| f.kind).collect(),
-        )],
-        ChangeAction::RecoveryChange => vec![Activity {
-            head: RECOVERY_METHOD_CHANGE,
-            factors: vec![],
-        }],
-        ChangeAction::Recover => match new {
-            Some(f) => vec![enable(vec![f])],
-            None => vec![Activity {
-                head: ACCOUNT_RECOVERY,
-                factors: vec![],
-            }],
-        },
-    }
+    let second = (change.action == ChangeAction::Replace).then(|| own(FACTOR_DISABLE, old));
+    (first, second)
 }
 
 /// An event's class and activity: its `type_uid` (which its id is hashed from) and its first
@@ -250,8 +241,9 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
     w.key("actor");
     actor(&mut w, ctx, Some(change));
     w.key("auth_factors").begin_array();
-    for f in &a.factors {
-        auth_factor(&mut w, *f);
+    match a.factors {
+        Factors::Own(factor) => factor.into_iter().for_each(|f| auth_factor(&mut w, f)),
+        Factors::All(factors) => factors.iter().for_each(|f| auth_factor(&mut w, f.kind)),
     }
     w.end_array();
     w.raw(status);
