@@ -11,7 +11,7 @@ use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
 use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
-use crate::json::{hex_digit, Encode, RawJson, Text};
+use crate::json::{hex_digit, Decimal, Encode, RawJson, Text};
 use crate::request::{Action, Change, ChangeAction, Factor, Ip, Phase};
 use crate::signals::chain::{self, Link, LinkKind};
 use sha2::{Digest, Sha256};
@@ -213,6 +213,17 @@ fn sentences(d: &Decision) -> String {
     out
 }
 
+/// A whole number, as `Writer::uint` writes it, without its `to_string` (`core::fmt` and a
+/// `String` per number).
+fn whole(w: &mut Writer, n: u64) {
+    w.raw(Decimal::new(n).as_str());
+}
+
+/// A whole number that may be negative, as `Writer::int` writes it, without its `to_string`.
+fn signed(w: &mut Writer, n: i64) {
+    w.raw(Decimal::signed(n).as_str());
+}
+
 /// `parts` put together, in a string of their length (no `core::fmt`).
 fn concat(parts: &[&str]) -> String {
     let mut len = 0;
@@ -261,8 +272,10 @@ fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     let event_uid = base(&mut w, ctx, d, DETECTION);
     let (level_id, level) = risk_level(d.risk.level);
     w.raw(r#""status_id":1,"status":"New","is_alert":true"#);
-    w.key("risk_score").uint(d.risk.score.into());
-    w.key("risk_level_id").uint(level_id);
+    w.key("risk_score");
+    whole(&mut w, d.risk.score.into());
+    w.key("risk_level_id");
+    whole(&mut w, level_id);
     w.key("risk_level").string(level);
     w.key("finding_info");
     finding_info(&mut w, ctx, d, what, level, &event_uid);
@@ -398,7 +411,8 @@ fn related(w: &mut Writer, uid: &str, kind: &str, title: &str, at_ms: i64, a: At
     w.key("uid").string(uid);
     w.key("type").string(kind);
     w.key("title").string(title);
-    w.key("first_seen_time").int(at_ms);
+    w.key("first_seen_time");
+    signed(w, at_ms);
     w.key("attacks").begin_array();
     attack(w, a);
     w.end_array();
@@ -417,7 +431,8 @@ pub(crate) fn finding_type(w: &mut Writer, kind: &str, policy: &PolicyRef) {
         .string(&concat(&["factorgate policy ", &policy.id]));
     w.raw(r#""type_id":1,"type":"Rule""#);
     w.key("uid").string(&policy.digest);
-    w.key("version").string(&policy.version.to_string());
+    w.key("version")
+        .string(Decimal::new(policy.version).as_str());
     w.end_object();
 }
 
@@ -428,9 +443,11 @@ fn base(w: &mut Writer, ctx: &Context, d: &Decision, head: Head) -> String {
     w.begin_object();
     w.raw(head.class);
     w.raw(head.activity);
-    w.key("time").int(ctx.now.0.saturating_mul(1000));
+    w.key("time");
+    signed(w, ctx.now.0.saturating_mul(1000));
     let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
-    w.key("severity_id").uint(severity_id);
+    w.key("severity_id");
+    whole(w, severity_id);
     w.key("severity").string(severity);
     let (outcome, user) = (d.outcome.as_str(), ctx.req.user.id.as_str());
     let message = match &d.memo.approver {
@@ -579,7 +596,8 @@ impl<'a> Source<'a> {
             w.key("long").float(lon);
         }
         if let Some(asn) = asn {
-            w.key("asn").uint(asn.into());
+            w.key("asn");
+            whole(w, asn.into());
         }
         w.end_object();
     }
@@ -608,7 +626,8 @@ fn src_endpoint(w: &mut Writer, s: &Source) {
     }
     if let Some(asn) = s.asn {
         w.key("autonomous_system").begin_object();
-        w.key("number").uint(asn.into());
+        w.key("number");
+        whole(w, asn.into());
         w.end_object();
     }
     s.device.encode_field(w, "uid");
@@ -620,7 +639,8 @@ fn policies(w: &mut Writer, d: &Decision) {
     w.begin_object();
     w.key("uid").string(&d.policy.id);
     w.key("name").string(&d.policy.id);
-    w.key("version").string(&d.policy.version.to_string());
+    w.key("version")
+        .string(Decimal::new(d.policy.version).as_str());
     w.key("data").begin_object();
     w.key("digest").string(&d.policy.digest);
     w.end_object();
@@ -644,7 +664,8 @@ pub(crate) fn auth_factor(w: &mut Writer, f: FactorType) {
         FactorType::RecoveryCode => (99, "Other"),
     };
     w.begin_object();
-    w.key("factor_type_id").uint(id);
+    w.key("factor_type_id");
+    whole(w, id);
     w.key("factor_type").string(name);
     w.key("provider").string(f.as_str());
     match f {

@@ -48,7 +48,7 @@ pub use decode::{from_str, Decode};
 pub(crate) use encode::{encode_struct, error_json};
 pub use encode::{to_json, Encode, RawJson};
 pub use map::KeyMap;
-pub(crate) use number::hex_digit;
 pub use number::{format_number, parse_number};
+pub(crate) use number::{hex_digit, Decimal};
 pub use reader::{Reader, Res};
 pub use writer::Writer;
