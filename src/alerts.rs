@@ -3,8 +3,9 @@
 //! the user, the actor, the source endpoint, the reason codes and the policy digest.
 //!
 //! A risky decision pays for its alert, so members that are the same in every event of a kind
-//! (the class and activity, the status, the product) are JSON text prepared at compile time and
-//! written in one copy, and texts are put together without `core::fmt`.
+//! (the class and activity, the status, the product, the user's and actor's type, each ATT&CK
+//! item) are JSON text prepared at compile time and written in one copy, and texts and numbers
+//! are put together without `core::fmt`. `tests/alerts/` pins the text byte for byte.
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
