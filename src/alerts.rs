@@ -1,14 +1,19 @@
 //! Alerts as OCSF 1.8 events a SIEM takes as they are: Account Change (3001) for factor changes,
 //! Detection Finding (2004) for risky decisions and for a privileged action's chain. Each carries
 //! the user, the actor, the source endpoint, the reason codes and the policy digest.
+//!
+//! A risky decision pays for its alert, so members that are the same in every event of a kind
+//! (the class and activity, the status, the product, the user's and actor's type, each ATT&CK
+//! item) are JSON text prepared at compile time and written in one copy, and texts and numbers
+//! are put together without `core::fmt`. `tests/alerts/` pins the text byte for byte.
 
 use crate::context::Context;
 use crate::decision::{Decision, Outcome, PolicyRef, ReasonCode};
 use crate::enums::{ActorKind, Level, UserKind};
 use crate::factors::FactorType;
 use crate::json::Writer;
-use crate::json::{hex_digit, Encode, RawJson, Text};
-use crate::request::{Action, Change, ChangeAction, Ip, Phase};
+use crate::json::{hex_digit, Decimal, Encode, RawJson, Text};
+use crate::request::{Action, Change, ChangeAction, Factor, Ip, Phase};
 use crate::signals::chain::{self, Link, LinkKind};
 use sha2::{Digest, Sha256};
 
@@ -28,8 +33,6 @@ impl<'a> What<'a> {
         }
     }
 }
-
-const OCSF_VERSION: &str = "1.8.0";
 
 /// Alerts for a login decision: a Detection Finding when risk reaches the policy's level, on
 /// every deny, on every break-glass use and on tampered state.
@@ -84,7 +87,8 @@ pub(crate) fn for_change(ctx: &Context, change: &Change, d: &Decision) -> Vec<Ra
         || matches!(d.outcome, Outcome::Approval | Outcome::Deny)
         || d.memo.approver.is_some();
     if account_change {
-        for activity in activities(ctx, change) {
+        let (first, second) = activities(ctx, change);
+        for activity in std::iter::once(first).chain(second) {
             out.push(account_change_event(ctx, change, d, &activity));
         }
     }
@@ -104,95 +108,159 @@ fn has(d: &Decision, code: ReasonCode) -> bool {
 }
 
 /// One OCSF activity of a change: 10 MFA Factor Enable, 11 MFA Factor Disable, 99 Other.
-struct Activity {
-    id: u32,
-    name: &'static str,
-    factors: Vec<FactorType>,
+struct Activity<'a> {
+    head: Head,
+    factors: Factors<'a>,
 }
 
-fn activities(ctx: &Context, change: &Change) -> Vec<Activity> {
+/// The factors an activity names: the change's own (none or one), or all of the user's.
+enum Factors<'a> {
+    Own(Option<FactorType>),
+    All(&'a [Factor]),
+}
+
+/// The activities of a change: one, or two for a `replace` (the new factor enabled, the old
+/// one disabled).
+fn activities<'a>(ctx: &'a Context, change: &Change) -> (Activity<'a>, Option<Activity<'a>>) {
     let new = change.factor.as_ref().map(|f| f.kind);
     let old = change.replaces.as_ref().map(|f| f.kind);
-    let enable = |factors: Vec<FactorType>| Activity {
-        id: 10,
-        name: "MFA Factor Enable",
-        factors,
+    let activity = |head, factors| Activity { head, factors };
+    let own = |head, factor| activity(head, Factors::Own(factor));
+    let first = match change.action {
+        ChangeAction::Enroll | ChangeAction::Replace => own(FACTOR_ENABLE, new),
+        ChangeAction::PhoneChange => own(FACTOR_ENABLE, Some(new.unwrap_or(FactorType::Sms))),
+        ChangeAction::Remove => own(FACTOR_DISABLE, new),
+        ChangeAction::ResetAll => activity(FACTOR_DISABLE, Factors::All(&ctx.req.user.factors)),
+        ChangeAction::RecoveryChange => own(RECOVERY_METHOD_CHANGE, None),
+        ChangeAction::Recover if new.is_some() => own(FACTOR_ENABLE, new),
+        ChangeAction::Recover => own(ACCOUNT_RECOVERY, None),
     };
-    let disable = |factors: Vec<FactorType>| Activity {
-        id: 11,
-        name: "MFA Factor Disable",
-        factors,
+    let second = (change.action == ChangeAction::Replace).then(|| own(FACTOR_DISABLE, old));
+    (first, second)
+}
+
+/// An event's class and activity: its `type_uid` (which its id is hashed from) and its first
+/// members as JSON text, the class's (`class_uid` to `category_name`, the same text in every
+/// event of the class) and the activity's (`activity_id` to `type_name`).
+#[derive(Clone, Copy)]
+struct Head {
+    type_uid: u32,
+    class: &'static str,
+    activity: &'static str,
+}
+
+/// A [`Head`] from the class, category and activity, each id with its name, and the `type_uid`
+/// (class × 100 + activity, which a test holds).
+macro_rules! head {
+    ($class_uid:literal $class:literal, $category_uid:literal $category:literal,
+     $activity_id:literal $activity:literal, $type_uid:literal) => {
+        Head {
+            type_uid: $type_uid,
+            class: concat!(
+                "\"class_uid\":",
+                $class_uid,
+                ",\"class_name\":\"",
+                $class,
+                "\",\"category_uid\":",
+                $category_uid,
+                ",\"category_name\":\"",
+                $category,
+                "\"",
+            ),
+            activity: concat!(
+                "\"activity_id\":",
+                $activity_id,
+                ",\"activity_name\":\"",
+                $activity,
+                "\",\"type_uid\":",
+                $type_uid,
+                ",\"type_name\":\"",
+                $class,
+                ": ",
+                $activity,
+                "\"",
+            ),
+        }
     };
-    match change.action {
-        ChangeAction::Enroll => vec![enable(new.into_iter().collect())],
-        ChangeAction::PhoneChange => vec![enable(vec![new.unwrap_or(FactorType::Sms)])],
-        ChangeAction::Remove => vec![disable(new.into_iter().collect())],
-        ChangeAction::Replace => vec![
-            enable(new.into_iter().collect()),
-            disable(old.into_iter().collect()),
-        ],
-        ChangeAction::ResetAll => vec![disable(
-            ctx.req.user.factors.iter().map(|f| f.kind).collect(),
-        )],
-        ChangeAction::RecoveryChange => vec![Activity {
-            id: 99,
-            name: "Recovery Method Change",
-            factors: vec![],
-        }],
-        ChangeAction::Recover => match new {
-            Some(f) => vec![enable(vec![f])],
-            None => vec![Activity {
-                id: 99,
-                name: "Account Recovery",
-                factors: vec![],
-            }],
-        },
+}
+
+const DETECTION: Head = head!(2004 "Detection Finding", 2 "Findings", 1 "Create", 200401);
+const FACTOR_ENABLE: Head = head!(
+    3001 "Account Change", 3 "Identity & Access Management", 10 "MFA Factor Enable", 300110
+);
+const FACTOR_DISABLE: Head = head!(
+    3001 "Account Change", 3 "Identity & Access Management", 11 "MFA Factor Disable", 300111
+);
+const RECOVERY_METHOD_CHANGE: Head = head!(
+    3001 "Account Change", 3 "Identity & Access Management", 99 "Recovery Method Change", 300199
+);
+const ACCOUNT_RECOVERY: Head = head!(
+    3001 "Account Change", 3 "Identity & Access Management", 99 "Account Recovery", 300199
+);
+
+/// The reasons' sentences, one after the other (a finding's `desc`), in a string of their length.
+fn sentences(d: &Decision) -> String {
+    let mut len = 0;
+    for r in &d.reasons {
+        len += r.detail.len() + 1;
     }
+    let mut out = String::with_capacity(len);
+    for (i, r) in d.reasons.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&r.detail);
+    }
+    out
 }
 
-/// The OCSF class an event belongs to.
-struct Class {
-    uid: u32,
-    name: &'static str,
-    category_uid: u32,
-    category_name: &'static str,
+/// A whole number, as `Writer::uint` writes it, without its `to_string` (`core::fmt` and a
+/// `String` per number).
+fn whole(w: &mut Writer, n: u64) {
+    w.raw(Decimal::new(n).as_str());
 }
 
-const ACCOUNT_CHANGE: Class = Class {
-    uid: 3001,
-    name: "Account Change",
-    category_uid: 3,
-    category_name: "Identity & Access Management",
-};
+/// A whole number that may be negative, as `Writer::int` writes it, without its `to_string`.
+fn signed(w: &mut Writer, n: i64) {
+    w.raw(Decimal::signed(n).as_str());
+}
 
-const DETECTION_FINDING: Class = Class {
-    uid: 2004,
-    name: "Detection Finding",
-    category_uid: 2,
-    category_name: "Findings",
-};
+/// `parts` put together, in a string of their length (no `core::fmt`).
+fn concat(parts: &[&str]) -> String {
+    let mut len = 0;
+    for part in parts {
+        len += part.len();
+    }
+    let mut out = String::with_capacity(len);
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
 
 fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activity) -> RawJson {
-    let (status_id, status) = match (change.phase, d.outcome) {
-        (Phase::After, _) | (Phase::Before, Outcome::Allow) => (1, "Success"),
-        (Phase::Before, Outcome::Deny) => (2, "Failure"),
-        (Phase::Before, _) => (99, "Pending"),
+    let status = match (change.phase, d.outcome) {
+        (Phase::After, _) | (Phase::Before, Outcome::Allow) => {
+            r#""status_id":1,"status":"Success""#
+        }
+        (Phase::Before, Outcome::Deny) => r#""status_id":2,"status":"Failure""#,
+        (Phase::Before, _) => r#""status_id":99,"status":"Pending""#,
     };
     let mut w = Writer::new();
-    base(&mut w, ctx, d, &ACCOUNT_CHANGE, a.id, a.name);
+    base(&mut w, ctx, d, a.head);
     w.key("user");
     user(&mut w, ctx);
     w.key("actor");
     actor(&mut w, ctx, Some(change));
     w.key("auth_factors").begin_array();
-    for f in &a.factors {
-        auth_factor(&mut w, *f);
+    match a.factors {
+        Factors::Own(factor) => factor.into_iter().for_each(|f| auth_factor(&mut w, f)),
+        Factors::All(factors) => factors.iter().for_each(|f| auth_factor(&mut w, f.kind)),
     }
     w.end_array();
-    w.key("status_id").uint(status_id);
-    w.key("status").string(status);
+    w.raw(status);
     w.key("status_detail")
-        .string(&format!("factorgate outcome: {}", d.outcome.as_str()));
+        .string(&concat(&["factorgate outcome: ", d.outcome.as_str()]));
     policies(&mut w, d);
     src_endpoint(&mut w, &Source::of(ctx));
     w.end_object();
@@ -201,16 +269,17 @@ fn account_change_event(ctx: &Context, change: &Change, d: &Decision, a: &Activi
 
 fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     let mut w = Writer::new();
-    base(&mut w, ctx, d, &DETECTION_FINDING, 1, "Create");
-    let level = capitalise(d.risk.level.as_str());
-    w.key("status_id").uint(1);
-    w.key("status").string("New");
-    w.key("is_alert").boolean(true);
-    w.key("risk_score").uint(d.risk.score.into());
-    w.key("risk_level_id").uint(risk_level_id(d.risk.level));
-    w.key("risk_level").string(&level);
+    // One id for the event and its finding (`metadata.uid`, `finding_info.uid`).
+    let event_uid = base(&mut w, ctx, d, DETECTION);
+    let (level_id, level) = risk_level(d.risk.level);
+    w.raw(r#""status_id":1,"status":"New","is_alert":true"#);
+    w.key("risk_score");
+    whole(&mut w, d.risk.score.into());
+    w.key("risk_level_id");
+    whole(&mut w, level_id);
+    w.key("risk_level").string(level);
     w.key("finding_info");
-    finding_info(&mut w, ctx, d, what, &level);
+    finding_info(&mut w, ctx, d, what, level, &event_uid);
     w.key("evidences").begin_array();
     w.begin_object();
     w.key("user");
@@ -233,28 +302,40 @@ const MFA_MODIFICATION: Attack = (
 );
 const VALID_ACCOUNTS: Attack = (("T1078", "Valid Accounts"), ("TA0001", "Initial Access"));
 
-fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: &str) {
+fn finding_info(
+    w: &mut Writer,
+    ctx: &Context,
+    d: &Decision,
+    what: What,
+    level: &str,
+    finding_uid: &str,
+) {
     let subject = match what {
-        What::Login => "sign-in".to_string(),
-        What::Change(c) => format!("factor change ({})", c.action.as_str()),
-        What::Action(a, _) => format!("action ({})", a.kind.as_str()),
+        What::Login => ["sign-in", "", ""],
+        What::Change(c) => ["factor change (", c.action.as_str(), ")"],
+        What::Action(a, _) => ["action (", a.kind.as_str(), ")"],
     };
-    let desc: Vec<&str> = d.reasons.iter().map(|r| r.detail.as_str()).collect();
     let own = match what {
         What::Login => VALID_ACCOUNTS,
         What::Change(_) => MFA_MODIFICATION,
         What::Action(a, _) => a.kind.attack(),
     };
-    let finding_uid = uid(ctx, d, 200_401);
     w.begin_object();
-    w.key("uid").string(&finding_uid);
-    w.key("title").string(&format!(
-        "{level} risk {subject} for {}: {}",
+    w.key("uid").string(finding_uid);
+    let [subject, of, close] = subject;
+    w.key("title").string(&concat(&[
+        level,
+        " risk ",
+        subject,
+        of,
+        close,
+        " for ",
         ctx.req.user.id.as_str(),
-        d.outcome.as_str()
-    ));
-    w.key("desc").string(&crate::error::join(&desc, " "));
-    finding_type(w, &format!("factorgate/{}", d.entry.as_str()), &d.policy);
+        ": ",
+        d.outcome.as_str(),
+    ]));
+    w.key("desc").string(&sentences(d));
+    finding_type(w, &concat(&["factorgate/", d.entry.as_str()]), &d.policy);
     let links = match what {
         What::Action(_, links) => links,
         _ => &[],
@@ -287,7 +368,7 @@ fn finding_info(w: &mut Writer, ctx: &Context, d: &Decision, what: What, level: 
         let at = ctx.now.0.saturating_mul(1000);
         related(
             w,
-            &finding_uid,
+            finding_uid,
             "factorgate/action",
             a.kind.as_str(),
             at,
@@ -306,12 +387,21 @@ fn link_attack(l: &Link) -> Attack {
     }
 }
 
-/// One `attacks` item.
+/// One `attacks` item, `{"technique": {"uid", "name"}, "tactic": {"uid", "name"}}`, in one
+/// copy: its texts are this module's and `ActionType::attack`'s constants, with nothing to escape
+/// (a test holds them to the writer's escaping).
 fn attack(w: &mut Writer, ((technique_uid, technique), (tactic_uid, tactic)): Attack) {
-    w.begin_object();
-    named_object(w, "technique", technique_uid, technique);
-    named_object(w, "tactic", tactic_uid, tactic);
-    w.end_object();
+    w.raw(&concat(&[
+        r#"{"technique":{"uid":""#,
+        technique_uid,
+        r#"","name":""#,
+        technique,
+        r#""},"tactic":{"uid":""#,
+        tactic_uid,
+        r#"","name":""#,
+        tactic,
+        r#""}}"#,
+    ]));
 }
 
 const CHANGE_TYPE: &str = "factorgate/factorChange";
@@ -322,7 +412,8 @@ fn related(w: &mut Writer, uid: &str, kind: &str, title: &str, at_ms: i64, a: At
     w.key("uid").string(uid);
     w.key("type").string(kind);
     w.key("title").string(title);
-    w.key("first_seen_time").int(at_ms);
+    w.key("first_seen_time");
+    signed(w, at_ms);
     w.key("attacks").begin_array();
     attack(w, a);
     w.end_array();
@@ -338,56 +429,34 @@ pub(crate) fn finding_type(w: &mut Writer, kind: &str, policy: &PolicyRef) {
     w.end_array();
     w.key("analytic").begin_object();
     w.key("name")
-        .string(&format!("factorgate policy {}", policy.id));
-    w.key("type_id").uint(1);
-    w.key("type").string("Rule");
+        .string(&concat(&["factorgate policy ", &policy.id]));
+    w.raw(r#""type_id":1,"type":"Rule""#);
     w.key("uid").string(&policy.digest);
-    w.key("version").string(&policy.version.to_string());
-    w.end_object();
-}
-
-/// `"key": {"uid": uid, "name": name}`.
-fn named_object(w: &mut Writer, key: &str, uid: &str, name: &str) {
-    w.key(key).begin_object();
-    w.key("uid").string(uid);
-    w.key("name").string(name);
+    w.key("version")
+        .string(Decimal::new(policy.version).as_str());
     w.end_object();
 }
 
 /// Opens an event and writes the members every event has; the caller adds its own and closes it.
-fn base(
-    w: &mut Writer,
-    ctx: &Context,
-    d: &Decision,
-    class: &Class,
-    activity_id: u32,
-    activity: &str,
-) {
-    let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
-    let type_uid = class.uid * 100 + activity_id;
+/// Returns the event's id (`metadata.uid`).
+fn base(w: &mut Writer, ctx: &Context, d: &Decision, head: Head) -> String {
+    let event_uid = uid(ctx, d, head.type_uid);
     w.begin_object();
-    w.key("class_uid").uint(class.uid.into());
-    w.key("class_name").string(class.name);
-    w.key("category_uid").uint(class.category_uid.into());
-    w.key("category_name").string(class.category_name);
-    w.key("activity_id").uint(activity_id.into());
-    w.key("activity_name").string(activity);
-    w.key("type_uid").uint(type_uid.into());
-    w.key("type_name")
-        .string(&format!("{}: {activity}", class.name));
-    w.key("time").int(ctx.now.0.saturating_mul(1000));
-    w.key("severity_id").uint(severity_id);
+    w.raw(head.class);
+    w.raw(head.activity);
+    w.key("time");
+    signed(w, ctx.now.0.saturating_mul(1000));
+    let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
+    w.key("severity_id");
+    whole(w, severity_id);
     w.key("severity").string(severity);
-    let approved = match &d.memo.approver {
-        Some((kind, id)) => format!(", approved by {kind} {id}"),
-        None => String::new(),
+    let (outcome, user) = (d.outcome.as_str(), ctx.req.user.id.as_str());
+    let message = match &d.memo.approver {
+        Some((kind, id)) => concat(&[outcome, " for ", user, ", approved by ", kind, " ", id]),
+        None => concat(&[outcome, " for ", user]),
     };
-    w.key("message").string(&format!(
-        "{} for {}{approved}",
-        d.outcome.as_str(),
-        ctx.req.user.id.as_str()
-    ));
-    metadata(w, Some(&uid(ctx, d, type_uid)));
+    w.key("message").string(&message);
+    metadata(w, Some(&event_uid));
     w.key("unmapped").begin_object();
     w.key("factorgate").begin_object();
     d.entry.encode_field(w, "entry");
@@ -411,33 +480,34 @@ fn base(
     Source::of(ctx).unmapped(w);
     w.end_object();
     w.end_object();
+    event_uid
 }
 
-/// The `metadata` member of every event (`uid` when the event has one).
+/// The `metadata` member of every event (`uid` when the event has one): the OCSF version, the
+/// id, the product.
 pub(crate) fn metadata(w: &mut Writer, uid: Option<&str>) {
-    w.key("metadata").begin_object();
-    w.key("version").string(OCSF_VERSION);
+    // Opens `metadata` with its first member, so that the writer places the commas after it.
+    w.raw(r#""metadata":{"version":"1.8.0""#);
     if let Some(uid) = uid {
         w.key("uid").string(uid);
     }
-    w.key("product").begin_object();
-    w.key("name").string("factorgate");
-    w.key("vendor_name").string("factorgate");
-    w.key("version").string(env!("CARGO_PKG_VERSION"));
-    w.end_object();
+    w.raw(concat!(
+        r#""product":{"name":"factorgate","vendor_name":"factorgate","version":""#,
+        env!("CARGO_PKG_VERSION"),
+        r#""}"#
+    ));
     w.end_object();
 }
 
 fn user(w: &mut Writer, ctx: &Context) {
-    let (type_id, kind) = match ctx.kind {
-        UserKind::Service => (3, "System"),
-        _ if ctx.is_privileged() => (2, "Admin"),
-        _ => (1, "User"),
+    let kind = match ctx.kind {
+        UserKind::Service => r#""type_id":3,"type":"System""#,
+        _ if ctx.is_privileged() => r#""type_id":2,"type":"Admin""#,
+        _ => r#""type_id":1,"type":"User""#,
     };
     w.begin_object();
     w.key("uid").string(ctx.req.user.id.as_str());
-    w.key("type_id").uint(type_id);
-    w.key("type").string(kind);
+    w.raw(kind);
     w.key("groups").begin_array();
     for role in ctx.req.user.roles.iter() {
         w.begin_object();
@@ -470,7 +540,7 @@ fn actor(w: &mut Writer, ctx: &Context, change: Option<&Change>) {
         }
         _ => {
             w.key("uid").string(ctx.req.user.id.as_str());
-            w.key("type").string("self");
+            w.raw(r#""type":"self""#);
             w.end_object();
         }
     }
@@ -527,7 +597,8 @@ impl<'a> Source<'a> {
             w.key("long").float(lon);
         }
         if let Some(asn) = asn {
-            w.key("asn").uint(asn.into());
+            w.key("asn");
+            whole(w, asn.into());
         }
         w.end_object();
     }
@@ -556,7 +627,8 @@ fn src_endpoint(w: &mut Writer, s: &Source) {
     }
     if let Some(asn) = s.asn {
         w.key("autonomous_system").begin_object();
-        w.key("number").uint(asn.into());
+        w.key("number");
+        whole(w, asn.into());
         w.end_object();
     }
     s.device.encode_field(w, "uid");
@@ -568,7 +640,8 @@ fn policies(w: &mut Writer, d: &Decision) {
     w.begin_object();
     w.key("uid").string(&d.policy.id);
     w.key("name").string(&d.policy.id);
-    w.key("version").string(&d.policy.version.to_string());
+    w.key("version")
+        .string(Decimal::new(d.policy.version).as_str());
     w.key("data").begin_object();
     w.key("digest").string(&d.policy.digest);
     w.end_object();
@@ -592,17 +665,20 @@ pub(crate) fn auth_factor(w: &mut Writer, f: FactorType) {
         FactorType::RecoveryCode => (99, "Other"),
     };
     w.begin_object();
-    w.key("factor_type_id").uint(id);
+    w.key("factor_type_id");
+    whole(w, id);
     w.key("factor_type").string(name);
     w.key("provider").string(f.as_str());
     match f {
-        FactorType::Totp => w.key("is_totp").boolean(true),
-        FactorType::Hotp => w.key("is_hotp").boolean(true),
+        FactorType::Totp => w.raw(r#""is_totp":true"#),
+        FactorType::Hotp => w.raw(r#""is_hotp":true"#),
         _ => {}
     }
     w.end_object();
 }
 
+/// `severity_id` and `severity`: the risk level's, one step up from Informational for a
+/// privileged account.
 fn severity(level: Level, privileged: bool) -> (u64, &'static str) {
     match level {
         Level::Low if privileged => (2, "Low"),
@@ -613,22 +689,14 @@ fn severity(level: Level, privileged: bool) -> (u64, &'static str) {
     }
 }
 
-fn risk_level_id(level: Level) -> u64 {
+/// `risk_level_id` and `risk_level`: the contract's name, capitalised.
+fn risk_level(level: Level) -> (u64, &'static str) {
     match level {
-        Level::Low => 1,
-        Level::Medium => 2,
-        Level::High => 3,
-        Level::Critical => 4,
+        Level::Low => (1, "Low"),
+        Level::Medium => (2, "Medium"),
+        Level::High => (3, "High"),
+        Level::Critical => (4, "Critical"),
     }
-}
-
-/// The contract's ASCII names with a capital first letter (no Unicode case tables).
-fn capitalise(s: &str) -> String {
-    let mut out = s.to_string();
-    if let Some(first) = out.get_mut(..1) {
-        first.make_ascii_uppercase();
-    }
-    out
 }
 
 /// Deterministic event id (no randomness in the decision path): the same decision gives the same
@@ -657,4 +725,61 @@ fn uid_over(ctx: &Context, at: i64, kind: &[u8], what: &str, d: &Decision) -> St
         out.push(hex_digit(b & 15));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Named;
+    use crate::request::ActionType;
+    use serde_json::Value;
+
+    /// Each head is the members it stands for: `type_uid` is class × 100 + activity, as the one
+    /// the event's id is hashed from, and `type_name` is "class: activity".
+    #[test]
+    fn heads_are_their_class_and_activity() {
+        let heads = [
+            DETECTION,
+            FACTOR_ENABLE,
+            FACTOR_DISABLE,
+            RECOVERY_METHOD_CHANGE,
+            ACCOUNT_RECOVERY,
+        ];
+        for head in heads {
+            let json = format!("{{{},{}}}", head.class, head.activity);
+            let v: Value = serde_json::from_str(&json).unwrap();
+            let uid = |k: &str| v[k].as_u64().unwrap();
+            assert_eq!(uid("type_uid"), uid("class_uid") * 100 + uid("activity_id"));
+            assert_eq!(uid("type_uid"), u64::from(head.type_uid));
+            let name = |k: &str| v[k].as_str().unwrap();
+            let type_name = format!("{}: {}", name("class_name"), name("activity_name"));
+            assert_eq!(name("type_name"), type_name);
+        }
+    }
+
+    /// An `attacks` item written in one copy is what the writer writes member by member, for
+    /// every action's technique and the two of logins and changes.
+    #[test]
+    fn attacks_are_written_as_the_writer_would() {
+        let all = ActionType::VALUES.iter().map(|a| a.attack());
+        for a @ ((technique_uid, technique), (tactic_uid, tactic)) in
+            all.chain([VALID_ACCOUNTS, MFA_MODIFICATION])
+        {
+            let mut one_copy = Writer::new();
+            attack(&mut one_copy, a);
+            let mut members = Writer::new();
+            members.begin_object();
+            for (key, uid, name) in [
+                ("technique", technique_uid, technique),
+                ("tactic", tactic_uid, tactic),
+            ] {
+                members.key(key).begin_object();
+                members.key("uid").string(uid);
+                members.key("name").string(name);
+                members.end_object();
+            }
+            members.end_object();
+            assert_eq!(one_copy.finish(), members.finish());
+        }
+    }
 }

@@ -27,16 +27,21 @@ fn engine() -> Engine {
     compile_policy_json(&p.to_string(), "").unwrap()
 }
 
-/// A helpdesk enrolling TOTP for an admin, from `session`: an Account Change and a Detection
-/// Finding.
-fn alerts(session: Value) -> (Value, Value, Value) {
+/// A helpdesk enrolling TOTP for an admin, from `session`: the decision's JSON.
+fn helpdesk_enrolls_totp(session: Value) -> String {
     let req = json!({
         "user": {"id": "auth0|root", "roles": ["admin"], "factors": [{"type": "webauthnRoaming"}]},
         "session": session,
         "change": {"action": "enroll", "factor": {"type": "totp"},
                    "actor": {"kind": "helpdesk", "id": "hd-7", "ticket": "INC-1"}}
     });
-    let d = parse(&engine().assess_factor_change_json(&req.to_string(), NOW_MS));
+    engine().assess_factor_change_json(&req.to_string(), NOW_MS)
+}
+
+/// A helpdesk enrolling TOTP for an admin, from `session`: an Account Change and a Detection
+/// Finding.
+fn alerts(session: Value) -> (Value, Value, Value) {
+    let d = parse(&helpdesk_enrolls_totp(session));
     let find = |class: u64| {
         d["alerts"]
             .as_array()
@@ -136,8 +141,9 @@ fn a_device_id_alone_is_an_endpoint_and_a_full_source_is_all_in_src_endpoint() {
 /// A privileged action after a factor change: one Detection Finding naming both links of the
 /// chain in `finding_info.related_events` (the change, with T1556.006; the action, with its
 /// technique) and both techniques in `finding_info.attacks`, typed `factorgate/action`.
-#[test]
-fn an_actions_finding_names_both_links_of_the_chain() {
+/// A role grant an hour after the admin enrolled a security key: the action's decision, parsed,
+/// and its JSON.
+fn role_grant_after_a_change() -> (Value, String) {
     let e = compile_policy_json(
         &default_policy_json(),
         r#"{"stateKey":"ocsf-native-key-0123456789"}"#,
@@ -159,7 +165,13 @@ fn an_actions_finding_names_both_links_of_the_chain() {
     action["state"] = c["state"].clone();
     action["action"] =
         json!({"type": "roleGrant", "target": {"kind": "role", "id": "global-admin"}});
-    let d = parse(&e.assess_action_json(&action.to_string(), NOW_MS + 3_600_000.0));
+    let text = e.assess_action_json(&action.to_string(), NOW_MS + 3_600_000.0);
+    (parse(&text), text)
+}
+
+#[test]
+fn an_actions_finding_names_both_links_of_the_chain() {
+    let (d, _) = role_grant_after_a_change();
     let alerts = d["alerts"].as_array().unwrap();
     assert_eq!(alerts.len(), 1, "{d}");
     let info = &alerts[0]["finding_info"];
@@ -184,4 +196,63 @@ fn an_actions_finding_names_both_links_of_the_chain() {
     );
     assert_eq!(alerts[0]["unmapped"]["factorgate"]["entry"], "action");
     assert_eq!(d["exposure"]["action"]["reaches"], "manageIam");
+}
+
+/// The text of a decision's `alerts` list, as the engine wrote it.
+fn alerts_text(decision: &str) -> &str {
+    let start = decision.find(r#","alerts":["#).expect("an alerts list") + r#","alerts":"#.len();
+    let (mut depth, mut in_string, mut escaped) = (0, false, false);
+    for (i, b) in decision.bytes().enumerate().skip(start) {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') | (false, _, b'"') => in_string = !in_string,
+            (false, _, b'[' | b'{') => depth += 1,
+            (false, _, b']' | b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return decision.get(start..=i).unwrap();
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("unterminated alerts list in {decision}");
+}
+
+/// The alerts of `decision` are byte for byte those in `tests/alerts/<name>.json` (member order,
+/// numbers, escaping: what a SIEM stores and deduplicates on). A deliberate change rewrites the
+/// file with the text printed here.
+fn assert_alerts_are(name: &str, decision: &str) {
+    let path = format!("{}/tests/alerts/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let got = alerts_text(decision);
+    assert!(
+        got == want.trim_end(),
+        "the alerts differ from {path}; if that is deliberate, write this there:\n{got}"
+    );
+}
+
+/// Every kind of member an alert has, pinned: an Account Change and a Detection Finding of a
+/// helpdesk change with a full source, an action's finding with its chain, and a login's
+/// finding with coordinates but no country (`unmapped.factorgate.source`).
+#[test]
+fn the_alerts_are_byte_for_byte_what_they_were() {
+    let full = json!({
+        "ip": "198.51.100.7", "device": {"id": "dev-1"},
+        "geo": {"country": "NO", "lat": 59.91, "lon": 10.75, "asn": 2119}
+    });
+    assert_alerts_are("helpdesk-enrolls-totp", &helpdesk_enrolls_totp(full));
+    assert_alerts_are("role-grant-after-a-change", &role_grant_after_a_change().1);
+    let login = json!({
+        "user": {"id": "auth0|alice", "roles": ["engineer", "payroll-viewer"],
+                 "factors": [{"type": "totp"}, {"type": "passkeySynced"}]},
+        "session": {"ip": "203.0.113.200", "geo": {"lat": -33.87, "lon": 151.21},
+                    "device": {"id": "dev-unknown-7", "managed": false},
+                    "hostRisk": {"level": "medium", "signals": []},
+                    "methods": [{"type": "password", "at": "2026-11-23T09:57:00Z"}]},
+        "app": {"id": "payroll"}
+    });
+    let d = engine().decide_login_json(&login.to_string(), NOW_MS);
+    assert_alerts_are("login-with-coordinates", &d);
 }

@@ -136,16 +136,17 @@ pub fn format_number(x: f64) -> String {
         return "0".into();
     }
     if x.fract() == 0.0 && x.abs() < 1e15 {
-        return (x as i64).to_string();
+        return Decimal::signed(x as i64).as_str().into();
     }
     let (mut digits, mut e) = significant_digits(x.abs());
     if digits >= 1_000_000_000_000_000 {
         digits = (digits + 5) / 10;
         e += 1;
     }
-    let mut text = digits.to_string();
+    let decimal = Decimal::new(digits);
+    let mut text = decimal.as_str();
     while text.len() > 1 && text.as_bytes().last() == Some(&b'0') {
-        text.pop();
+        text = text.get(..text.len() - 1).unwrap_or(text);
     }
     let mut out = String::with_capacity(24);
     if x < 0.0 {
@@ -158,9 +159,9 @@ pub fn format_number(x: f64) -> String {
             for _ in 0..(-e - 1) {
                 out.push('0');
             }
-            out.push_str(&text);
+            out.push_str(text);
         } else if e + 1 >= len {
-            out.push_str(&text);
+            out.push_str(text);
             for _ in 0..(e + 1 - len) {
                 out.push('0');
             }
@@ -178,9 +179,61 @@ pub fn format_number(x: f64) -> String {
             out.push_str(rest);
         }
         out.push('e');
-        out.push_str(&e.to_string());
+        out.push_str(Decimal::signed(e.into()).as_str());
     }
     out
+}
+
+/// A whole number's decimal text, in a buffer on the stack: what `to_string` gives, without
+/// `core::fmt`'s formatter and a `String` for each number (a decision's alert has a dozen).
+pub(crate) struct Decimal {
+    bytes: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    /// `n` in decimal.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
+    pub(crate) fn new(n: u64) -> Self {
+        Self::with_sign(n, false)
+    }
+
+    /// `n` in decimal, after a `-` when it is negative.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
+    pub(crate) fn signed(n: i64) -> Self {
+        Self::with_sign(n.unsigned_abs(), n < 0)
+    }
+
+    /// Digits from the last: 20 places hold `u64::MAX`, and 19 digits and the sign `i64::MIN`.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
+    fn with_sign(mut n: u64, negative: bool) -> Self {
+        let mut bytes = [0; 20];
+        let mut start = bytes.len();
+        loop {
+            start -= 1;
+            if let Some(b) = bytes.get_mut(start) {
+                *b = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if negative {
+            start -= 1;
+            if let Some(b) = bytes.get_mut(start) {
+                *b = b'-';
+            }
+        }
+        Decimal { bytes, start }
+    }
+
+    /// The text.
+    #[cfg_attr(factorgate_nightly, optimize(speed))]
+    pub(crate) fn as_str(&self) -> &str {
+        let digits = self.bytes.get(self.start..).unwrap_or_default();
+        std::str::from_utf8(digits).unwrap_or_default()
+    }
 }
 
 #[cfg_attr(factorgate_nightly, optimize(speed))]
@@ -191,4 +244,30 @@ pub(crate) fn hex_digit(n: u8) -> char {
             .copied()
             .unwrap_or(b'0'),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every width and both ends of each type, as `to_string` writes them.
+    #[test]
+    fn decimal_is_to_string() {
+        let mut n: u64 = 1;
+        for _ in 0..20 {
+            for m in [n - 1, n, n + 7, n.saturating_mul(9)] {
+                assert_eq!(Decimal::new(m).as_str(), m.to_string());
+                let s = m as i64;
+                assert_eq!(Decimal::signed(s).as_str(), s.to_string());
+                assert_eq!(Decimal::signed(-s).as_str(), (-s).to_string());
+            }
+            n = n.saturating_mul(10);
+        }
+        for m in [u64::MAX, u64::MAX - 1] {
+            assert_eq!(Decimal::new(m).as_str(), m.to_string());
+        }
+        for s in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            assert_eq!(Decimal::signed(s).as_str(), s.to_string());
+        }
+    }
 }
