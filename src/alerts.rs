@@ -214,17 +214,6 @@ fn sentences(d: &Decision) -> String {
     out
 }
 
-/// A whole number, as `Writer::uint` writes it, without its `to_string` (`core::fmt` and a
-/// `String` per number).
-fn whole(w: &mut Writer, n: u64) {
-    w.raw(Decimal::new(n).as_str());
-}
-
-/// A whole number that may be negative, as `Writer::int` writes it, without its `to_string`.
-fn signed(w: &mut Writer, n: i64) {
-    w.raw(Decimal::signed(n).as_str());
-}
-
 /// `parts` put together, in a string of their length (no `core::fmt`).
 fn concat(parts: &[&str]) -> String {
     let mut len = 0;
@@ -274,9 +263,9 @@ fn detection(ctx: &Context, d: &Decision, what: What) -> RawJson {
     let (level_id, level) = risk_level(d.risk.level);
     w.raw(r#""status_id":1,"status":"New","is_alert":true"#);
     w.key("risk_score");
-    whole(&mut w, d.risk.score.into());
+    w.uint(d.risk.score.into());
     w.key("risk_level_id");
-    whole(&mut w, level_id);
+    w.uint(level_id);
     w.key("risk_level").string(level);
     w.key("finding_info");
     finding_info(&mut w, ctx, d, what, level, &event_uid);
@@ -413,7 +402,7 @@ fn related(w: &mut Writer, uid: &str, kind: &str, title: &str, at_ms: i64, a: At
     w.key("type").string(kind);
     w.key("title").string(title);
     w.key("first_seen_time");
-    signed(w, at_ms);
+    w.int(at_ms);
     w.key("attacks").begin_array();
     attack(w, a);
     w.end_array();
@@ -445,10 +434,10 @@ fn base(w: &mut Writer, ctx: &Context, d: &Decision, head: Head) -> String {
     w.raw(head.class);
     w.raw(head.activity);
     w.key("time");
-    signed(w, ctx.now.0.saturating_mul(1000));
+    w.int(ctx.now.0.saturating_mul(1000));
     let (severity_id, severity) = severity(d.risk.level, ctx.is_privileged());
     w.key("severity_id");
-    whole(w, severity_id);
+    w.uint(severity_id);
     w.key("severity").string(severity);
     let (outcome, user) = (d.outcome.as_str(), ctx.req.user.id.as_str());
     let message = match &d.memo.approver {
@@ -598,7 +587,7 @@ impl<'a> Source<'a> {
         }
         if let Some(asn) = asn {
             w.key("asn");
-            whole(w, asn.into());
+            w.uint(asn.into());
         }
         w.end_object();
     }
@@ -628,7 +617,7 @@ fn src_endpoint(w: &mut Writer, s: &Source) {
     if let Some(asn) = s.asn {
         w.key("autonomous_system").begin_object();
         w.key("number");
-        whole(w, asn.into());
+        w.uint(asn.into());
         w.end_object();
     }
     s.device.encode_field(w, "uid");
@@ -666,7 +655,7 @@ pub(crate) fn auth_factor(w: &mut Writer, f: FactorType) {
     };
     w.begin_object();
     w.key("factor_type_id");
-    whole(w, id);
+    w.uint(id);
     w.key("factor_type").string(name);
     w.key("provider").string(f.as_str());
     match f {

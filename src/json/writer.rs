@@ -1,7 +1,7 @@
 //! The compact JSON writer every answer is written with, and its packed mode, the result
 //! record (`record.rs`, `packed.rs`).
 
-use super::number::{format_number, hex_digit};
+use super::number::{format_number, hex_digit, Decimal};
 use super::packed::{tag, Packed};
 
 /// Writes compact JSON text. Commas are placed by the writer: after `{`, `[` or a key the next
@@ -226,7 +226,7 @@ impl<'a> Writer<'a> {
             return packed.whole(n < 0, n.unsigned_abs());
         }
         self.sep();
-        self.out.push_str(&n.to_string());
+        self.out.push_str(Decimal::signed(n).as_str());
     }
 
     /// Writes an unsigned whole number.
@@ -236,7 +236,7 @@ impl<'a> Writer<'a> {
             return packed.whole(false, n);
         }
         self.sep();
-        self.out.push_str(&n.to_string());
+        self.out.push_str(Decimal::new(n).as_str());
     }
 
     /// Writes a finite number (the decoders accept no other); anything else is `null`.
