@@ -73,6 +73,7 @@ impl crate::json::Bin for Timestamp {
     }
 }
 
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn digits(bytes: &[u8], start: usize, len: usize) -> Option<i64> {
     let slice = bytes.get(start..start + len)?;
     let mut n: i64 = 0;
@@ -85,6 +86,7 @@ fn digits(bytes: &[u8], start: usize, len: usize) -> Option<i64> {
     Some(n)
 }
 
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 || b.len() > 40 {
@@ -144,6 +146,7 @@ fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset)
 }
 
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
@@ -154,6 +157,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Howard Hinnant's days_from_civil.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);

@@ -270,6 +270,7 @@ pub(crate) fn slot<S, T>(_field: fn(&S) -> &T) -> Option<T> {
 }
 
 /// Reads an object's members into `slots` by name (`names[i]` fills `slots[i]`).
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub(crate) fn read_fields(
     r: &mut Reader<'_>,
     names: &[&str],
@@ -297,6 +298,7 @@ pub(crate) fn merge_fields(
 }
 
 /// The loop both share: each member's value goes to `read(index of its name)`.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn each_field(
     r: &mut Reader<'_>,
     names: &[&str],
@@ -304,9 +306,10 @@ fn each_field(
     mut read: impl FnMut(usize, &mut Reader<'_>) -> Res<()>,
 ) -> Res<()> {
     let mut seen = 0;
+    let mut next = 0;
     r.begin_object("an object")?;
     while let Some(key) = r.next_key()? {
-        if let Some(i) = field_index(r, names, &key, &mut seen, strict)? {
+        if let Some(i) = field_index(r, names, &key, &mut seen, &mut next, strict)? {
             read(i, r)?;
         }
     }
@@ -315,23 +318,34 @@ fn each_field(
 
 /// String equality that rejects on length before comparing bytes (most field names differ in
 /// length, and a general comparison is an out-of-line call).
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// The index of `key` among `names`, marking it seen (a second time is an error); an unknown
-/// key is an error when `strict`, else skipped (`None`).
+/// key is an error when `strict`, else skipped (`None`). The search starts at `next`, the field
+/// after the last one found, and wraps around: hosts mostly send fields in the contract's order,
+/// some left out.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 fn field_index(
     r: &mut Reader<'_>,
     names: &[&str],
     key: &str,
     seen: &mut u64,
+    next: &mut usize,
     strict: bool,
 ) -> Res<Option<usize>> {
-    let Some(i) = names.iter().position(|n| same(n, key)) else {
+    let (before, after) = names.split_at((*next).min(names.len()));
+    let found = match after.iter().position(|n| same(n, key)) {
+        Some(i) => Some(before.len() + i),
+        None => before.iter().position(|n| same(n, key)),
+    };
+    let Some(i) = found else {
         unknown(r, strict)?;
         return Ok(None);
     };
+    *next = i + 1;
     let bit = 1u64
         .checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
         .unwrap_or(0);
@@ -486,6 +500,7 @@ macro_rules! merge_by_replace {
 merge_by_replace!(String, bool, f64, u8, u32, u64, i32);
 
 /// Reads a string of at most `max` bytes; longer is `limitExceeded` at the string itself.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub(crate) fn bounded_text<'a>(
     r: &mut Reader<'a>,
     max: usize,
@@ -503,6 +518,7 @@ pub(crate) fn bounded_text<'a>(
 
 /// Reads a string of at most [`MAX_TEXT`] bytes and parses it; a value that does
 /// not parse is reported at itself with `code`.
+#[cfg_attr(factorgate_nightly, optimize(speed))]
 pub(crate) fn parsed_text<T>(
     r: &mut Reader<'_>,
     expected: &str,
