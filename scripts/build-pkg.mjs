@@ -11,7 +11,7 @@
 //   2. wasm-bindgen --target no-modules, each      glue + .wasm in target/pkg-build/{decision,policy}/
 //   3. each glue, wrapped into a factory           target/pkg-build/{bindings,policy-bindings}.js (see bindingsModule)
 //   4. esbuild js/core.js + both bindings, minified pkg/core.cjs (CommonJS), pkg/core.mjs (ES module)
-//   5. wasm-opt -Os --low-memory-unused (npm binaryen), each
+//   5. wasm-opt -O3 --converge --low-memory-unused (npm binaryen), each
 //                                                  pkg/factorgate_bg.wasm, pkg/factorgate_policy_bg.wasm
 //   6. hand-written entries and types from js/        pkg/{node,init}.{cjs,mjs}, browser.mjs, workerd.mjs, testing.*, *.d.ts
 //   7. package.json (name factorgate, version from Cargo.toml, and "factorgateBuild": which wasm32
@@ -211,9 +211,13 @@ for (const m of modules) m.outWasm = join(pkg, m.wasm);
 // Since approvals and recovery (the crate at opt-level z, Cargo.toml), on the same input:
 // -O3 242,824 B / 104,085 B gzip, -Os 239,373 / 103,505, -Oz 237,412 / 103,794: -Os, the smallest
 // gzip, which is what the budget counts.
+// With the result record, state v4 and the faster decoding (issue 14, the decision module on the
+// same input): -Os 225,670 B / 99,445 B gzip, -O3 227,788 / 99,760 and 5-10 % less time per
+// decision in interleaved runs (bench/ab.mjs, both orders): -O3, inside the budget; -Os gives the
+// 315 B back if a feature needs them.
 // No multi-value: scripts/wasm-cargo.
 const wasmOptArgs = [
-  '-Os', '--converge', '--low-memory-unused',
+  '-O3', '--converge', '--low-memory-unused',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types',
   '--strip-debug', '--strip-producers', '--strip-target-features',

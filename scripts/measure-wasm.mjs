@@ -17,7 +17,7 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The same as build-pkg.mjs's wasmOptArgs.
 const wasmOptArgs = [
-  '-Os', '--converge', '--low-memory-unused',
+  '-O3', '--converge', '--low-memory-unused',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types',
   '--strip-debug', '--strip-producers', '--strip-target-features',
