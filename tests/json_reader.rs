@@ -14,6 +14,10 @@ use factorgate::internals::{format_number, parse_number, Reader, Writer};
 use proptest::prelude::*;
 use serde_json::Value;
 
+#[path = "support/value_writer.rs"]
+mod value_writer;
+use value_writer::write;
+
 /// Random JSON values a few levels deep, with strings that need escapes and numbers of every
 /// shape the grammar allows.
 fn value() -> impl Strategy<Value = Value> {
@@ -93,34 +97,6 @@ fn same(a: &Value, b: &Value, tolerance: f64) -> bool {
                     .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w, tolerance)))
         }
         _ => a == b,
-    }
-}
-
-/// Writes a serde_json Value with our writer.
-fn write(w: &mut Writer, v: &Value) {
-    match v {
-        Value::Null => w.null(),
-        Value::Bool(b) => w.boolean(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => w.int(i),
-            None => w.float(n.as_f64().unwrap()),
-        },
-        Value::String(s) => w.string(s),
-        Value::Array(items) => {
-            w.begin_array();
-            for item in items {
-                write(w, item);
-            }
-            w.end_array();
-        }
-        Value::Object(map) => {
-            w.begin_object();
-            for (k, v) in map {
-                w.any_key(k);
-                write(w, v);
-            }
-            w.end_object();
-        }
     }
 }
 

@@ -20,6 +20,10 @@ use proptest::prelude::*;
 use serde_json::Value;
 use std::path::Path;
 
+#[path = "support/value_writer.rs"]
+mod value_writer;
+use value_writer::write;
+
 /// A value read from a record, in the record's order.
 #[derive(Debug)]
 enum Node {
@@ -328,35 +332,6 @@ fn strings_that_need_escapes_or_are_not_ascii_read_back_as_sent() {
         let json = engine.decide_login_json(bad, 1.8e12);
         engine.decide_record(Entry::Login, bad, 1.8e12, &mut record);
         same_answer(&mut reader, &record, &json, bad);
-    }
-}
-
-/// Writes a serde_json value with the engine's writer (object keys as `any_key`).
-fn write(w: &mut Writer, v: &Value) {
-    match v {
-        Value::Null => w.null(),
-        Value::Bool(b) => w.boolean(*b),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => w.uint(u),
-            (None, Some(i)) => w.int(i),
-            _ => w.float(n.as_f64().unwrap()),
-        },
-        Value::String(s) => w.string(s),
-        Value::Array(items) => {
-            w.begin_array();
-            for item in items {
-                write(w, item);
-            }
-            w.end_array();
-        }
-        Value::Object(map) => {
-            w.begin_object();
-            for (k, v) in map {
-                w.any_key(k);
-                write(w, v);
-            }
-            w.end_object();
-        }
     }
 }
 
