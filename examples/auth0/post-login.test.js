@@ -524,12 +524,12 @@ test('binding window: an enrollment during a login challenges an existing factor
   assert.deepEqual(fresh.api.mfa(), [['enrollWithAny', [{ type: 'webauthn-roaming' }, { type: 'webauthn-platform' }]]]);
 });
 
-// A state signed under KEY by a newer engine (format version 4; this engine writes 3): it cannot read it and
+// A state signed under KEY by a newer engine (format version 5; this engine writes 4): it cannot read it and
 // hands it back as it came (docs/contract.md#memory), so the decision's state equals the incoming one.
 function newerState(userId) {
   const derive = (label) => crypto.createHmac('sha256', KEY).update(label).digest();
   const user = crypto.createHmac('sha256', derive('factorgate/state/ids/v1')).update('u').update(userId).digest().subarray(0, 8);
-  const payload = Buffer.concat([Buffer.from([4]), user]);
+  const payload = Buffer.concat([Buffer.from([5]), user]);
   const tag = crypto.createHmac('sha256', derive('factorgate/state/mac/v1')).update(payload).digest();
   return Buffer.concat([payload, tag]).toString('base64url');
 }
