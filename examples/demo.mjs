@@ -118,17 +118,6 @@ play('4. An attacker adds a factor after a password reset', 'Ten minutes after a
 });
 
 // 5. A help-desk agent replaces the security key of an IAM administrator.
-const carolChange = play('5. A help-desk change for a privileged admin', 'Agent hd-17 (ticket INC-1234) registers a new security key for Carol, who can manage IAM and secrets.', 'factorChange', {
-  now: '2026-11-23T12:00:00Z',
-  user: { id: 'auth0|carol', kind: 'employee', roles: ['iam-admin'], capabilities: ['manageIam', 'manageSecrets'],
-    factors: [{ id: 'k1', type: 'webauthnRoaming' }] },
-  session: { ip: '198.51.100.20', geo: { country: 'NO', asn: 2119 }, device: { id: 'helpdesk-pc-3', managed: true, compliant: true } },
-  change: { action: 'replace', factor: { type: 'webauthnRoaming' }, replaces: { id: 'k1', type: 'webauthnRoaming' },
-    actor: { kind: 'helpdesk', id: 'hd-17', ticket: 'INC-1234' }, phase: 'before' },
-});
-
-
-// 5b. The SOC approves the held change: the grant is signed, one change, once.
 const held = {
   now: '2026-11-23T12:00:00Z',
   user: { id: 'auth0|carol', kind: 'employee', roles: ['iam-admin'], capabilities: ['manageIam', 'manageSecrets'],
@@ -137,6 +126,9 @@ const held = {
   change: { action: 'replace', factor: { type: 'webauthnRoaming' }, replaces: { id: 'k1', type: 'webauthnRoaming' },
     actor: { kind: 'helpdesk', id: 'hd-17', ticket: 'INC-1234' }, phase: 'before' },
 };
+const carolChange = play('5. A help-desk change for a privileged admin', 'Agent hd-17 (ticket INC-1234) registers a new security key for Carol, who can manage IAM and secrets.', 'factorChange', held);
+
+// 5b. The SOC approves the held change: the grant is signed, one change, once.
 const grant = engine.grantApproval({ request: { ...held, now: '2026-11-23T12:05:00Z' }, approver: { kind: 'soc', id: 'soc-sofia' } });
 console.log(`\n${bold('━━ 5b. The SOC approves it')}`);
 console.log(dim('   Sofia (SOC) reviews the held change and grants it; the host resubmits the change with the grant.'));
