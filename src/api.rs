@@ -634,16 +634,6 @@ pub fn review_exceptions_json(policy_json: &str, now: &str) -> String {
     }
 }
 
-/// The tagged error for a request whose bytes are not UTF-8 (the wasm boundary reads bytes).
-pub fn not_utf8_json() -> String {
-    error_json(&[not_utf8()])
-}
-
-/// The error of a request whose bytes are not UTF-8.
-pub(crate) fn not_utf8() -> ErrorItem {
-    ErrorItem::new(ErrorCode::InvalidJson, "", "the request is not UTF-8")
-}
-
 /// `version` on JSON.
 pub fn version_json() -> String {
     tagged("version", |w| {

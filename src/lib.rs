@@ -49,7 +49,7 @@ pub mod wasm;
 
 pub use api::{
     compile_default_policy_json, decode_request, default_policy_json, from_compiled_policy_json,
-    not_utf8_json, version_json, ApprovalGrant, Approver, Engine, EngineOptions, GrantRequest,
+    version_json, ApprovalGrant, Approver, Engine, EngineOptions, GrantRequest,
 };
 #[cfg(feature = "policy-json")]
 pub use api::{

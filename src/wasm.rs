@@ -87,7 +87,7 @@ fn answer_record(
             match (engine, request) {
                 (Err(errors), _) => record.write(|w| w.raw(errors)),
                 (Ok(_), Err(_)) => record.write(|w| {
-                    crate::json::write_errors(w, &[crate::api::not_utf8()]);
+                    crate::json::write_errors(w, &[not_utf8()]);
                 }),
                 (Ok(engine), Ok(request)) if what & AS_JSON != 0 => {
                     let json = match what & FAIL_MODE {
@@ -250,4 +250,13 @@ pub fn version() -> String {
 #[wasm_bindgen(js_name = "__factorgate_test_trap")]
 pub fn factorgate_test_trap() {
     core::arch::wasm32::unreachable()
+}
+
+/// The error of a request whose bytes are not UTF-8 (the boundary reads the request as bytes).
+fn not_utf8() -> crate::error::ErrorItem {
+    crate::error::ErrorItem::new(
+        crate::error::ErrorCode::InvalidJson,
+        "",
+        "the request is not UTF-8",
+    )
 }
